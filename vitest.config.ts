@@ -1,0 +1,27 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Everything that touches Workers code runs inside workerd.
+        plugins: [cloudflareTest({ wrangler: { configPath: './test/wrangler.toml' } })],
+        test: {
+          name: 'workerd',
+          include: ['packages/**/*.test.ts', 'workers/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/node/**', '**/node_modules/**'],
+        },
+      },
+      {
+        // Whole-system tests that start real `wrangler dev` processes or a browser.
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+})

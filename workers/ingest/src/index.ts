@@ -1,0 +1,1 @@
+export default { async fetch(req: Request, env: Env) { const stub = env.INDEX.get(env.INDEX.idFromName('main')); return new Response(await stub.hello('ingest') + ' ' + (await env.ARTICLES.list()).keys.length) } }
