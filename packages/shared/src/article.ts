@@ -71,10 +71,7 @@ export interface Article {
   updatedAt: string
 }
 
-export const DeleteTargetSchema = z.union([
-  z.object({ id: z.string().min(1).max(128) }),
-  z.object({ url: httpUrl }),
-])
+export const DeleteTargetSchema = z.union([z.object({ id: z.string().min(1).max(128) }), z.object({ url: httpUrl })])
 
 /** The webhook envelope; `data` is checked per type by the ingest worker so each article is judged alone. */
 export const WebhookEnvelopeSchema = z.object({
