@@ -1,2 +1,3 @@
 export * from './article'
 export * from './http/problem'
+export * from './normalize'

@@ -1,0 +1,70 @@
+/**
+ * HTML path: the page's own metadata first, then the article body found by Mozilla Readability
+ * (on linkedom, which runs in workerd), turned into plain paragraphs and cleaned of furniture.
+ */
+import { Readability } from '@mozilla/readability'
+import { isJunkLine } from './boilerplate'
+import { blockTexts } from './dom-text'
+import { type DomDocument, parseDocument } from './dom'
+import { type PageMetadata, readMetadata } from './metadata'
+
+/** Readability's minimum article length in characters before it retries with looser rules. */
+export const DEFAULT_CHAR_THRESHOLD = 500
+
+/** What the HTML path finds in a page. */
+export interface HtmlExtraction {
+  metadata: PageMetadata
+  /** Readability's own title guess, used when the page metadata has none. */
+  readabilityTitle: string | null
+  readabilityByline: string | null
+  headings: string[]
+  paragraphs: string[]
+}
+
+type ReadabilityDocument = ConstructorParameters<typeof Readability>[0]
+
+function headingsOf(doc: DomDocument): string[] {
+  return Array.from(doc.querySelectorAll('h1'))
+    .map((h) => (h.textContent ?? '').replace(/\s+/g, ' ').trim())
+    .filter((h) => h !== '')
+    .slice(0, 3)
+}
+
+/** Extracts metadata and body paragraphs from a whole page or a fragment. */
+export function extractFromHtml(html: string): HtmlExtraction {
+  const doc = parseDocument(html)
+  const metadata = readMetadata(doc)
+  const headings = headingsOf(doc)
+  let paragraphs: string[] = []
+  let readabilityTitle: string | null = null
+  let readabilityByline: string | null = null
+  try {
+    const reader = new Readability<DomNodeLike>(doc as unknown as ReadabilityDocument, {
+      charThreshold: DEFAULT_CHAR_THRESHOLD,
+      serializer: (node) => node as unknown as DomNodeLike,
+    })
+    const result = reader.parse()
+    if (result?.content) paragraphs = blockTexts(result.content as unknown as Parameters<typeof blockTexts>[0])
+    readabilityTitle = result?.title ?? null
+    readabilityByline = result?.byline ?? null
+  } catch {
+    // Readability gives up on some malformed pages; the fallback below still finds the text.
+    paragraphs = []
+  }
+  if (paragraphs.length === 0) {
+    const fallback = parseDocument(html)
+    paragraphs = fallback.body ? blockTexts(fallback.body) : []
+  }
+  return {
+    metadata,
+    readabilityTitle,
+    readabilityByline,
+    headings,
+    paragraphs: paragraphs.filter((p) => !isJunkLine(p)),
+  }
+}
+
+/** Opaque node handed back by Readability's serializer hook. */
+interface DomNodeLike {
+  readonly nodeType: number
+}

@@ -1,0 +1,178 @@
+/**
+ * One clean Article from whatever a publisher sends: whole pages, fragments, scraped text or clean JSON.
+ * Explicit fields win over what the page says about itself, which wins over heuristics.
+ */
+import type { Article, ArticleInput } from '../article'
+import { authorFromByline, parseBylineLine } from './byline'
+import { contentHashOf } from './hash'
+import { extractFromHtml } from './html-extract'
+import { articleIdFor } from './id'
+import { resolveLang } from './lang'
+import { toIsoDate } from './metadata'
+import { summarize, truncateAtWord } from './summary'
+import { cleanInline, cleanMarkupInline, joinParagraphs } from './text-clean'
+import { extractFromText } from './text-extract'
+import { siteNamesFor, stripSiteName } from './title'
+import { canonicalizeUrl } from './url'
+import { countWords } from './word-count'
+
+/** Longest title kept, in characters; a fallback title made from the body is cut shorter. */
+export const DEFAULT_MAX_TITLE_CHARS = 300
+export const DEFAULT_FALLBACK_TITLE_CHARS = 120
+
+/** Paragraphs at each end of the body searched for a byline to lift out. */
+const BYLINE_EDGE = 3
+
+interface Extracted {
+  title: string | null
+  byline: string | null
+  published: string | null
+  source: string | null
+  canonicalUrl: string | null
+  lang: string | null
+  headings: string[]
+  paragraphs: string[]
+}
+
+function nonEmpty(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null
+  const c = cleanMarkupInline(value)
+  return c === '' ? null : c
+}
+
+function fromHtml(html: string): Extracted {
+  const page = extractFromHtml(html)
+  const m = page.metadata
+  return {
+    title: m.title ?? nonEmpty(page.readabilityTitle),
+    byline: m.byline ?? nonEmpty(page.readabilityByline),
+    published: m.published,
+    source: m.source,
+    canonicalUrl: m.canonicalUrl,
+    lang: m.lang,
+    headings: page.headings,
+    paragraphs: page.paragraphs,
+  }
+}
+
+function fromText(text: string, knownTitle: string | null): Extracted {
+  const t = extractFromText(text, knownTitle)
+  return {
+    title: t.title,
+    byline: t.byline,
+    published: null,
+    source: null,
+    canonicalUrl: null,
+    lang: null,
+    headings: [],
+    paragraphs: t.paragraphs,
+  }
+}
+
+function squash(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+}
+
+/** Drops a repeated headline at the top and byline lines at either end of the body. */
+function trimEdges(paragraphs: string[], title: string): { paragraphs: string[]; byline: string | null } {
+  let out = paragraphs
+  const t = squash(title)
+  while (out.length > 1 && t !== '' && squash(out[0] ?? '') === t) out = out.slice(1)
+  let byline: string | null = null
+  const drop = new Set<number>()
+  for (let i = 0; i < out.length; i++) {
+    if (i >= BYLINE_EDGE && i < out.length - BYLINE_EDGE) continue
+    const found = parseBylineLine(out[i] ?? '')
+    if (found !== null) {
+      byline ??= found
+      drop.add(i)
+    }
+  }
+  return { paragraphs: out.filter((_, i) => !drop.has(i)), byline }
+}
+
+function dedupeAdjacent(paragraphs: readonly string[]): string[] {
+  return paragraphs.filter((p, i) => i === 0 || p !== paragraphs[i - 1])
+}
+
+function absoluteHttpUrl(value: string | null, base: string | null): string | null {
+  if (value === null) return null
+  try {
+    const url = base ? new URL(value, base) : new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? canonicalizeUrl(url.href) : null
+  } catch {
+    return null
+  }
+}
+
+function hostSource(url: string | null): string | null {
+  if (url === null) return null
+  try {
+    return new URL(url).hostname.replace(/^www\d?\./, '') || null
+  } catch {
+    return null
+  }
+}
+
+function cleanTags(tags: readonly string[] | undefined): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const tag of tags ?? []) {
+    const c = cleanMarkupInline(tag)
+    const key = c.toLowerCase()
+    if (c !== '' && !seen.has(key)) {
+      seen.add(key)
+      out.push(c)
+    }
+  }
+  return out
+}
+
+/** Turns one validated ArticleInput into the normalized Article. ingestedAt = updatedAt = now.toISOString(). */
+export async function normalizeArticle(input: ArticleInput, now: Date): Promise<Article> {
+  const givenUrl = input.url ? absoluteHttpUrl(input.url, null) : null
+  const givenTitle = nonEmpty(input.title)
+  const html = input.html?.trim() ? input.html : null
+  const text = input.text?.trim() ? input.text : null
+
+  let found: Extracted = html !== null ? fromHtml(html) : fromText(text ?? '', givenTitle)
+  // A page with no findable text but a text version alongside: the text is the better body.
+  if (html !== null && text !== null && found.paragraphs.join(' ').length < text.trim().length / 2) {
+    const t = fromText(text, givenTitle ?? found.title)
+    found = { ...found, paragraphs: t.paragraphs, byline: found.byline ?? t.byline, title: found.title ?? t.title }
+  }
+
+  const url = givenUrl ?? absoluteHttpUrl(found.canonicalUrl, null)
+  const source = nonEmpty(input.source) ?? found.source ?? hostSource(url)
+  const siteNames = siteNamesFor(source, url)
+  const rawTitle = givenTitle ?? found.title
+  let title = rawTitle ? cleanInline(stripSiteName(rawTitle, siteNames, found.headings)) : ''
+
+  const edges = trimEdges(dedupeAdjacent(found.paragraphs), title)
+  const body = joinParagraphs(edges.paragraphs.map(cleanInline))
+  if (title === '') title = truncateAtWord(body.split('\n\n')[0] ?? '', DEFAULT_FALLBACK_TITLE_CHARS)
+  title = truncateAtWord(title, DEFAULT_MAX_TITLE_CHARS)
+
+  const givenAuthor = nonEmpty(input.author)
+  const byline = found.byline ?? edges.byline ?? givenAuthor
+  const author = givenAuthor ?? (byline ? authorFromByline(byline) || null : null)
+
+  return {
+    id: await articleIdFor({ url: givenUrl, externalId: input.externalId ?? null }),
+    url,
+    externalId: input.externalId ?? null,
+    title,
+    byline,
+    author,
+    published: toIsoDate(input.published) ?? found.published,
+    source,
+    lang: resolveLang([input.lang, found.lang], `${title}\n${body}`),
+    tags: cleanTags(input.tags),
+    body,
+    summary: summarize(body),
+    wordCount: countWords(body),
+    contentHash: await contentHashOf(title, body),
+    ingestedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  }
+}
