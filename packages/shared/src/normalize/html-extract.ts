@@ -6,6 +6,7 @@ import { Readability } from '@mozilla/readability'
 import { isJunkLine } from './boilerplate'
 import { blockTexts } from './dom-text'
 import { type DomDocument, parseDocument } from './dom'
+import { preClean } from './html-clean'
 import { type PageMetadata, readMetadata } from './metadata'
 
 /** Readability's minimum article length in characters before it retries with looser rules. */
@@ -35,6 +36,7 @@ export function extractFromHtml(html: string): HtmlExtraction {
   const doc = parseDocument(html)
   const metadata = readMetadata(doc)
   const headings = headingsOf(doc)
+  preClean(doc)
   let paragraphs: string[] = []
   let readabilityTitle: string | null = null
   let readabilityByline: string | null = null

@@ -1,0 +1,75 @@
+/**
+ * Pre-cleaning a page before Readability scores it: page furniture that Readability would keep when its
+ * class also says "content" (`related-content`, `share-content`) or that sits inside the story container
+ * (captions, credits, share rows, "more stories" rails, pop-over cards). A container holding a large part
+ * of the page's prose is never removed, whatever its class says.
+ */
+import { type DomDocument, type DomElement, all } from './dom'
+
+/** An element holding at least this share of the page's paragraph text is the story, not furniture. */
+export const DEFAULT_PROTECT_SHARE = 0.3
+
+/** Paragraphs shorter than this do not count as prose when measuring where the story is. */
+const MIN_PROSE_CHARS = 40
+
+/** Elements that never carry article text. */
+const DROP_TAGS =
+  'script, style, noscript, template, iframe, object, embed, svg, canvas, button, select, input, textarea, dialog, figcaption, nav, aside, footer'
+
+/** Third-party embeds whose quoted text is part of the story. */
+const EMBEDS = 'blockquote.twitter-tweet, blockquote.instagram-media, blockquote.tiktok-embed, blockquote.twitter-video'
+
+const HTML_CLEAN = {
+  // Class or id words naming furniture; matched as whole words of a class/id ("share-bar", "ad_slot", "related").
+  junk: /(?:^|[\s_-])(?:share|sharing|social|sociable|related|recommend|recommended|recommendations|outbrain|taboola|newsletter|subscribe|subscription|signup|promo|promotion|advert|advertisement|advertising|ad|ads|adslot|dfp|sponsor|sponsored|comment|comments|disqus|breadcrumb|breadcrumbs|rollover|tooltip|popover|popup|modal|cookie|consent|paywall|trending|popular|sidebar|rail|carousel|swiper|caption|captions|credit|credits|hidden|sr-only|visually-hidden|screen-reader-text|toolbar|masthead|navbar|nav|menu|footer|tags|tagline|byline|dateline|timestamp|author-info|author-bio|bio)(?=$|[\s_-])/i,
+  hiddenStyle: /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i,
+} as const
+
+function classAndId(el: DomElement): string {
+  return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`
+}
+
+function proseLength(el: DomElement | DomDocument): number {
+  let n = 0
+  for (const p of all(el, 'p')) {
+    const len = (p.textContent ?? '').trim().length
+    if (len >= MIN_PROSE_CHARS) n += len
+  }
+  return n
+}
+
+/** Keeps embedded posts (tweets) when their wrapper's class says "social": their text is quoted in the story. */
+function rescueEmbeds(doc: DomDocument): void {
+  for (const embed of all(doc, EMBEDS)) {
+    embed.setAttribute('class', 'embedded-post')
+    let parent = embed.parentElement
+    const size = (embed.textContent ?? '').length
+    for (let depth = 0; parent !== null && depth < 3; depth++) {
+      if ((parent.textContent ?? '').length > size * 1.5 + 50) break
+      parent.setAttribute('class', 'embedded-post')
+      parent.setAttribute('id', '')
+      parent = parent.parentElement
+    }
+  }
+}
+
+/** Removes furniture from a parsed page in place. */
+export function preClean(doc: DomDocument): void {
+  for (const el of all(doc, DROP_TAGS)) el.remove()
+  rescueEmbeds(doc)
+  const total = proseLength(doc)
+  const protectAt = Math.max(1, total * DEFAULT_PROTECT_SHARE)
+  for (const el of all(doc, 'body [class], body [id], body [style], body [hidden], body [aria-hidden="true"]')) {
+    if (el.parentNode === null) continue
+    const tag = el.localName
+    if (tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main') continue
+    const hidden =
+      el.hasAttribute('hidden') ||
+      el.getAttribute('aria-hidden') === 'true' ||
+      HTML_CLEAN.hiddenStyle.test(el.getAttribute('style') ?? '')
+    if (!hidden && !HTML_CLEAN.junk.test(classAndId(el))) continue
+    // A container with much of the page's prose is the story even when its class says otherwise.
+    if (proseLength(el) >= protectAt) continue
+    el.remove()
+  }
+}
