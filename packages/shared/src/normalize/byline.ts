@@ -32,3 +32,23 @@ export function parseBylineLine(line: string): string | null {
 export function authorFromByline(byline: string): string {
   return byline.replace(BYLINE.prefix, '').trim()
 }
+
+const BYLINE_CLEAN = {
+  // A date or time glued to the name by the page template ("STAFF NOVEMBER 20, 2019 10:43", "Ann Lee, 3 May 2019").
+  trailingDate:
+    /[\s,|–—-]*(?:(?:updated|published|posted|on)\s*:?\s*)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}).*$/iu,
+  handle: /^@\w+$/u,
+  url: /^(?:https?:)?\/\//iu,
+} as const
+
+/** A byline fit to store: no date glued on, no social handle or URL standing in for a name; null if nothing is left. */
+export function cleanByline(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined) return null
+  const cleaned = raw
+    .replace(BYLINE_CLEAN.trailingDate, '')
+    .replace(/[\s,|–—-]+$/u, '')
+    .trim()
+  if (cleaned === '' || BYLINE_CLEAN.handle.test(cleaned) || BYLINE_CLEAN.url.test(cleaned)) return null
+  if (cleaned.length > DEFAULT_MAX_BYLINE_CHARS) return null
+  return authorFromByline(cleaned) === '' ? null : cleaned
+}

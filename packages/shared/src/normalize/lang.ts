@@ -411,21 +411,44 @@ function countMatches(text: string, pattern: RegExp): number {
   return n
 }
 
-function latinLanguage(sample: string): string {
+/** Function-word hits per Latin-script language in a sample, and the number of words looked at. */
+function latinScores(sample: string): { scores: Map<string, number>; words: number } {
   const words = sample.toLowerCase().match(SCRIPT.latinWord) ?? []
-  if (words.length < 3) return UNKNOWN_LANG
-  let best = UNKNOWN_LANG
-  let bestScore = 0
+  const scores = new Map<string, number>()
   for (const [lang, set] of FUNCTION_WORD_SETS) {
     let score = 0
     for (const word of words) if (set.has(word)) score++
+    scores.set(lang, score)
+  }
+  return { scores, words: words.length }
+}
+
+function latinLanguage(sample: string): string {
+  const { scores, words } = latinScores(sample)
+  if (words < 3) return UNKNOWN_LANG
+  let best = UNKNOWN_LANG
+  let bestScore = 0
+  for (const [lang, score] of scores) {
     if (score > bestScore) {
       best = lang
       bestScore = score
     }
   }
   // Below a few percent of function words the text is a list of names or codes: better say nothing.
-  return bestScore >= Math.max(2, words.length * 0.05) ? best : UNKNOWN_LANG
+  return bestScore >= Math.max(2, words * 0.05) ? best : UNKNOWN_LANG
+}
+
+/** Words of Latin text needed before the detector may overrule a declared Latin-script language. */
+export const DEFAULT_OVERRULE_MIN_WORDS = 40
+
+/** True when the text is clearly in `detected` rather than the declared Latin-script language. */
+function clearlyNot(declared: string, detected: string, text: string): boolean {
+  const { scores, words } = latinScores(text.slice(0, DEFAULT_SAMPLE_CHARS))
+  const mine = scores.get(declared)
+  const theirs = scores.get(detected) ?? 0
+  // Only languages the detector knows can be judged; a template default "en" over German prose is the usual case.
+  if (mine === undefined || words < DEFAULT_OVERRULE_MIN_WORDS) return false
+  return theirs >= 2 * mine + 5
 }
 
 /** Counts of letters per script in a text sample. */
@@ -507,7 +530,11 @@ export function resolveLang(declared: readonly (string | null | undefined)[], te
     if (tag === null || tag === UNKNOWN_LANG) continue
     // A page template saying "en" around Korean text is common; the script is the better witness then.
     if (detected !== UNKNOWN_LANG && scriptFamily(tag) !== scriptFamily(detected)) continue
-    if (detected !== UNKNOWN_LANG && scriptFamily(detected) === 'cjk' && tag.split('-')[0] !== detected) continue
+    const primary = tag.split('-')[0] ?? tag
+    if (detected !== UNKNOWN_LANG && scriptFamily(detected) === 'cjk' && primary !== detected) continue
+    if (detected !== UNKNOWN_LANG && scriptFamily(detected) === 'latin' && primary !== detected) {
+      if (clearlyNot(primary, detected, text)) continue
+    }
     return tag
   }
   return detected

@@ -164,14 +164,15 @@ export function readMetadata(doc: DomDocument): PageMetadata {
     'dcterms.creator',
     'byl',
     'article:author',
-    'twitter:creator',
   ])
   const relAuthor =
-    doc.querySelector('[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"]')?.textContent ?? null
+    doc.querySelector(
+      '[itemprop="author"] [itemprop="name"], [itemprop="author"], [rel="author"], .byline, .author-name, .article-byline',
+    )?.textContent ?? null
   const byline =
     joinNames(ldAuthors) ??
     joinNames(metaAuthor ? [metaAuthor] : []) ??
-    clean(relAuthor && relAuthor.length < 100 ? relAuthor : null)
+    clean(relAuthor && relAuthor.trim().length < 150 ? relAuthor : null)
 
   const timeEl = doc.querySelector('[itemprop="datePublished"], time[pubdate], article time[datetime], time[datetime]')
   const published =

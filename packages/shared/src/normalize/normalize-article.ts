@@ -3,7 +3,7 @@
  * Explicit fields win over what the page says about itself, which wins over heuristics.
  */
 import type { Article, ArticleInput } from '../article'
-import { authorFromByline, parseBylineLine } from './byline'
+import { authorFromByline, cleanByline, parseBylineLine } from './byline'
 import { contentHashOf } from './hash'
 import { extractFromHtml } from './html-extract'
 import { articleIdFor } from './id'
@@ -45,7 +45,7 @@ function fromHtml(html: string): Extracted {
   const m = page.metadata
   return {
     title: m.title ?? nonEmpty(page.readabilityTitle),
-    byline: m.byline ?? nonEmpty(page.readabilityByline),
+    byline: cleanByline(m.byline) ?? cleanByline(nonEmpty(page.readabilityByline)),
     published: m.published,
     source: m.source,
     canonicalUrl: m.canonicalUrl,
@@ -153,7 +153,7 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
   if (title === '') title = truncateAtWord(body.split('\n\n')[0] ?? '', DEFAULT_FALLBACK_TITLE_CHARS)
   title = truncateAtWord(title, DEFAULT_MAX_TITLE_CHARS)
 
-  const givenAuthor = nonEmpty(input.author)
+  const givenAuthor = cleanByline(nonEmpty(input.author)) ?? nonEmpty(input.author)
   const byline = found.byline ?? edges.byline ?? givenAuthor
   const author = givenAuthor ?? (byline ? authorFromByline(byline) || null : null)
 
