@@ -7,10 +7,12 @@ import { cleanMarkupInline } from './text-clean'
 
 /** Metadata found in a page; null where the page says nothing usable. */
 export interface PageMetadata {
-  title: string | null
   /** The <title> element, which usually carries the site suffix the other title sources lack. */
   documentTitle: string | null
+  /** JSON-LD headline. */
   headline: string | null
+  /** OpenGraph, Twitter card and other meta titles, in that order. */
+  metaTitles: string[]
   byline: string | null
   published: string | null
   source: string | null
@@ -150,10 +152,17 @@ export function readMetadata(doc: DomDocument): PageMetadata {
 
   const headline = clean(firstString(pick('headline')))
   const documentTitle = clean(doc.querySelector('title')?.textContent ?? null)
-  const title =
-    headline ??
-    clean(metaContent(doc, ['og:title', 'twitter:title', 'parsely-title', 'sailthru.title', 'dc.title', 'title'])) ??
-    documentTitle
+  const metaTitles = [
+    'og:title',
+    'twitter:title',
+    'parsely-title',
+    'sailthru.title',
+    'dc.title',
+    'dcterms.title',
+    'title',
+  ]
+    .map((key) => clean(metaContent(doc, [key])))
+    .filter((t): t is string => t !== null)
 
   const ldAuthors = main ? namesOf(main.author ?? main.creator) : []
   const metaAuthor = metaContent(doc, [
@@ -215,9 +224,9 @@ export function readMetadata(doc: DomDocument): PageMetadata {
     null
 
   return {
-    title,
     documentTitle,
     headline,
+    metaTitles: [...new Set(metaTitles)],
     byline,
     published,
     source,

@@ -12,7 +12,7 @@ import { toIsoDate } from './metadata'
 import { summarize, truncateAtWord } from './summary'
 import { cleanInline, cleanMarkupInline, joinParagraphs } from './text-clean'
 import { extractFromText } from './text-extract'
-import { siteNamesFor, stripSiteName } from './title'
+import { type TitleCandidates, chooseTitle, siteNamesFor, stripSiteName } from './title'
 import { canonicalizeUrl } from './url'
 import { countWords } from './word-count'
 
@@ -25,12 +25,13 @@ const BYLINE_EDGE = 3
 
 interface Extracted {
   title: string | null
+  /** Titles the page gives for itself, chosen from once the site's name is known. */
+  titles: TitleCandidates | null
   byline: string | null
   published: string | null
   source: string | null
   canonicalUrl: string | null
   lang: string | null
-  headings: string[]
   paragraphs: string[]
 }
 
@@ -44,13 +45,19 @@ function fromHtml(html: string): Extracted {
   const page = extractFromHtml(html)
   const m = page.metadata
   return {
-    title: m.title ?? nonEmpty(page.readabilityTitle),
+    title: null,
+    titles: {
+      documentTitle: m.documentTitle,
+      headline: m.headline,
+      metaTitles: m.metaTitles,
+      headings: page.headings,
+      fallback: nonEmpty(page.readabilityTitle),
+    },
     byline: cleanByline(m.byline) ?? cleanByline(nonEmpty(page.readabilityByline)),
     published: m.published,
     source: m.source,
     canonicalUrl: m.canonicalUrl,
     lang: m.lang,
-    headings: page.headings,
     paragraphs: page.paragraphs,
   }
 }
@@ -59,12 +66,12 @@ function fromText(text: string, knownTitle: string | null): Extracted {
   const t = extractFromText(text, knownTitle)
   return {
     title: t.title,
+    titles: null,
     byline: t.byline,
     published: null,
     source: null,
     canonicalUrl: null,
     lang: null,
-    headings: [],
     paragraphs: t.paragraphs,
   }
 }
@@ -139,14 +146,15 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
   // A page with no findable text but a text version alongside: the text is the better body.
   if (html !== null && text !== null && found.paragraphs.join(' ').length < text.trim().length / 2) {
     const t = fromText(text, givenTitle ?? found.title)
-    found = { ...found, paragraphs: t.paragraphs, byline: found.byline ?? t.byline, title: found.title ?? t.title }
+    found = { ...found, paragraphs: t.paragraphs, byline: found.byline ?? t.byline, title: t.title }
   }
 
   const url = givenUrl ?? absoluteHttpUrl(found.canonicalUrl, null)
   const source = nonEmpty(input.source) ?? found.source ?? hostSource(url)
   const siteNames = siteNamesFor(source, url)
-  const rawTitle = givenTitle ?? found.title
-  let title = rawTitle ? cleanInline(stripSiteName(rawTitle, siteNames, found.headings)) : ''
+  const pageTitle = (found.titles ? chooseTitle(found.titles, siteNames) : null) ?? found.title
+  const rawTitle = givenTitle ? stripSiteName(givenTitle, siteNames) : pageTitle
+  let title = rawTitle ? cleanInline(rawTitle) : ''
 
   const edges = trimEdges(dedupeAdjacent(found.paragraphs), title)
   const body = joinParagraphs(edges.paragraphs.map(cleanInline))

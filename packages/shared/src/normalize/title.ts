@@ -1,16 +1,22 @@
 /**
- * Headlines without the site's name: "Story - Site Name", "Site | Story". The page's own <h1> and
- * site name decide when they can; otherwise a short trailing segment after a separator is taken as the site.
+ * Headlines without the site's name. The page's <title> is the headline as the publisher states it for the
+ * page, but it carries the site ("Story - Site Name", "Site | Story"); the other titles the page gives
+ * (JSON-LD headline, og:title, <h1>) and the site's name and host tell where to cut.
  */
 
-/** A trailing segment with at most this many words may be a site name. */
+/** A trailing " | Segment" with at most this many words is taken as a site or section name even when unnamed. */
 export const DEFAULT_MAX_SUFFIX_WORDS = 5
 
-/** What remains after stripping must keep at least this many words, else the title is left whole. */
-export const DEFAULT_MIN_TITLE_WORDS = 3
+/** A headline needs at least this many letters or digits; shorter ones are labels ("Home", "News"). */
+export const DEFAULT_MIN_TITLE_CHARS = 4
+
+/** A title agreeing with the <title> part must have at least this many letters or digits to be trusted. */
+const MIN_AGREEING_CHARS = 10
 
 const TITLE = {
-  separators: / (?:[|\-–—:·•«»/]|::|\/\/) /gu,
+  separators: / (?:[|\-–—:·•«»/~]|::|--|\/\/) /gu,
+  pipe: /\|/u,
+  ellipsis: /\s*(?:…|\.\.\.)$/u,
 } as const
 
 function squash(text: string): string {
@@ -27,11 +33,11 @@ function namesSite(segment: string, siteNames: readonly string[]): boolean {
   if (s === '') return false
   return siteNames.some((name) => {
     const n = squash(name)
-    return n !== '' && (n === s || (n.length >= 3 && (s.includes(n) || n.includes(s))))
+    return n !== '' && (n === s || (n.length >= 3 && s.length <= n.length * 3 && (s.includes(n) || n.includes(s))))
   })
 }
 
-/** Names a site goes by, from its metadata and host ("www.wsj.com" gives "wsj"). */
+/** Names a site goes by, from its metadata and host ("www.wsj.com" gives "wsj.com" and "wsj"). */
 export function siteNamesFor(source: string | null, url: string | null): string[] {
   const names: string[] = []
   if (source) names.push(source)
@@ -46,34 +52,74 @@ export function siteNamesFor(source: string | null, url: string | null): string[
   return names.filter((n) => n !== '')
 }
 
-/** The title without a leading or trailing site name segment. */
-export function stripSiteName(title: string, siteNames: readonly string[], headings: readonly string[] = []): string {
+/** The title without a leading or trailing site-name segment; `others` are the page's other titles for this page. */
+export function stripSiteName(title: string, siteNames: readonly string[], others: readonly string[] = []): string {
   const t = title.trim()
-  // The page's headline element agreeing with part of the title is the strongest sign of where the story is.
-  for (const h of headings) {
-    const sh = squash(h)
-    if (sh.length >= 10 && squash(t).startsWith(sh) && wordCount(h) >= DEFAULT_MIN_TITLE_WORDS) return h.trim()
-  }
-  const seps = [...t.matchAll(TITLE.separators)]
+  const seps = [...t.matchAll(TITLE.separators)].filter((m) => m.index !== undefined)
   if (seps.length === 0) return t
-  const last = seps[seps.length - 1]
-  const first = seps[0]
-  if (last?.index !== undefined) {
-    const head = t.slice(0, last.index)
-    const tail = t.slice(last.index + last[0].length)
-    if (namesSite(tail, siteNames) && wordCount(head) >= 1) return stripSiteName(head, siteNames)
-    if (
-      wordCount(tail) <= DEFAULT_MAX_SUFFIX_WORDS &&
-      wordCount(head) >= DEFAULT_MIN_TITLE_WORDS &&
-      /[|\-–—·•«»]/u.test(last[0]) &&
-      siteNames.length === 0
-    )
-      return head.trim()
+  // Another title of the page equal to one side of a separator is the strongest sign of where the headline is.
+  const agreeing = new Set(others.map(squash).filter((o) => o.length >= MIN_AGREEING_CHARS))
+  for (const sep of [...seps].reverse()) {
+    const index = sep.index ?? 0
+    const head = t.slice(0, index).trim()
+    const tail = t.slice(index + sep[0].length).trim()
+    if (agreeing.has(squash(head))) return head
+    if (agreeing.has(squash(tail))) return tail
   }
-  if (first?.index !== undefined) {
-    const head = t.slice(0, first.index)
-    const tail = t.slice(first.index + first[0].length)
-    if (namesSite(head, siteNames) && wordCount(tail) >= DEFAULT_MIN_TITLE_WORDS) return tail.trim()
+  const last = seps[seps.length - 1]
+  if (last !== undefined) {
+    const index = last.index ?? 0
+    const head = t.slice(0, index).trim()
+    const tail = t.slice(index + last[0].length).trim()
+    if (head !== '' && namesSite(tail, siteNames)) return stripSiteName(head, siteNames, others)
+    // "Headline | Section" needs no name to be recognised: a pipe almost never sits inside a headline.
+    if (TITLE.pipe.test(last[0]) && wordCount(tail) <= DEFAULT_MAX_SUFFIX_WORDS && wordCount(head) >= 3) {
+      return stripSiteName(head, siteNames, others)
+    }
+  }
+  const first = seps[0]
+  if (first !== undefined) {
+    const index = first.index ?? 0
+    const head = t.slice(0, index).trim()
+    const tail = t.slice(index + first[0].length).trim()
+    if (tail !== '' && namesSite(head, siteNames)) return stripSiteName(tail, siteNames, others)
   }
   return t
+}
+
+/** Every title a page gives for itself. */
+export interface TitleCandidates {
+  documentTitle: string | null
+  headline: string | null
+  metaTitles: readonly string[]
+  headings: readonly string[]
+  /** A guess of last resort (Readability's). */
+  fallback: string | null
+}
+
+function usable(title: string, siteNames: readonly string[]): boolean {
+  return squash(title).length >= DEFAULT_MIN_TITLE_CHARS && !namesSite(title, siteNames)
+}
+
+/** The page's headline: its <title> without the site name, else the first usable metadata title or heading. */
+export function chooseTitle(c: TitleCandidates, siteNames: readonly string[]): string | null {
+  const others = [c.headline, ...c.metaTitles, ...c.headings].filter((t): t is string => t !== null && t !== '')
+  if (c.documentTitle) {
+    const stripped = stripSiteName(c.documentTitle, siteNames, others)
+    if (usable(stripped, siteNames)) {
+      // A <title> cut short with an ellipsis: a longer title continuing it is the whole headline.
+      if (TITLE.ellipsis.test(stripped)) {
+        const start = squash(stripped.replace(TITLE.ellipsis, ''))
+        const longer = others.find((o) => squash(o).startsWith(start) && squash(o).length > start.length)
+        if (longer !== undefined) return stripSiteName(longer, siteNames)
+      }
+      return stripped
+    }
+  }
+  for (const t of [...c.metaTitles, c.headline, c.fallback, ...c.headings]) {
+    if (!t) continue
+    const stripped = stripSiteName(t, siteNames, others)
+    if (usable(stripped, siteNames)) return stripped
+  }
+  return null
 }
