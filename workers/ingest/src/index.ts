@@ -1,1 +1,3 @@
-export default { async fetch(req: Request, env: Env) { const stub = env.INDEX.get(env.INDEX.idFromName('main')); return new Response(await stub.hello('ingest') + ' ' + (await env.ARTICLES.list()).keys.length) } }
+import { app } from './ingest.app'
+
+export default app

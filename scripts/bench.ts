@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: the index lifecycle at scale, against the real workers under `wrangler dev` (workerd), on
+ * ../shared/corpus/reuters21578.jsonl, each figure beside raw MiniSearch and SQLite FTS5 on the same documents
+ * and queries. Prints a table and writes bench-results/bench.json. Takes a few minutes.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
+import { descendantsNamed, fmt, mib, processMemory, quantile } from './lib/bench-stats'
+import { type DevServers, startDevServers } from './lib/dev-servers'
+import { ROOT } from './lib/local-config'
+import { WebhookClient } from './lib/webhook-client'
+
+const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'reuters21578.jsonl')
+const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWZvci1lZGdld2lyZS1iZW5jaA=='
+const BATCH = 1000
+const CONCURRENCY = 2
+const FRESHNESS_SAMPLES = 100
+const QUERY_COUNT = 500
+
+if (!existsSync(CORPUS)) {
+  console.error(`npm run bench needs ${CORPUS} (the shared corpus beside the project); it is not there.`)
+  process.exit(2)
+}
+
+interface ReutersDoc {
+  id: string
+  title: string
+  body: string
+  published?: string
+}
+
+const docs = (await readFile(CORPUS, 'utf8'))
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as ReutersDoc)
+
+/** Deterministic queries of one to three title words, so every engine answers the same ones. */
+function makeQueries(count: number): string[] {
+  let seed = 20261127
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31
+  }
+  const out: string[] = []
+  while (out.length < count) {
+    const doc = docs[Math.floor(random() * docs.length)]
+    const words = (doc?.title ?? '').toLowerCase().match(/[a-z]{3,}/g) ?? []
+    if (words.length === 0) continue
+    const n = 1 + Math.floor(random() * Math.min(3, words.length))
+    const start = Math.floor(random() * (words.length - n + 1))
+    out.push(words.slice(start, start + n).join(' '))
+  }
+  return out
+}
+const queries = makeQueries(QUERY_COUNT)
+
+const dir = await mkdtemp(join(tmpdir(), 'edgewire-bench-'))
+const start = () =>
+  startDevServers({
+    ingestPort: 28787,
+    searchPort: 28788,
+    persistTo: join(dir, 'state'),
+    vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin' },
+    output: 'ignore',
+  })
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function stats(
+  servers: DevServers,
+): Promise<{ documents: number; indexVersion: number; snapshotBytes?: number }> {
+  return (await (await fetch(`${servers.search}/stats`)).json()) as { documents: number; indexVersion: number }
+}
+
+function searchIsolateMemory(servers: DevServers): { rss: number; peak: number } | null {
+  const [pid] = descendantsNamed(servers.pids.search, 'workerd')
+  return pid ? processMemory(pid) : null
+}
+
+let servers = await start()
+const results: Record<string, unknown> = {}
+try {
+  const baselineRss = searchIsolateMemory(servers)
+
+  // 1. Ingest through the signed batch webhook until everything accepted is searchable.
+  log(`Ingesting ${docs.length} Reuters-21578 articles in batches of ${BATCH} (${CONCURRENCY} in flight)…`)
+  const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+  const inputs = docs.map((d) => ({
+    externalId: d.id,
+    title: d.title,
+    text: d.body.trim() ? d.body : d.title,
+    published: d.published,
+    source: 'Reuters',
+    lang: 'en',
+  }))
+  const t0 = performance.now()
+  let accepted = 0
+  let rejected = 0
+  let next = 0
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < inputs.length) {
+        const from = next
+        next += BATCH
+        const res = await client.send('article.batch', { articles: inputs.slice(from, from + BATCH) })
+        for (const r of res.results) r.status === 'rejected' ? rejected++ : accepted++
+        if (res.status !== 202)
+          throw new Error(`batch at ${from} answered ${res.status}: ${JSON.stringify(res.problem)}`)
+      }
+    }),
+  )
+  const acceptedMs = performance.now() - t0
+  let current = await stats(servers)
+  while (current.documents < accepted) {
+    await sleep(20)
+    current = await stats(servers)
+  }
+  const searchableMs = performance.now() - t0
+  results.ingest = {
+    articles: docs.length,
+    accepted,
+    rejected,
+    acceptedSeconds: acceptedMs / 1000,
+    allSearchableSeconds: searchableMs / 1000,
+    articlesPerSecond: accepted / (searchableMs / 1000),
+  }
+  log(`  all ${accepted} searchable after ${fmt(searchableMs / 1000, 2)} s (${rejected} rejected)`)
+
+  // 2. Freshness: from the 202 of one upsert to the first search that finds it.
+  const freshness: number[] = []
+  for (let i = 0; i < FRESHNESS_SAMPLES; i++) {
+    const marker = `fresh${i}x${Date.now().toString(36)}`
+    const sent = await client.send('article.upsert', {
+      externalId: `bench-fresh-${i}`,
+      title: `Freshness probe ${marker}`,
+      text: `This probe carries the marker ${marker} and nothing else of note.`,
+      lang: 'en',
+    })
+    const acceptedAt = performance.now()
+    if (sent.status !== 202) throw new Error(`probe answered ${sent.status}`)
+    for (;;) {
+      const res = (await (await fetch(`${servers.search}/search?q=${marker}`)).json()) as { total: number }
+      if (res.total > 0) break
+      if (performance.now() - acceptedAt > 30_000) throw new Error(`probe ${marker} not searchable after 30 s`)
+      await sleep(5)
+    }
+    freshness.push(performance.now() - acceptedAt)
+  }
+  results.freshness = { samples: freshness.length, p50Ms: quantile(freshness, 0.5), p99Ms: quantile(freshness, 0.99) }
+  log(`  freshness p50 ${fmt(quantile(freshness, 0.5))} ms, p99 ${fmt(quantile(freshness, 0.99))} ms`)
+
+  // 3. Warm search latency over HTTP on loopback.
+  const timeSearch = async (q: string) => {
+    const t = performance.now()
+    const res = await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)
+    await res.arrayBuffer()
+    if (res.status !== 200) throw new Error(`search ${q} answered ${res.status}`)
+    return performance.now() - t
+  }
+  for (const q of queries.slice(0, 50)) await timeSearch(q)
+  const warm: number[] = []
+  for (const q of queries) warm.push(await timeSearch(q))
+  results.warmSearch = { queries: warm.length, p50Ms: quantile(warm, 0.5), p99Ms: quantile(warm, 0.99) }
+  log(`  warm search p50 ${fmt(quantile(warm, 0.5), 2)} ms, p99 ${fmt(quantile(warm, 0.99), 2)} ms`)
+  const loaded = searchIsolateMemory(servers)
+  const finalStats = await stats(servers)
+  results.snapshot = finalStats
+
+  // 4. First search after a restart (the processes stop; the persisted state stays).
+  await servers.stop()
+  servers = await start()
+  const restartRss = searchIsolateMemory(servers)
+  const firstSearchMs = await timeSearch(queries[0] ?? 'oil')
+  const afterFirst = searchIsolateMemory(servers)
+  results.restart = { firstSearchMs }
+  log(`  first search after restart ${fmt(firstSearchMs)} ms`)
+  results.memory = {
+    searchWorkerdRssEmpty: baselineRss?.rss,
+    searchWorkerdRssLoaded: loaded?.rss,
+    searchWorkerdPeak: loaded?.peak,
+    searchWorkerdRssBeforeFirstSearch: restartRss?.rss,
+    searchWorkerdRssAfterFirstSearch: afterFirst?.rss,
+    indexBytesInIsolate: afterFirst && restartRss ? afterFirst.rss - restartRss.rss : undefined,
+  }
+} finally {
+  await servers.stop()
+  await rm(dir, { recursive: true, force: true })
+}
+
+// 5. The same documents and queries in raw MiniSearch and SQLite FTS5.
+log('Measuring raw MiniSearch and SQLite FTS5 in Node on the same documents and queries…')
+const benchDocs: BenchDoc[] = docs.map((d) => ({ id: d.id, title: d.title, body: d.body }))
+const baselines: BaselineFigures[] = [miniSearchBaseline(benchDocs, queries), fts5Baseline(benchDocs, queries)]
+results.baselines = baselines
+
+await mkdir(join(ROOT, 'bench-results'), { recursive: true })
+await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(results, null, 2))
+console.log(JSON.stringify(results, null, 2))

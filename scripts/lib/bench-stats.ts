@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from 'node:fs'
+
+/** The q-quantile (0..1) of a list of numbers, by nearest rank. */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[rank] ?? Number.NaN
+}
+
+export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+
+/** Resident and peak resident memory (bytes) of a process, from /proc. */
+export function processMemory(pid: number): { rss: number; peak: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) * 1024
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') }
+  } catch {
+    return null
+  }
+}
+
+/** Pids of the descendants of `root` whose command name is `name` (e.g. the workerd under a wrangler dev). */
+export function descendantsNamed(root: number, name: string): number[] {
+  const parent = new Map<number, number>()
+  const comm = new Map<number, string>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      comm.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close))
+      parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]))
+    } catch {}
+  }
+  const found: number[] = []
+  for (const [pid, cmd] of comm) {
+    if (cmd !== name) continue
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        found.push(pid)
+        break
+      }
+    }
+  }
+  return found
+}

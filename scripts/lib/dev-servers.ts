@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { ROOT } from './local-config'
+
+export interface DevServers {
+  ingest: string
+  search: string
+  /** pids of the two `wrangler dev` processes (their workerd runs beneath each) */
+  pids: { ingest: number; search: number }
+  stop(): Promise<void>
+}
+
+export interface DevServerOptions {
+  ingestPort: number
+  searchPort: number
+  persistTo: string
+  vars: Record<string, string>
+  /** where wrangler's output goes; 'inherit' shows it, 'ignore' hides it */
+  output?: 'inherit' | 'ignore' | 'pipe'
+}
+
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
+
+/**
+ * Runs both workers with `wrangler dev` over one persisted local state. The search worker starts first:
+ * it hosts the index writer that ingest reaches through wrangler's local dev registry.
+ */
+export async function startDevServers(options: DevServerOptions): Promise<DevServers> {
+  const children: ChildProcess[] = []
+  const start = (env: 'ingest' | 'search', port: number, inspectorPort: number) => {
+    const args = [
+      'dev',
+      '--env',
+      env,
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--inspector-port',
+      String(inspectorPort),
+      '--persist-to',
+      options.persistTo,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+      ...Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ]
+    const child = spawn(WRANGLER, args, {
+      cwd: ROOT,
+      stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '' },
+      detached: true,
+    })
+    children.push(child)
+    return child
+  }
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.pid === undefined) return resolve()
+            child.once('exit', () => resolve())
+            try {
+              process.kill(-child.pid, 'SIGTERM')
+            } catch {
+              resolve()
+            }
+            setTimeout(() => {
+              try {
+                if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+              } catch {}
+              resolve()
+            }, 5000).unref()
+          }),
+      ),
+    )
+  }
+  const search = `http://127.0.0.1:${options.searchPort}`
+  const ingest = `http://127.0.0.1:${options.ingestPort}`
+  try {
+    const searchChild = start('search', options.searchPort, options.searchPort + 20000)
+    await waitForHealth(search, children)
+    const ingestChild = start('ingest', options.ingestPort, options.ingestPort + 20000)
+    await waitForHealth(ingest, children)
+    return { ingest, search, pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 }, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/** Polls /healthz until the worker answers 200, failing fast if its process exits. */
+export async function waitForHealth(base: string, children: ChildProcess[] = [], timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const dead = children.find((c) => c.exitCode !== null)
+    if (dead) throw new Error(`wrangler dev exited with code ${dead.exitCode} before ${base} was ready`)
+    try {
+      const res = await fetch(`${base}/healthz`)
+      if (res.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`${base} did not become healthy within ${timeoutMs / 1000}s`)
+}

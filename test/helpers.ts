@@ -1,0 +1,65 @@
+import { signPayload } from '@edgewire/shared'
+import { env, SELF } from 'cloudflare:test'
+
+export const TEST_SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLWVkZ2V3aXJlLXRlc3Rz'
+export const INGEST = 'http://ingest.test'
+export const SEARCH = 'http://search.test'
+
+let counter = 0
+/** A fresh webhook-id for each call unless one is given. */
+export const nextId = () => `msg_test_${Date.now()}_${counter++}`
+
+export interface SignOptions {
+  id?: string
+  secret?: string
+  timestamp?: number
+  contentType?: string
+}
+
+/** Posts a body to the webhook, signed as a Standard Webhooks sender would. */
+export async function postSigned(body: string | Uint8Array, options: SignOptions = {}): Promise<Response> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
+  const id = options.id ?? nextId()
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
+  const signature = await signPayload(options.secret ?? TEST_SECRET, id, timestamp, bytes)
+  return SELF.fetch(`${INGEST}/webhooks/articles`, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
+    body: bytes,
+  })
+}
+
+/** Sends one event of the contract's envelope. */
+export function sendEvent(type: string, data: unknown, options: SignOptions = {}): Promise<Response> {
+  return postSigned(JSON.stringify({ type, timestamp: new Date().toISOString(), data }), options)
+}
+
+export interface Hit {
+  id: string
+  title: string
+  snippet: string
+  url: string | null
+  source: string | null
+  lang: string
+  published: string | null
+}
+export interface SearchBody {
+  total: number
+  hits: Hit[]
+  facets?: Record<string, { value: string; count: number }[]>
+  indexVersion: number
+}
+
+/** GET /search with the given parameters. */
+export async function search(params: Record<string, string>): Promise<SearchBody> {
+  const res = await SELF.fetch(`${SEARCH}/search?${new URLSearchParams(params)}`)
+  if (res.status !== 200) throw new Error(`search answered ${res.status}: ${await res.text()}`)
+  return res.json()
+}
+
+export { env, SELF }

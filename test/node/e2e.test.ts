@@ -1,0 +1,99 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
+import { ROOT } from '../../scripts/lib/local-config'
+import { WebhookClient } from '../../scripts/lib/webhook-client'
+
+// The real thing: both workers under `wrangler dev`, one persisted local state, the signed webhook over HTTP.
+const SECRET = 'whsec_ZTJlLXRlc3Qtc2VjcmV0LWZvci1lZGdld2lyZQ=='
+const BASE_PORT = 18787 + Math.floor(Math.random() * 500)
+
+let dir: string
+let servers: DevServers
+const start = () =>
+  startDevServers({
+    ingestPort: BASE_PORT,
+    searchPort: BASE_PORT + 1,
+    persistTo: join(dir, 'state'),
+    vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'e2e-admin' },
+    output: 'ignore',
+  })
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (ok(value) || Date.now() > deadline) return value
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const searchFor = async (q: string) =>
+  (await (await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)).json()) as {
+    total: number
+    hits: { id: string; title: string }[]
+  }
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'edgewire-e2e-'))
+  servers = await start()
+})
+
+afterAll(async () => {
+  await servers?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('npm start, end to end over HTTP', () => {
+  it('serves the seed article for "GSOMIA" after it arrives through the signed webhook', async () => {
+    const text = await readFile(join(ROOT, 'corpus', 'seed-article.txt'), 'utf8')
+    const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+    const sent = await client.send('article.upsert', { externalId: 'seed-article', text })
+    expect(sent.status).toBe(202)
+    expect(sent.results[0]?.status).toBe('created')
+    const found = await eventually(
+      () => searchFor('GSOMIA'),
+      (r) => r.total > 0,
+    )
+    expect(found.hits[0]?.title).toBe('Groundwork laid for negotiation on Tokyo’s trade curbs, GSOMIA: Kang')
+  })
+
+  it('answers a forged signature with 401 problem+json', async () => {
+    const body = JSON.stringify({ type: 'article.upsert', data: { url: 'https://evil.example/x', text: 'forged' } })
+    const forger = new WebhookClient('http://unused', 'whsec_bm90LXRoZS1yZWFsLXNlY3JldA==')
+    const now = Math.floor(Date.now() / 1000)
+    const res = await fetch(`${servers.ingest}/webhooks/articles`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(now),
+        'webhook-signature': forger.signatureFor('msg_forged', now, body),
+      },
+      body,
+    })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+    expect(((await res.json()) as { status: number }).status).toBe(401)
+  })
+
+  it('gives the same id to the same canonical url, tracking parameters removed', async () => {
+    const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+    const a = await client.send('article.upsert', { url: 'https://Example.com/news/1?utm_source=x&id=7', text: 'One' })
+    const b = await client.send('article.upsert', { url: 'https://example.com/news/1?id=7#section', text: 'Two' })
+    expect(a.results[0]?.id).toBeDefined()
+    expect(b.results[0]?.id).toBe(a.results[0]?.id)
+  })
+
+  it('keeps what it stored across a restart', async () => {
+    await servers.stop()
+    servers = await start()
+    const found = await eventually(
+      () => searchFor('GSOMIA'),
+      (r) => r.total > 0,
+    )
+    expect(found.total).toBe(1)
+  })
+})

@@ -1,0 +1,584 @@
+import { SAFE_SNIPPET } from './snippet'
+
+/**
+ * The page's script, served verbatim as /assets/app.js: there is no bundler step, so it is plain modern
+ * JavaScript in a string (it must not use backticks or `${`). The browser test in test/node/browser.test.ts
+ * drives every path of it. Security rule: values from articles are set with textContent or as attribute
+ * values; only a snippet that passes SAFE_SNIPPET (escaped text and <mark></mark>) goes in as HTML, and
+ * only http(s) urls become links.
+ */
+const SOURCE = `'use strict'
+;(() => {
+  const SAFE_SNIPPET = ${SAFE_SNIPPET.toString()}
+  const SORTS = ['relevance', 'newest', 'oldest']
+  // [facet name in /search, filter parameter, heading]
+  const FACETS = [['source', 'source', 'Source'], ['lang', 'lang', 'Language'], ['tags', 'tag', 'Topic']]
+  const DEFAULT_LIMIT = 10
+  const MAX_OFFSET = 10000
+  const MAX_QUERY = 256
+  const DEBOUNCE_MS = 150
+  const FACET_VALUES_SHOWN = 8
+  const CACHE_MS = 30000
+  const EXAMPLES = ['GSOMIA', 'cocoa', 'oil prices', '월식', '지하철', '地震', '長谷寺']
+
+  const byId = (id) => document.getElementById(id)
+  const form = byId('search-form')
+  const input = byId('q')
+  const listbox = byId('suggestions')
+  const sortSelect = byId('sort')
+  const fromInput = byId('from')
+  const toInput = byId('to')
+  const facetsEl = byId('facets')
+  const clearButton = byId('clear-filters')
+  const statusEl = byId('status')
+  const errorEl = byId('error')
+  const resultsEl = byId('results')
+  const pagerEl = byId('pager')
+  const welcomeEl = byId('welcome')
+  const resultsView = byId('results-view')
+  const resultsHeading = byId('results-heading')
+  const articleView = byId('article-view')
+
+  const languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null
+  const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' })
+
+  let state = readState()
+  let typing = false
+  let debounceTimer = 0
+  let searchSeq = 0
+  let searchAbort = null
+  let suggestAbort = null
+  let articleAbort = null
+  let activeOption = -1
+  const cache = new Map()
+
+  // ---- small helpers -------------------------------------------------------------------------------------
+
+  /** Creates an element; strings among children become text nodes, never markup. */
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag)
+    for (const key in attrs || {}) {
+      const value = attrs[key]
+      if (value === null || value === undefined || value === false) continue
+      if (key === 'text') node.textContent = String(value)
+      else if (key === 'class') node.className = value
+      else node.setAttribute(key, value === true ? '' : String(value))
+    }
+    for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child)
+    return node
+  }
+  const vh = (text) => h('span', { class: 'vh', text })
+  const plainClick = (e) => e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey
+  const str = (v) => (typeof v === 'string' ? v : '')
+  const langTag = (v) => (typeof v === 'string' && /^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(v) ? v : null)
+  function languageName(code) {
+    if (code === 'und') return 'Unknown'
+    try {
+      return (languageNames && languageNames.of(code)) || code
+    } catch {
+      return code
+    }
+  }
+  function formatDate(iso) {
+    const d = new Date(iso)
+    return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d)
+  }
+  function safeUrl(u) {
+    try {
+      const url = new URL(u)
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null
+    } catch {
+      return null
+    }
+  }
+  const hostOf = (u) => (safeUrl(u) ? new URL(u).host : '')
+  const isWikinews = (a) => /wikinews/i.test(str(a.source)) || /(^|\\.)wikinews\\.org$/i.test(hostOf(a.url))
+  const sourceName = (a) => str(a.source) || hostOf(a.url) || 'Unknown source'
+
+  // ---- state in the URL ----------------------------------------------------------------------------------
+
+  function readState() {
+    const p = new URLSearchParams(location.search)
+    const int = (name, fallback, min, max) => {
+      const n = Number.parseInt(p.get(name) || '', 10)
+      return n >= min && n <= max ? n : fallback
+    }
+    const day = (v) => (v && /^\\d{4}-\\d{2}-\\d{2}$/.test(v) ? v : '')
+    const sort = p.get('sort')
+    return {
+      q: (p.get('q') || '').slice(0, MAX_QUERY),
+      sort: SORTS.includes(sort) ? sort : 'relevance',
+      source: p.getAll('source'),
+      lang: p.getAll('lang'),
+      tag: p.getAll('tag'),
+      from: day(p.get('from')),
+      to: day(p.get('to')),
+      limit: int('limit', DEFAULT_LIMIT, 1, 100),
+      page: int('page', 1, 1, 100000),
+      id: p.get('id') || '',
+    }
+  }
+
+  /** The page's own address for a state: what back/forward and sharing see. */
+  function pageUrl(s) {
+    const p = new URLSearchParams()
+    if (s.q) p.set('q', s.q)
+    for (const [, param] of FACETS) for (const v of s[param]) p.append(param, v)
+    if (s.from) p.set('from', s.from)
+    if (s.to) p.set('to', s.to)
+    if (s.sort !== 'relevance') p.set('sort', s.sort)
+    if (s.limit !== DEFAULT_LIMIT) p.set('limit', String(s.limit))
+    if (s.page > 1) p.set('page', String(s.page))
+    if (s.id) p.set('id', s.id)
+    const query = p.toString()
+    return location.pathname + (query ? '?' + query : '')
+  }
+
+  function searchParams(s) {
+    const p = new URLSearchParams({ q: s.q, limit: String(s.limit), sort: s.sort, facets: FACETS.map((f) => f[0]).join(',') })
+    p.set('offset', String(Math.min((s.page - 1) * s.limit, MAX_OFFSET)))
+    for (const [, param] of FACETS) for (const v of s[param]) p.append(param, v)
+    if (s.from) p.set('from', s.from)
+    // The date input names a day; the filter means "up to the end of that day".
+    if (s.to) p.set('to', s.to + 'T23:59:59.999Z')
+    return p
+  }
+
+  const hasFilters = (s) => s.source.length + s.lang.length + s.tag.length > 0 || Boolean(s.from || s.to)
+
+  /** Moves to a new state: a new history entry ('push') or the current one rewritten ('replace'). */
+  function navigate(next, mode, options) {
+    state = next
+    const url = pageUrl(state)
+    if (mode === 'push' && url !== location.pathname + location.search) history.pushState(options && options.marker ? { from: options.marker } : null, '', url)
+    else history.replaceState(history.state, '', url)
+    render(options)
+  }
+
+  function commitQuery(q) {
+    clearTimeout(debounceTimer)
+    typing = false
+    closeSuggestions()
+    navigate({ ...state, q: q.slice(0, MAX_QUERY), page: 1, id: '' }, 'push')
+  }
+
+  // ---- fetching ------------------------------------------------------------------------------------------
+
+  async function getJSON(url, signal) {
+    const res = await fetch(url, { signal, headers: { accept: 'application/json' } })
+    const type = res.headers.get('content-type') || ''
+    const body = type.includes('json') ? await res.json().catch(() => null) : null
+    if (!res.ok) {
+      const err = new Error((body && (body.detail || body.title)) || 'The server answered ' + res.status + '.')
+      err.status = res.status
+      throw err
+    }
+    if (!body) throw new Error('The server sent an unexpected answer.')
+    return body
+  }
+
+  async function cachedJSON(url, signal) {
+    const hit = cache.get(url)
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.body
+    const body = await getJSON(url, signal)
+    cache.set(url, { at: Date.now(), body })
+    if (cache.size > 50) cache.delete(cache.keys().next().value)
+    return body
+  }
+
+  function showError(err) {
+    const offline = err instanceof TypeError
+    errorEl.replaceChildren(
+      h('p', { text: offline ? 'Search is not reachable right now. Check that the server is running, then try again.' : String(err.message) }),
+    )
+    errorEl.hidden = false
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------------------
+
+  function render(options) {
+    if (input.value !== state.q) input.value = state.q
+    sortSelect.value = state.sort
+    fromInput.value = state.from
+    toInput.value = state.to
+    clearButton.hidden = !hasFilters(state)
+    if (state.id) showArticle(options)
+    else showResults(options)
+  }
+
+  async function showResults(options) {
+    articleView.hidden = true
+    resultsView.hidden = false
+    if (articleAbort) articleAbort.abort()
+    document.title = state.q ? state.q + ' – Edgewire search' : 'Edgewire search'
+    const seq = ++searchSeq
+    if (searchAbort) searchAbort.abort()
+    if (!state.q.trim() && !hasFilters(state)) return showWelcome(seq)
+    searchAbort = new AbortController()
+    resultsView.setAttribute('aria-busy', 'true')
+    let data
+    try {
+      data = await cachedJSON('/search?' + searchParams(state), searchAbort.signal)
+    } catch (err) {
+      if (seq !== searchSeq || err.name === 'AbortError') return
+      resultsView.removeAttribute('aria-busy')
+      statusEl.textContent = ''
+      showError(err)
+      return
+    }
+    if (seq !== searchSeq) return
+    resultsView.removeAttribute('aria-busy')
+    paintResults(data)
+    if (options && options.focusId) {
+      const link = [...resultsEl.querySelectorAll('a[data-id]')].find((a) => a.dataset.id === options.focusId)
+      if (link) link.focus()
+    } else if (options && options.focusResults) resultsHeading.focus()
+  }
+
+  async function showWelcome(seq) {
+    errorEl.hidden = true
+    resultsEl.replaceChildren()
+    pagerEl.replaceChildren()
+    facetsEl.replaceChildren()
+    statusEl.textContent = ''
+    const examples = h('ul', null, ...EXAMPLES.map((q) => h('li', null, exampleLink(q))))
+    const count = h('p')
+    welcomeEl.replaceChildren(
+      h('h3', { text: 'Search news in English, Korean and Japanese' }),
+      count,
+      h('p', { text: 'Results appear as you type. Try:' }),
+      examples,
+    )
+    welcomeEl.hidden = false
+    try {
+      const stats = await getJSON('/stats')
+      if (seq === searchSeq && typeof stats.documents === 'number')
+        count.textContent = stats.documents.toLocaleString('en') + ' articles are searchable now.'
+    } catch {}
+  }
+
+  function exampleLink(q) {
+    const a = h('a', { href: pageUrl({ ...readState(), q, page: 1, id: '' }), text: q, lang: /[가-힣]/.test(q) ? 'ko' : /[ぁ-んァ-ン一-龯]/.test(q) ? 'ja' : null })
+    a.addEventListener('click', (e) => {
+      if (!plainClick(e)) return
+      e.preventDefault()
+      commitQuery(q)
+    })
+    return a
+  }
+
+  function paintResults(data) {
+    welcomeEl.hidden = true
+    errorEl.hidden = true
+    const hits = Array.isArray(data.hits) ? data.hits : []
+    const total = typeof data.total === 'number' ? data.total : hits.length
+    const offset = typeof data.offset === 'number' ? data.offset : 0
+    const quoted = state.q ? ' for “' + state.q + '”' : ''
+    const took = typeof data.tookMs === 'number' ? ' (' + data.tookMs + ' ms)' : ''
+    if (total === 0) statusEl.textContent = 'No results' + quoted + '.' + (hasFilters(state) ? ' Try removing a filter.' : '')
+    else if (hits.length === 0) statusEl.textContent = total.toLocaleString('en') + ' results' + quoted + ', none on this page.'
+    else
+      statusEl.textContent =
+        (total === 1 ? '1 result' : (offset + 1).toLocaleString('en') + '–' + (offset + hits.length).toLocaleString('en') + ' of ' + total.toLocaleString('en') + ' results') + quoted + took
+    resultsEl.replaceChildren(...hits.map(renderHit))
+    paintFacets(data.facets)
+    paintPager(total)
+  }
+
+  function renderHit(hit) {
+    const lang = langTag(hit.lang)
+    const id = str(hit.id)
+    const link = h('a', { href: pageUrl({ ...state, id }), 'data-id': id, text: str(hit.title) || '(untitled)' })
+    link.addEventListener('click', (e) => {
+      if (!plainClick(e)) return
+      e.preventDefault()
+      navigate({ ...state, id }, 'push', { marker: 'results' })
+    })
+    const meta = h('p', { class: 'meta' }, h('span', { class: 'source', text: sourceName(hit) }))
+    if (hit.published) meta.append(h('time', { datetime: str(hit.published), text: formatDate(str(hit.published)) }))
+    if (str(hit.author)) meta.append(h('span', { text: str(hit.author) }))
+    if (lang) meta.append(h('span', { text: languageName(lang) }))
+    const original = safeUrl(hit.url)
+    if (original) meta.append(h('a', { href: original, rel: 'noopener noreferrer', class: 'original', text: hostOf(original) }, vh(' (original article)')))
+    const snippet = h('p', { class: 'snippet', lang })
+    setSnippet(snippet, hit.snippet)
+    return h('li', { class: 'hit' }, h('article', null, h('h3', { lang }, link), meta, snippet))
+  }
+
+  /** Inserts a snippet as HTML only when it holds nothing but escaped text and <mark></mark>. */
+  function setSnippet(node, snippet) {
+    if (typeof snippet !== 'string' || snippet === '') node.hidden = true
+    else if (SAFE_SNIPPET.test(snippet)) node.innerHTML = snippet
+    else node.textContent = new DOMParser().parseFromString(snippet, 'text/html').body.textContent || ''
+  }
+
+  function paintFacets(facets) {
+    // Re-rendering replaces the checkboxes: keep keyboard focus on the one that was just toggled.
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.facet : null
+    const groups = []
+    for (const [name, param, heading] of FACETS) {
+      const counts = facets && Array.isArray(facets[name]) ? facets[name].filter((f) => f && typeof f.value === 'string') : []
+      const countOf = new Map(counts.map((f) => [f.value, f.count]))
+      const values = counts.slice(0, FACET_VALUES_SHOWN).map((f) => f.value)
+      for (const v of state[param]) if (!values.includes(v)) values.push(v)
+      if (values.length === 0) continue
+      const list = h('ul')
+      values.forEach((value, i) => {
+        const id = 'f-' + param + '-' + i
+        const box = h('input', { type: 'checkbox', id, 'data-facet': JSON.stringify([param, value]) })
+        box.checked = state[param].includes(value)
+        box.addEventListener('change', () => {
+          const rest = state[param].filter((v) => v !== value)
+          navigate({ ...state, [param]: box.checked ? rest.concat(value) : rest, page: 1, id: '' }, 'push')
+        })
+        const label = param === 'lang' ? languageName(value) : value
+        const n = countOf.has(value) ? Number(countOf.get(value)) : 0
+        list.append(
+          h('li', null, box, h('label', { for: id }, h('span', { class: 'v', text: label }), h('span', { class: 'count' }, vh(', '), n.toLocaleString('en'), vh(n === 1 ? ' article' : ' articles')))),
+        )
+      })
+      groups.push(h('fieldset', { class: 'facet' }, h('legend', { text: heading }), list))
+    }
+    facetsEl.replaceChildren(...groups)
+    if (focused) {
+      const again = [...facetsEl.querySelectorAll('input[data-facet]')].find((b) => b.dataset.facet === focused)
+      if (again) again.focus()
+    }
+  }
+
+  function paintPager(total) {
+    const reachable = Math.min(total, MAX_OFFSET + state.limit)
+    const pages = Math.ceil(reachable / state.limit)
+    if (pages <= 1) return pagerEl.replaceChildren()
+    const current = Math.min(state.page, pages)
+    const item = (page, text, label) => {
+      if (page < 1 || page > pages) return h('span', { class: 'off', 'aria-hidden': 'true', text })
+      if (page === current && !label) return h('span', { 'aria-current': 'page', text })
+      const a = h('a', { href: pageUrl({ ...state, page }), 'data-page': page, 'aria-label': label || 'Page ' + page, text })
+      a.addEventListener('click', (e) => {
+        if (!plainClick(e)) return
+        e.preventDefault()
+        navigate({ ...state, page }, 'push', { focusResults: true })
+      })
+      return a
+    }
+    const parts = [item(current - 1, '‹ Previous', 'Previous page')]
+    let last = 0
+    for (let p = 1; p <= pages; p++) {
+      if (p !== 1 && p !== pages && Math.abs(p - current) > 2) continue
+      if (p - last > 1) parts.push(h('span', { class: 'gap', 'aria-hidden': 'true', text: '…' }))
+      parts.push(item(p, String(p)))
+      last = p
+    }
+    parts.push(item(current + 1, 'Next ›', 'Next page'))
+    pagerEl.replaceChildren(...parts)
+  }
+
+  // ---- the article view ----------------------------------------------------------------------------------
+
+  async function showArticle() {
+    resultsView.hidden = true
+    articleView.hidden = false
+    closeSuggestions()
+    if (articleAbort) articleAbort.abort()
+    articleAbort = new AbortController()
+    const id = state.id
+    articleView.replaceChildren(backLink(), h('p', { role: 'status', text: 'Loading the article…' }))
+    let article
+    try {
+      article = await getJSON('/articles/' + encodeURIComponent(id), articleAbort.signal)
+    } catch (err) {
+      if (err.name === 'AbortError' || state.id !== id) return
+      const text = err.status === 404 ? 'This article is not available (it may have been removed).' : String(err.message)
+      articleView.replaceChildren(backLink(), h('div', { class: 'error', role: 'alert' }, h('p', { text })))
+      return
+    }
+    if (state.id !== id) return
+    paintArticle(article)
+  }
+
+  function backLink() {
+    const target = { ...state, id: '' }
+    const a = h('a', { href: pageUrl(target), class: 'back', text: target.q ? '← Back to results' : '← Search' })
+    a.addEventListener('click', (e) => {
+      if (!plainClick(e)) return
+      e.preventDefault()
+      // Opened from the results: going back restores that entry (and its scroll position) instead of adding one.
+      if (history.state && history.state.from === 'results') history.back()
+      else navigate(target, 'push')
+    })
+    return a
+  }
+
+  function paintArticle(a) {
+    const lang = langTag(a.lang)
+    const title = str(a.title) || '(untitled)'
+    document.title = title + ' – Edgewire'
+    const meta = h('p', { class: 'meta' }, h('span', { class: 'source', text: sourceName(a) }))
+    const by = str(a.byline) || str(a.author)
+    if (by) meta.append(h('span', { text: by }))
+    if (a.published) meta.append(h('time', { datetime: str(a.published), text: formatDate(str(a.published)) }))
+    if (lang) meta.append(h('span', { text: languageName(lang) }))
+    if (typeof a.wordCount === 'number') meta.append(h('span', { text: a.wordCount.toLocaleString('en') + ' words' }))
+    const original = safeUrl(a.url)
+    let attribution = null
+    if (isWikinews(a)) {
+      attribution = h('p', { class: 'attribution' }, 'From Wikinews, the free news source; text licensed under CC BY 2.5. ')
+      if (original) attribution.append(h('a', { href: original, rel: 'noopener noreferrer', text: 'Read the original on Wikinews' }))
+    } else if (original) {
+      attribution = h('p', { class: 'attribution' }, 'Original: ', h('a', { href: original, rel: 'noopener noreferrer', text: hostOf(original) }))
+    }
+    const body = h('div', { class: 'body', lang })
+    for (const paragraph of str(a.body).split(/\\n\\s*\\n/)) {
+      const text = paragraph.trim()
+      if (text) body.append(h('p', { text }))
+    }
+    const tags = Array.isArray(a.tags) ? a.tags.filter((t) => typeof t === 'string' && t) : []
+    const tagList = tags.length
+      ? h('ul', { class: 'tags', 'aria-label': 'Topics' }, ...tags.map((t) => h('li', null, h('a', { href: pageUrl({ ...readState(), q: '', tag: [t], source: [], lang: [], page: 1, id: '' }), text: t }))))
+      : null
+    const heading = h('h2', { id: 'article-title', tabindex: '-1', lang, text: title })
+    articleView.replaceChildren(backLink(), h('article', { 'aria-labelledby': 'article-title' }, heading, meta, attribution, body, tagList))
+    heading.focus()
+  }
+
+  // ---- suggestions (ARIA combobox with a listbox popup) ----------------------------------------------------
+
+  async function suggest(q) {
+    if (suggestAbort) suggestAbort.abort()
+    if (!q.trim()) return closeSuggestions()
+    suggestAbort = new AbortController()
+    let data
+    try {
+      data = await getJSON('/suggest?q=' + encodeURIComponent(q), suggestAbort.signal)
+    } catch {
+      return
+    }
+    if (input.value !== q || document.activeElement !== input) return
+    const typed = q.trim().toLowerCase()
+    const seen = new Set([typed])
+    const items = []
+    for (const s of Array.isArray(data.suggestions) ? data.suggestions : []) {
+      const text = s && typeof s.text === 'string' ? s.text : ''
+      if (text && !seen.has(text.toLowerCase())) items.push(text)
+      seen.add(text.toLowerCase())
+    }
+    showSuggestions(items.slice(0, 8), typed)
+  }
+
+  function showSuggestions(items, typed) {
+    activeOption = -1
+    listbox.replaceChildren(
+      ...items.map((text, i) => {
+        // The typed part stays plain and the completion is bold, as in most search boxes.
+        const li = text.toLowerCase().startsWith(typed)
+          ? h('li', { id: 'suggestion-' + i, role: 'option', 'aria-selected': 'false' }, text.slice(0, typed.length), h('b', { text: text.slice(typed.length) }))
+          : h('li', { id: 'suggestion-' + i, role: 'option', 'aria-selected': 'false', text })
+        li.dataset.value = text
+        li.addEventListener('mousedown', (e) => e.preventDefault())
+        li.addEventListener('click', () => chooseSuggestion(text))
+        return li
+      }),
+    )
+    listbox.hidden = items.length === 0
+    input.setAttribute('aria-expanded', String(items.length > 0))
+    input.removeAttribute('aria-activedescendant')
+  }
+
+  function closeSuggestions() {
+    if (suggestAbort) suggestAbort.abort()
+    activeOption = -1
+    listbox.hidden = true
+    listbox.replaceChildren()
+    input.setAttribute('aria-expanded', 'false')
+    input.removeAttribute('aria-activedescendant')
+  }
+
+  function setActiveOption(i) {
+    const options = [...listbox.children]
+    activeOption = i
+    options.forEach((o, k) => o.setAttribute('aria-selected', String(k === i)))
+    const active = options[i]
+    if (active) {
+      input.setAttribute('aria-activedescendant', active.id)
+      active.scrollIntoView({ block: 'nearest' })
+    } else input.removeAttribute('aria-activedescendant')
+  }
+
+  function chooseSuggestion(text) {
+    input.value = text
+    commitQuery(text)
+  }
+
+  // ---- events --------------------------------------------------------------------------------------------
+
+  input.addEventListener('input', () => {
+    clearTimeout(debounceTimer)
+    debounceTimer = setTimeout(() => {
+      const q = input.value
+      // The first change after a committed search gets its own history entry; further keystrokes rewrite it.
+      navigate({ ...state, q: q.slice(0, MAX_QUERY), page: 1, id: '' }, typing ? 'replace' : 'push')
+      typing = true
+      suggest(q)
+    }, DEBOUNCE_MS)
+  })
+
+  input.addEventListener('keydown', (e) => {
+    const options = listbox.hidden ? [] : [...listbox.children]
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (options.length === 0) return
+      e.preventDefault()
+      const n = options.length
+      setActiveOption(e.key === 'ArrowDown' ? (activeOption + 1) % n : activeOption <= 0 ? n - 1 : activeOption - 1)
+    } else if (e.key === 'Enter') {
+      const chosen = options[activeOption]
+      if (chosen) {
+        e.preventDefault()
+        chooseSuggestion(chosen.dataset.value || '')
+      }
+    } else if (e.key === 'Escape') {
+      e.preventDefault()
+      if (options.length > 0) closeSuggestions()
+      else if (input.value) {
+        input.value = ''
+        commitQuery('')
+      }
+    } else if (e.key === 'Tab') closeSuggestions()
+  })
+
+  input.addEventListener('blur', () => closeSuggestions())
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault()
+    commitQuery(input.value)
+  })
+
+  sortSelect.addEventListener('change', () => navigate({ ...state, sort: sortSelect.value, page: 1, id: '' }, 'push'))
+  fromInput.addEventListener('change', () => navigate({ ...state, from: fromInput.value, page: 1, id: '' }, 'push'))
+  toInput.addEventListener('change', () => navigate({ ...state, to: toInput.value, page: 1, id: '' }, 'push'))
+  clearButton.addEventListener('click', () => {
+    navigate({ ...state, source: [], lang: [], tag: [], from: '', to: '', page: 1, id: '' }, 'push')
+    input.focus()
+  })
+
+  window.addEventListener('popstate', () => {
+    const previous = state.id
+    state = readState()
+    typing = false
+    closeSuggestions()
+    render(previous && !state.id ? { focusId: previous } : undefined)
+  })
+
+  document.documentElement.classList.add('js')
+  render()
+})()
+`
+
+/**
+ * The script as served: indentation and whole-line comments dropped (about a quarter of its size). Safe
+ * because the source has no multi-line strings; the readable form above is what people edit.
+ */
+export const APP_JS = SOURCE.split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('//'))
+  .join('\n')

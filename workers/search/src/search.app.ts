@@ -1,0 +1,82 @@
+import { type Article, methodNotAllowed, onNotFound, onProblem, ProblemError } from '@edgewire/shared'
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { requestId } from 'hono/request-id'
+import { type SearchApp, writerStub } from './context'
+import { articleKey } from './index-writer'
+import { liveIndex } from './live-index'
+import { parseQuery, SearchQuerySchema, SuggestQuerySchema } from './search-query'
+
+/** The search worker: answers queries from this isolate's live index, and articles from KV. */
+export const app = new Hono<SearchApp>()
+
+app.use(requestId())
+app.onError(onProblem)
+app.notFound(onNotFound)
+app.use('/search', cors())
+app.use('/suggest', cors())
+app.use('/articles/*', cors())
+app.use('/stats', cors())
+
+app.get('/healthz', (c) => c.json({ ok: true }))
+
+app.get('/search', async (c) => {
+  const started = performance.now()
+  const params = parseQuery(SearchQuerySchema, new URL(c.req.url))
+  const live = liveIndex(c.env)
+  await live.ready(c.executionCtx)
+  const result = live.index.search({
+    q: params.q,
+    limit: params.limit,
+    offset: params.offset,
+    sort: params.sort,
+    ...(params.source ? { source: params.source } : {}),
+    ...(params.author ? { author: params.author } : {}),
+    ...(params.lang ? { lang: params.lang } : {}),
+    ...(params.tag ? { tag: params.tag } : {}),
+    ...(params.from !== undefined ? { from: params.from } : {}),
+    ...(params.to !== undefined ? { to: params.to } : {}),
+    ...(params.facets ? { facets: params.facets } : {}),
+    ...(params.fuzzy !== undefined ? { fuzzy: params.fuzzy } : {}),
+    ...(params.prefix !== undefined ? { prefix: params.prefix } : {}),
+  })
+  return c.json({
+    query: params.q,
+    total: result.total,
+    offset: params.offset,
+    limit: params.limit,
+    hits: result.hits,
+    ...(result.facets ? { facets: result.facets } : {}),
+    indexVersion: live.seq,
+    tookMs: Math.round((performance.now() - started) * 100) / 100,
+  })
+})
+
+app.get('/suggest', async (c) => {
+  const params = parseQuery(SuggestQuerySchema, new URL(c.req.url))
+  const live = liveIndex(c.env)
+  await live.ready(c.executionCtx)
+  return c.json({ suggestions: live.index.suggest(params.q, params.limit) })
+})
+
+app.get('/articles/:id', async (c) => {
+  const id = c.req.param('id')
+  const stored = await c.env.ARTICLES.get<Article>(articleKey(id), 'json')
+  // KV is written just after the writer commits; for that moment, the writer itself answers.
+  const article = stored ?? (await writerStub(c.env).getArticle(id))
+  if (!article) throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)
+  return c.json(article)
+})
+
+app.get('/stats', async (c) => {
+  const live = liveIndex(c.env)
+  await live.ready(c.executionCtx)
+  return c.json({
+    documents: live.index.documentCount,
+    indexVersion: live.seq,
+    updatedAt: live.updatedAt,
+    syncedAt: live.syncedAt ? new Date(live.syncedAt).toISOString() : null,
+  })
+})
+
+for (const path of ['/search', '/suggest', '/stats', '/healthz']) app.all(path, () => methodNotAllowed(['GET']))
