@@ -1,3 +1,5 @@
 export * from './article'
 export * from './http/problem'
 export * from './normalize'
+export * from './webhook-signature'
+export * from './search'

@@ -1,0 +1,216 @@
+import { stem as porter2 } from 'porter2'
+import { stemmer as porter } from 'stemmer'
+import { eng as englishStopWords } from 'stopword'
+import { stripKoreanSuffix } from './korean'
+
+/**
+ * Term processing, defined once: the index builder, the memtable, the query parser, snippets and suggestions all go
+ * through `Analyzer`, so a word is always turned into the same terms.
+ */
+export interface AnalyzerOptions {
+  /** English stemmer applied to ASCII words: Porter (`stemmer`) or Porter2/Snowball English (`porter2`). */
+  stemmer: 'porter' | 'porter2' | 'none'
+  /** Drop English stop words (list from the `stopword` package). */
+  stopWords: boolean
+  /** Also index overlapping character bigrams of Han/Katakana runs, so a query segmented differently still meets. */
+  cjkBigrams: boolean
+  /** Strip Korean particles and noun-verb endings (일본의 → 일본). */
+  koreanSuffixes: boolean
+}
+
+/** Defaults chosen by measured nDCG on the dev sets (see DESIGN.md). */
+export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
+  stemmer: 'porter2',
+  stopWords: true,
+  cjkBigrams: true,
+  koreanSuffixes: true,
+}
+
+/** Longest term kept; longer "words" are base64 blobs, hashes or junk. */
+export const MAX_TERM_CHARS = 64
+
+/** A run of letters/digits, with inner connectors (Kyung-wha, AT&T, U.S, 7.4, don't, 155,221). */
+const TOKEN_RE = /[\p{L}\p{N}\p{M}]+(?:(?:[-‐‑'’.&_＆－]|,(?=\d))[\p{L}\p{N}\p{M}]+)*/gu
+const CONNECTOR_RE = /[-‐‑'’.&_＆－,]/u
+const CONNECTOR_SPLIT_RE = /([-‐‑'’.&_＆－,])/u
+const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
+const BIGRAM_CHAR_RE = /[\p{Script=Han}\p{Script=Katakana}ー]/u
+const HANGUL_RE = /\p{Script=Hangul}/u
+const LEADING_DIGITS_RE = /^(\d+)\p{Script=Hangul}/u
+const SINGLE_HIRAGANA_RE = /^\p{Script=Hiragana}$/u
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at NUL on purpose
+const ASCII_RE = /^[\x00-\x7f]*$/
+const ASCII_WORD_RE = /^[a-z]+$/
+const DIGITS_RE = /^\d+$/
+/** Combining marks on Latin, Greek and Cyrillic letters are diacritics to fold; on kana they are not (が ≠ か). */
+const FOLDABLE_MARK_RE = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu
+
+/** Case and diacritic folding: NFKC, lower case, and combining marks removed from Latin/Greek/Cyrillic letters. */
+export function foldText(text: string): string {
+  if (ASCII_RE.test(text)) return text.toLowerCase()
+  const lower = text.normalize('NFKC').toLowerCase()
+  return lower.normalize('NFD').replace(FOLDABLE_MARK_RE, '$1').normalize('NFC')
+}
+
+/** Receives each term with the span of the source text it came from. */
+export type TermSink = (term: string, start: number, end: number) => void
+
+/** One surface token of a text and the terms it produced; used for snippets and suggestions. */
+export interface TokenSpan {
+  start: number
+  end: number
+  terms: string[]
+}
+
+/** Term processing for indexing and querying (one instance, `DEFAULT_ANALYZER`, is used everywhere). */
+export class Analyzer {
+  readonly options: AnalyzerOptions
+  /** Stored in every segment; a segment built by another analyzer is refused, since its terms would not match. */
+  readonly id: string
+  private readonly stopWords: Set<string>
+  private readonly stemWord: (word: string) => string
+  private readonly stemCache = new Map<string, string>()
+  private segmenter: Intl.Segmenter | null = null
+
+  constructor(options: Partial<AnalyzerOptions> = {}) {
+    this.options = { ...DEFAULT_ANALYZER_OPTIONS, ...options }
+    const o = this.options
+    this.id = `a1:${o.stemmer}:${o.stopWords ? 's' : '-'}:${o.cjkBigrams ? 'b' : '-'}:${o.koreanSuffixes ? 'k' : '-'}`
+    this.stopWords = new Set(o.stopWords ? englishStopWords : [])
+    this.stemWord = o.stemmer === 'porter' ? porter : o.stemmer === 'porter2' ? porter2 : (w: string) => w
+  }
+
+  /** The terms of a text, in order, with repeats (for term frequencies). */
+  terms(text: string): string[] {
+    const out: string[] = []
+    this.scan(text, (term) => {
+      out.push(term)
+    })
+    return out
+  }
+
+  /** The surface tokens of a text with the terms each produced (offsets into `text`). */
+  spans(text: string): TokenSpan[] {
+    const out: TokenSpan[] = []
+    let last: TokenSpan | undefined
+    this.scan(text, (term, start, end) => {
+      if (last !== undefined && last.start === start && last.end === end) {
+        last.terms.push(term)
+      } else {
+        last = { start, end, terms: [term] }
+        out.push(last)
+      }
+    })
+    return out
+  }
+
+  /** Calls `sink` for every term of `text`, with the source span it came from. */
+  scan(text: string, sink: TermSink): void {
+    TOKEN_RE.lastIndex = 0
+    for (const match of text.matchAll(TOKEN_RE)) {
+      const raw = match[0]
+      const start = match.index
+      if (CJK_RE.test(raw)) this.scanCjk(raw, start, sink)
+      else if (CONNECTOR_RE.test(raw)) this.scanCompound(raw, start, sink)
+      else this.word(raw, start, start + raw.length, false, sink)
+    }
+  }
+
+  /** Japanese/Chinese have no spaces: split into words with the ICU dictionary behind `Intl.Segmenter`. */
+  private scanCjk(raw: string, start: number, sink: TermSink): void {
+    this.segmenter ??= new Intl.Segmenter('ja', { granularity: 'word' })
+    for (const seg of this.segmenter.segment(raw)) {
+      if (seg.isWordLike !== true) continue
+      const s = start + seg.index
+      if (CONNECTOR_RE.test(seg.segment)) this.scanCompound(seg.segment, s, sink)
+      else this.word(seg.segment, s, s + seg.segment.length, false, sink)
+    }
+    if (this.options.cjkBigrams) this.bigrams(raw, start, sink)
+  }
+
+  /** Overlapping bigrams of each Han/Katakana run: recall when the segmenter splits query and text differently. */
+  private bigrams(raw: string, start: number, sink: TermSink): void {
+    let runStart = -1
+    for (let i = 0; i <= raw.length; i++) {
+      const inRun = i < raw.length && BIGRAM_CHAR_RE.test(raw.charAt(i))
+      if (inRun && runStart < 0) runStart = i
+      if (!inRun && runStart >= 0) {
+        if (i - runStart >= 3) {
+          for (let j = runStart; j + 2 <= i; j++) {
+            sink(foldText(raw.slice(j, j + 2)), start + j, start + j + 2)
+          }
+        }
+        runStart = -1
+      }
+    }
+  }
+
+  /** Hyphenated names and codes: index the joined form and the parts (Kyung-wha → kyungwha, kyung, wha). */
+  private scanCompound(raw: string, start: number, sink: TermSink): void {
+    const pieces = raw.split(CONNECTOR_SPLIT_RE)
+    const parts: { text: string; offset: number }[] = []
+    const connectors = new Set<string>()
+    let offset = 0
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] ?? ''
+      if (i % 2 === 1) connectors.add(piece)
+      else parts.push({ text: piece, offset })
+      offset += piece.length
+    }
+    const end = start + raw.length
+    const numeric = parts.every((p) => DIGITS_RE.test(p.text))
+    if (numeric) {
+      // 7.4 stays 7.4; 155,221 becomes 155221 (thousands separator).
+      this.word(raw.replaceAll(',', ''), start, end, true, sink)
+      return
+    }
+    const last = parts[parts.length - 1]
+    if ((connectors.has("'") || connectors.has('’')) && parts.length === 2 && last !== undefined && last.text === 's') {
+      // English possessive: company's → company
+      const first = parts[0]
+      if (first !== undefined) this.word(first.text, start, end, false, sink)
+      return
+    }
+    const joined = parts.map((p) => p.text).join('')
+    const dotted = connectors.size === 1 && connectors.has('.')
+    // U.S → us is an abbreviation, not the stop word "us".
+    this.word(joined, start, end, dotted, sink)
+    if (dotted) return
+    for (const part of parts) {
+      this.word(part.text, start + part.offset, start + part.offset + part.text.length, false, sink)
+    }
+  }
+
+  /** Folds, filters and stems one word, then emits its term(s). */
+  private word(raw: string, start: number, end: number, keepStopWord: boolean, sink: TermSink): void {
+    const folded = foldText(raw)
+    if (folded.length === 0 || folded.length > MAX_TERM_CHARS) return
+    if (ASCII_WORD_RE.test(folded)) {
+      if (!keepStopWord && this.stopWords.has(folded)) return
+      sink(this.stem(folded), start, end)
+      return
+    }
+    if (HANGUL_RE.test(folded)) {
+      const digits = LEADING_DIGITS_RE.exec(folded)
+      if (digits?.[1] !== undefined) sink(digits[1], start, end)
+      sink(this.options.koreanSuffixes ? stripKoreanSuffix(folded) : folded, start, end)
+      return
+    }
+    // Single hiragana words are particles (の, は, を): the stop words of Japanese.
+    if (SINGLE_HIRAGANA_RE.test(folded)) return
+    sink(folded, start, end)
+  }
+
+  private stem(word: string): string {
+    let stemmed = this.stemCache.get(word)
+    if (stemmed === undefined) {
+      stemmed = this.stemWord(word)
+      if (this.stemCache.size > 100_000) this.stemCache.clear()
+      this.stemCache.set(word, stemmed)
+    }
+    return stemmed
+  }
+}
+
+/** The analyzer used for indexing and for queries. */
+export const DEFAULT_ANALYZER = new Analyzer()

@@ -1,0 +1,92 @@
+import SearchableMap from 'minisearch/SearchableMap'
+import type { Analyzer } from './analyzer'
+import { analyzeDoc, type DocTerms } from './doc-terms'
+import type { IndexDoc } from './types'
+
+/** A recently upserted document, analysed, waiting for the next compaction into a segment. */
+export interface MemDoc {
+  doc: IndexDoc
+  terms: DocTerms
+}
+
+/**
+ * The mutable part of a live index: recent upserts, searchable at once. Small by design (the writer compacts it
+ * into a segment), so plain maps are fine here.
+ */
+export class Memtable {
+  /** by local number; null once replaced or deleted */
+  readonly docs: (MemDoc | null)[] = []
+  /** term → local numbers of the docs that had it (dead ones are skipped when read) */
+  readonly postings = new Map<string, number[]>()
+  /** the same terms in a radix tree, for fuzzy and prefix expansion */
+  readonly termTree = new SearchableMap<true>()
+  private readonly byId = new Map<string, number>()
+  totalTitleTerms = 0
+  totalBodyTerms = 0
+
+  constructor(private readonly analyzer: Analyzer) {}
+
+  /** Number of live documents. */
+  get size(): number {
+    return this.byId.size
+  }
+
+  /** Adds or replaces a document. */
+  upsert(doc: IndexDoc): void {
+    this.delete(doc.id)
+    const terms = analyzeDoc(this.analyzer, doc)
+    const local = this.docs.length
+    this.docs.push({ doc, terms })
+    this.byId.set(doc.id, local)
+    this.totalTitleTerms += terms.titleLength
+    this.totalBodyTerms += terms.bodyLength
+    for (const term of terms.tf.keys()) {
+      const list = this.postings.get(term)
+      if (list === undefined) {
+        this.postings.set(term, [local])
+        this.termTree.set(term, true)
+      } else {
+        list.push(local)
+      }
+    }
+  }
+
+  /** Removes a document; true when it was here. */
+  delete(id: string): boolean {
+    const local = this.byId.get(id)
+    if (local === undefined) return false
+    const old = this.docs[local]
+    if (old !== null && old !== undefined) {
+      this.totalTitleTerms -= old.terms.titleLength
+      this.totalBodyTerms -= old.terms.bodyLength
+    }
+    this.docs[local] = null
+    this.byId.delete(id)
+    return true
+  }
+
+  /** The live document with this id. */
+  get(id: string): IndexDoc | null {
+    const local = this.byId.get(id)
+    return local === undefined ? null : (this.docs[local]?.doc ?? null)
+  }
+
+  /** Whether a live document has this id. */
+  has(id: string): boolean {
+    return this.byId.has(id)
+  }
+
+  /** Live documents, oldest upsert first. */
+  *live(): Generator<MemDoc> {
+    for (const d of this.docs) if (d !== null) yield d
+  }
+
+  /** Number of live documents containing `term`. */
+  docFreq(term: string): number {
+    const list = this.postings.get(term)
+    if (list === undefined) return 0
+    let n = 0
+    for (const local of list) if (this.docs[local] !== null) n++
+    return n
+  }
+}

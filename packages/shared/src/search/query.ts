@@ -1,0 +1,97 @@
+import type { Analyzer } from './analyzer'
+import { QUERY_LIMITS } from './limits'
+
+/** Weight of a dictionary term one edit away from a query word, relative to the word itself; squared for two. */
+export const FUZZY_WEIGHT = 0.3
+/** Weight of a completion of the last query word, times the typed share of the completion. */
+export const PREFIX_WEIGHT = 0.5
+
+/** One term the evaluator scores, with its weight (query term frequency times expansion penalty). */
+export interface WeightedTerm {
+  term: string
+  weight: number
+  /** true for a term the query spelled (not a fuzzy or prefix expansion) */
+  exact: boolean
+}
+
+/** Where query words find the dictionary terms they may expand into (implemented by the live index). */
+export interface TermSource {
+  /** dictionary terms within `distance` edits, with their distance (the term itself excluded) */
+  fuzzy(term: string, distance: number): Map<string, number>
+  /** dictionary terms that start with `prefix` (the prefix itself excluded) */
+  completions(prefix: string, limit: number): string[]
+  /** documents containing the term, for choosing among expansions */
+  docFreq(term: string): number
+}
+
+/** How a query is expanded. */
+export interface QueryOptions {
+  fuzzy: boolean
+  prefix: boolean
+}
+
+/** The analysed query: what to score, and which terms to highlight. */
+export interface ParsedQuery {
+  terms: WeightedTerm[]
+  /** terms produced by the last word (completed as a prefix), for suggestions */
+  lastWordTerms: Set<string>
+  /** the last word completions, for suggestions */
+  completions: Set<string>
+}
+
+/** Analyses the query with the index's analyzer and adds bounded fuzzy and prefix expansions. */
+export function parseQuery(q: string, analyzer: Analyzer, source: TermSource, options: QueryOptions): ParsedQuery {
+  const text = q.slice(0, QUERY_LIMITS.maxQueryChars)
+  const spans = analyzer.spans(text)
+  const counts = new Map<string, number>()
+  for (const span of spans) {
+    for (const term of span.terms) {
+      if (counts.size >= QUERY_LIMITS.maxTerms && !counts.has(term)) continue
+      counts.set(term, (counts.get(term) ?? 0) + 1)
+    }
+  }
+  const weights = new Map<string, WeightedTerm>()
+  const put = (term: string, weight: number, exact: boolean): void => {
+    const old = weights.get(term)
+    if (old === undefined || old.weight < weight)
+      weights.set(term, { term, weight, exact: exact || old?.exact === true })
+  }
+  for (const [term, count] of counts) put(term, count, true)
+
+  if (options.fuzzy) {
+    for (const [term, count] of counts) {
+      const chars = [...term].length
+      if (chars < QUERY_LIMITS.minFuzzyChars || /^\d+$/.test(term)) continue
+      const distance = chars >= QUERY_LIMITS.minFuzzy2Chars ? QUERY_LIMITS.maxEditDistance : 1
+      const candidates = [...source.fuzzy(term, distance)]
+        .filter(([candidate]) => !counts.has(candidate))
+        .map(([candidate, d]) => ({ candidate, d, df: source.docFreq(candidate) }))
+        .sort((a, b) => a.d - b.d || b.df - a.df)
+        .slice(0, QUERY_LIMITS.maxExpansionsPerTerm)
+      for (const { candidate, d } of candidates) put(candidate, count * FUZZY_WEIGHT ** d, false)
+    }
+  }
+
+  const lastWordTerms = new Set<string>()
+  const completions = new Set<string>()
+  const last = spans[spans.length - 1]
+  // A query ending in a space has a finished last word: nothing to complete.
+  if (last !== undefined && last.end === text.length) {
+    for (const term of last.terms) lastWordTerms.add(term)
+    const surfaceChars = last.end - last.start
+    if (options.prefix && surfaceChars >= QUERY_LIMITS.minPrefixChars) {
+      for (const term of last.terms) {
+        const candidates = source
+          .completions(term, QUERY_LIMITS.maxExpansionsPerTerm * 8)
+          .map((candidate) => ({ candidate, df: source.docFreq(candidate) }))
+          .sort((a, b) => b.df - a.df)
+          .slice(0, QUERY_LIMITS.maxExpansionsPerTerm)
+        for (const { candidate } of candidates) {
+          completions.add(candidate)
+          put(candidate, PREFIX_WEIGHT * (term.length / candidate.length), false)
+        }
+      }
+    }
+  }
+  return { terms: [...weights.values()], lastWordTerms, completions }
+}

@@ -1,0 +1,542 @@
+import SearchableMap from 'minisearch/SearchableMap'
+import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
+import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
+import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS } from './limits'
+import { Memtable } from './memtable'
+import { type ParsedQuery, parseQuery, type TermSource } from './query'
+import { Segment } from './segment'
+import { SegmentBuilder } from './segment-builder'
+import { makeSnippet } from './snippet'
+import { TopK } from './top-k'
+import type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchResult, Suggestion } from './types'
+
+/** Options of a live index; defaults are the ones the API uses. */
+export interface SearchIndexOptions {
+  analyzer?: Analyzer
+  /** BM25F parameters for newly built segments and the memtable */
+  bm25?: Bm25Params
+}
+
+/** A base segment with its deletion marks (owned by the live index, never written into the segment). */
+interface SegmentState {
+  segment: Segment
+  deleted: Uint8Array | null
+  deletedCount: number
+  /** scratch score accumulator, one slot per doc, reset after each query */
+  scores: Float32Array | null
+  /** radix tree of the segment's terms, built on the first fuzzy query */
+  termTree: SearchableMap<true> | null
+}
+
+/** A document that matched: where it lives, its score and sort keys. */
+interface Candidate {
+  /** segment number, or -1 for the memtable */
+  seg: number
+  doc: number
+  score: number
+  published: number
+}
+
+/** Per-segment compiled filter: which dictionary values pass. */
+interface CompiledFilter {
+  lang: Uint8Array | null
+  source: Uint8Array | null
+  author: Uint8Array | null
+  tag: Uint8Array | null
+  from: number
+  to: number
+}
+
+/** Hit counts per result page: more than this many docs are never scored for snippets. */
+const SUGGEST_HITS = 20
+
+/**
+ * The live index: immutable base segments plus a small memtable of recent upserts. Upserts and deletes hide older
+ * copies at once (a deletion mark per segment doc), so no query sees a ghost or a stale snippet.
+ */
+export class SearchIndex {
+  private readonly analyzer: Analyzer
+  private readonly bm25: Bm25Params
+  private states: SegmentState[]
+  private memtable: Memtable
+  /** id → where the live copy sits in a base segment; built on the first upsert or delete */
+  private idMap: Map<string, { seg: number; doc: number }> | null = null
+
+  constructor(segments: Segment[] = [], options: SearchIndexOptions = {}) {
+    this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
+    this.bm25 = options.bm25 ?? segments[0]?.meta.bm25 ?? DEFAULT_BM25
+    this.states = segments.map(newState)
+    this.memtable = new Memtable(this.analyzer)
+    // With several segments the same id may appear twice: the later segment wins, so resolve at once.
+    if (segments.length > 1) this.ids()
+  }
+
+  /** Documents search can find now. */
+  get documentCount(): number {
+    let n = this.memtable.size
+    for (const s of this.states) n += s.segment.docCount - s.deletedCount
+    return n
+  }
+
+  /** Documents waiting in the memtable (the writer compacts when this grows). */
+  get pendingCount(): number {
+    return this.memtable.size
+  }
+
+  /** Adds or replaces a document; the old copy stops matching at once. */
+  upsert(doc: IndexDoc): void {
+    this.hideInSegments(doc.id)
+    this.memtable.upsert(doc)
+  }
+
+  /** Removes a document; it stops matching at once. */
+  delete(id: string): void {
+    this.hideInSegments(id)
+    this.memtable.delete(id)
+  }
+
+  /** Whether a document with this id is searchable. */
+  has(id: string): boolean {
+    return this.memtable.has(id) || this.ids().has(id)
+  }
+
+  /** The stored document, as search would show it. */
+  get(id: string): IndexDoc | null {
+    const fresh = this.memtable.get(id)
+    if (fresh !== null) return fresh
+    const loc = this.ids().get(id)
+    const state = loc === undefined ? undefined : this.states[loc.seg]
+    return loc === undefined || state === undefined ? null : state.segment.document(loc.doc)
+  }
+
+  /** Builds the fuzzy-expansion trees now instead of on the first fuzzy query (call after serving at cold start). */
+  warm(): void {
+    for (const s of this.states) this.termTree(s)
+  }
+
+  /** Writes base segments and memtable as one new segment, and continues on it; returns its bytes. */
+  compact(): Uint8Array {
+    const builder = new SegmentBuilder({ analyzer: this.analyzer, bm25: this.bm25 })
+    for (const s of this.states) {
+      for (let doc = 0; doc < s.segment.docCount; doc++) {
+        if (s.deleted?.[doc] !== 1) builder.add(s.segment.document(doc))
+      }
+    }
+    for (const d of this.memtable.live()) builder.add(d.doc)
+    const bytes = builder.finish()
+    this.states = [newState(Segment.open(bytes, { analyzerId: this.analyzer.id }))]
+    this.memtable = new Memtable(this.analyzer)
+    this.idMap = null
+    return bytes
+  }
+
+  /** Runs a query: ranked, filtered, faceted and paged hits with snippets. */
+  search(params: SearchParams): SearchResult {
+    const limit = clamp(Math.floor(params.limit), 0, QUERY_LIMITS.maxLimit)
+    const offset = clamp(Math.floor(params.offset), 0, QUERY_LIMITS.maxOffset)
+    const { candidates, total, facets, query } = this.evaluate(params, offset + limit)
+    const page = candidates.slice(offset, offset + limit)
+    const weights = new Map<string, number>()
+    for (const t of query?.terms ?? []) weights.set(t.term, Math.min(1, t.weight))
+    const hits = page.map((c) => this.hit(c, weights))
+    const result: SearchResult = { total, hits }
+    if (facets !== undefined) result.facets = facets
+    return result
+  }
+
+  /** Completions of what is being typed: the last word completed from titles of the best matches. */
+  suggest(q: string, limit: number): Suggestion[] {
+    const max = clamp(Math.floor(limit), 0, QUERY_LIMITS.maxSuggestions)
+    const text = q.slice(0, QUERY_LIMITS.maxQueryChars)
+    if (max === 0 || text.trim() === '') return []
+    const { candidates, query } = this.evaluate(
+      { q: text, limit: SUGGEST_HITS, offset: 0, sort: 'relevance', fuzzy: true, prefix: true },
+      SUGGEST_HITS,
+    )
+    if (query === null) return []
+    const wanted = new Set([...query.lastWordTerms, ...query.completions])
+    const spans = this.analyzer.spans(text)
+    const lastSpan = spans[spans.length - 1]
+    const head = lastSpan !== undefined && lastSpan.end === text.length ? text.slice(0, lastSpan.start) : `${text} `
+    const scores = new Map<string, number>()
+    for (const c of candidates) {
+      const title = this.fieldTitle(c)
+      for (const span of this.analyzer.spans(title)) {
+        if (!span.terms.some((t) => wanted.has(t))) continue
+        const completed = `${head}${title.slice(span.start, span.end)}`.toLowerCase().replace(/\s+/g, ' ').trim()
+        scores.set(completed, (scores.get(completed) ?? 0) + c.score)
+        break
+      }
+    }
+    return [...scores]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, max)
+      .map(([t, score]) => ({ text: t, score: Math.round(score * 1000) / 1000 }))
+  }
+
+  /** Scores, filters, counts facets and selects the best `k` candidates in sort order. */
+  private evaluate(
+    params: SearchParams,
+    k: number,
+  ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
+    const q = params.q.slice(0, QUERY_LIMITS.maxQueryChars)
+    const query =
+      q.trim() === ''
+        ? null
+        : parseQuery(q, this.analyzer, this.termSource(), {
+            fuzzy: params.fuzzy ?? DEFAULT_QUERY_OPTIONS.fuzzy,
+            prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
+          })
+    const sort = params.sort === 'relevance' && query === null ? 'newest' : params.sort
+    const top = new TopK<Candidate>(k, sortKeys(sort))
+    const facetFields = params.facets ?? []
+    const facetCounts = new Map<FacetField, Map<string, number>>(facetFields.map((f) => [f, new Map()]))
+    let total = 0
+    const accept = (c: Candidate, facetValues: (field: FacetField) => (string | null)[]): void => {
+      total++
+      top.push(c)
+      for (const [field, counts] of facetCounts) {
+        for (const v of facetValues(field)) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1)
+      }
+    }
+
+    const weighted =
+      query === null ? [] : query.terms.map((t) => ({ ...t, idf: idf(this.docCountForIdf(), this.docFreq(t.term)) }))
+    this.states.forEach((state, segNo) => {
+      const seg = state.segment
+      const filter = compileFilter(seg, params)
+      const facetValues = (doc: number) => (field: FacetField) => segmentFacet(seg, doc, field)
+      if (query === null) {
+        for (let doc = 0; doc < seg.docCount; doc++) {
+          if (state.deleted?.[doc] === 1 || !passes(seg, doc, filter)) continue
+          accept({ seg: segNo, doc, score: 0, published: seg.published[doc] ?? Number.NaN }, facetValues(doc))
+        }
+        return
+      }
+      state.scores ??= new Float32Array(seg.docCount)
+      const scores = state.scores
+      const touched: number[] = []
+      const postings = seg.postings
+      for (const t of weighted) {
+        const termNo = seg.findTerm(t.term)
+        if (termNo < 0) continue
+        const factor = (t.weight * t.idf) / IMPACT_SCALE
+        let pos = seg.termPostingOffsets[termNo] ?? 0
+        const end = seg.termPostingOffsets[termNo + 1] ?? 0
+        let doc = -1
+        while (pos < end) {
+          let gap = 0
+          let shift = 0
+          let byte = 0
+          do {
+            byte = postings[pos++] ?? 0
+            gap |= (byte & 0x7f) << shift
+            shift += 7
+          } while (byte & 0x80)
+          doc += gap + 1
+          const impact = postings[pos++] ?? 0
+          const before = scores[doc] ?? 0
+          if (before === 0) touched.push(doc)
+          scores[doc] = before + factor * impact
+        }
+      }
+      for (const doc of touched) {
+        const score = scores[doc] ?? 0
+        scores[doc] = 0
+        if (state.deleted?.[doc] === 1 || !passes(seg, doc, filter)) continue
+        accept({ seg: segNo, doc, score, published: seg.published[doc] ?? Number.NaN }, facetValues(doc))
+      }
+    })
+
+    // The memtable: few docs, scored with the same BM25F (impacts computed on the fly, same quantisation).
+    const mem = this.memtable
+    const memFacet = (doc: IndexDoc) => (field: FacetField) => docFacet(doc, field)
+    if (query === null) {
+      mem.docs.forEach((d, local) => {
+        if (d === null || !docPasses(d.doc, params)) return
+        accept({ seg: -1, doc: local, score: 0, published: d.doc.published ?? Number.NaN }, memFacet(d.doc))
+      })
+    } else if (mem.size > 0) {
+      const stats = this.fieldStats()
+      const scores = new Map<number, number>()
+      for (const t of weighted) {
+        for (const local of mem.postings.get(t.term) ?? []) {
+          const d = mem.docs[local]
+          const tf = d?.terms.tf.get(t.term)
+          if (d === null || d === undefined || tf === undefined) continue
+          const impact = quantizeImpact(
+            termImpact(this.bm25, stats, tf[0], tf[1], d.terms.titleLength, d.terms.bodyLength),
+          )
+          scores.set(local, (scores.get(local) ?? 0) + (t.weight * t.idf * impact) / IMPACT_SCALE)
+        }
+      }
+      for (const [local, score] of scores) {
+        const d = mem.docs[local]
+        if (d === null || d === undefined || !docPasses(d.doc, params)) continue
+        accept({ seg: -1, doc: local, score, published: d.doc.published ?? Number.NaN }, memFacet(d.doc))
+      }
+    }
+
+    let facets: SearchResult['facets']
+    if (facetFields.length > 0) {
+      facets = {}
+      for (const [field, counts] of facetCounts) facets[field] = topFacetValues(counts)
+    }
+    return { candidates: top.sorted(), total, facets, query }
+  }
+
+  /** One result: stored fields of the candidate and its snippet. */
+  private hit(c: Candidate, weights: ReadonlyMap<string, number>): SearchHit {
+    const doc = this.candidateDoc(c)
+    return {
+      id: doc.id,
+      url: doc.url,
+      title: doc.title,
+      source: doc.source,
+      author: doc.author,
+      published: doc.published === null ? null : new Date(doc.published).toISOString(),
+      lang: doc.lang,
+      tags: doc.tags,
+      score: Math.round(c.score * 10000) / 10000,
+      snippet: makeSnippet(doc.body, weights, this.analyzer),
+    }
+  }
+
+  private candidateDoc(c: Candidate): IndexDoc {
+    if (c.seg < 0) {
+      const d = this.memtable.docs[c.doc]
+      if (d === null || d === undefined) throw new Error('memtable candidate vanished')
+      return d.doc
+    }
+    const state = this.states[c.seg]
+    if (state === undefined) throw new Error('segment candidate vanished')
+    return state.segment.document(c.doc)
+  }
+
+  private fieldTitle(c: Candidate): string {
+    if (c.seg < 0) return this.memtable.docs[c.doc]?.doc.title ?? ''
+    return this.states[c.seg]?.segment.title(c.doc) ?? ''
+  }
+
+  /** N for IDF: all stored docs (deleted ones are forgotten at compaction, as in Lucene). */
+  private docCountForIdf(): number {
+    let n = this.memtable.size
+    for (const s of this.states) n += s.segment.docCount
+    return Math.max(n, 1)
+  }
+
+  /** Documents containing `term`, over segments and memtable. */
+  private docFreq(term: string): number {
+    let df = this.memtable.docFreq(term)
+    for (const s of this.states) {
+      const t = s.segment.findTerm(term)
+      if (t >= 0) df += s.segment.termDocFreq[t] ?? 0
+    }
+    return df
+  }
+
+  /** Average field lengths over everything, for scoring memtable docs like their segment peers. */
+  private fieldStats(): { avgTitle: number; avgBody: number } {
+    let docs = this.memtable.size
+    let title = this.memtable.totalTitleTerms
+    let body = this.memtable.totalBodyTerms
+    for (const s of this.states) {
+      docs += s.segment.docCount
+      title += s.segment.meta.totalTitleTerms
+      body += s.segment.meta.totalBodyTerms
+    }
+    return { avgTitle: docs > 0 ? title / docs : 0, avgBody: docs > 0 ? body / docs : 0 }
+  }
+
+  private termTree(state: SegmentState): SearchableMap<true> {
+    if (state.termTree === null) {
+      const tree = new SearchableMap<true>()
+      for (const term of state.segment.terms) tree.set(term, true)
+      state.termTree = tree
+    }
+    return state.termTree
+  }
+
+  /** Where query expansion looks terms up: every segment and the memtable. */
+  private termSource(): TermSource {
+    return {
+      fuzzy: (term, distance) => {
+        const out = new Map<string, number>()
+        const add = (results: Map<string, [true, number]>): void => {
+          for (const [candidate, [, d]] of results) {
+            if (candidate !== term && (out.get(candidate) ?? Number.POSITIVE_INFINITY) > d) out.set(candidate, d)
+          }
+        }
+        for (const s of this.states) add(this.termTree(s).fuzzyGet(term, distance))
+        add(this.memtable.termTree.fuzzyGet(term, distance))
+        return out
+      },
+      completions: (prefix, limit) => {
+        const out = new Set<string>()
+        for (const s of this.states) {
+          const terms = s.segment.terms
+          for (let i = s.segment.lowerBound(prefix); i < terms.length && out.size < limit; i++) {
+            const t = terms[i] ?? ''
+            if (!t.startsWith(prefix)) break
+            if (t !== prefix) out.add(t)
+          }
+        }
+        for (const [t] of this.memtable.termTree.atPrefix(prefix)) {
+          if (out.size >= limit) break
+          if (t !== prefix) out.add(t)
+        }
+        return [...out]
+      },
+      docFreq: (term) => this.docFreq(term),
+    }
+  }
+
+  /** The id → segment location map, built once (later segments win over earlier ones). */
+  private ids(): Map<string, { seg: number; doc: number }> {
+    if (this.idMap === null) {
+      const map = new Map<string, { seg: number; doc: number }>()
+      this.states.forEach((state, seg) => {
+        for (let doc = 0; doc < state.segment.docCount; doc++) {
+          if (state.deleted?.[doc] === 1) continue
+          const id = state.segment.docId(doc)
+          const old = map.get(id)
+          if (old !== undefined) this.markDeleted(old.seg, old.doc)
+          map.set(id, { seg, doc })
+        }
+      })
+      this.idMap = map
+    }
+    return this.idMap
+  }
+
+  private hideInSegments(id: string): void {
+    const ids = this.ids()
+    const loc = ids.get(id)
+    if (loc === undefined) return
+    this.markDeleted(loc.seg, loc.doc)
+    ids.delete(id)
+  }
+
+  private markDeleted(seg: number, doc: number): void {
+    const state = this.states[seg]
+    if (state === undefined) return
+    state.deleted ??= new Uint8Array(state.segment.docCount)
+    if (state.deleted[doc] === 1) return
+    state.deleted[doc] = 1
+    state.deletedCount++
+  }
+}
+
+function newState(segment: Segment): SegmentState {
+  return { segment, deleted: null, deletedCount: 0, scores: null, termTree: null }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min
+}
+
+/** Sort keys, higher first: [primary, secondary]. Unknown dates sort last in both date orders. */
+function sortKeys(sort: SearchParams['sort']): (c: Candidate) => [number, number] {
+  const unknown = Number.NEGATIVE_INFINITY
+  if (sort === 'newest') return (c) => [Number.isNaN(c.published) ? unknown : c.published, c.score]
+  if (sort === 'oldest') return (c) => [Number.isNaN(c.published) ? unknown : -c.published, c.score]
+  return (c) => [c.score, Number.isNaN(c.published) ? unknown : c.published]
+}
+
+/** Case-insensitive value match; a language filter also matches its regional variants (en matches en-GB). */
+function matchesValue(field: 'lang' | 'plain', wanted: string[], value: string): boolean {
+  const v = value.toLowerCase()
+  return wanted.some((w) => {
+    const x = w.toLowerCase()
+    return v === x || (field === 'lang' && v.startsWith(`${x}-`))
+  })
+}
+
+function mask(
+  values: string[],
+  wanted: string[] | undefined,
+  field: 'lang' | 'plain',
+  offset: number,
+): Uint8Array | null {
+  if (wanted === undefined || wanted.length === 0) return null
+  const out = new Uint8Array(values.length + offset)
+  values.forEach((v, i) => {
+    if (matchesValue(field, wanted, v)) out[i + offset] = 1
+  })
+  return out
+}
+
+function compileFilter(seg: Segment, p: SearchParams): CompiledFilter {
+  return {
+    lang: mask(seg.meta.langs, p.lang, 'lang', 0),
+    source: mask(seg.meta.sources, p.source, 'plain', 1),
+    author: mask(seg.meta.authors, p.author, 'plain', 1),
+    tag: mask(seg.meta.tags, p.tag, 'plain', 0),
+    from: p.from ?? Number.NEGATIVE_INFINITY,
+    to: p.to ?? Number.POSITIVE_INFINITY,
+  }
+}
+
+function passes(seg: Segment, doc: number, f: CompiledFilter): boolean {
+  if (f.lang !== null && f.lang[seg.lang[doc] ?? 0] !== 1) return false
+  if (f.source !== null && f.source[seg.source[doc] ?? 0] !== 1) return false
+  if (f.author !== null && f.author[seg.author[doc] ?? 0] !== 1) return false
+  if (f.from !== Number.NEGATIVE_INFINITY || f.to !== Number.POSITIVE_INFINITY) {
+    const p = seg.published[doc] ?? Number.NaN
+    if (Number.isNaN(p) || p < f.from || p > f.to) return false
+  }
+  if (f.tag !== null) {
+    let any = false
+    for (let i = seg.tagOffsets[doc] ?? 0; i < (seg.tagOffsets[doc + 1] ?? 0) && !any; i++) {
+      any = f.tag[seg.tagValues[i] ?? 0] === 1
+    }
+    if (!any) return false
+  }
+  return true
+}
+
+function docPasses(doc: IndexDoc, p: SearchParams): boolean {
+  if (p.lang?.length && !matchesValue('lang', p.lang, doc.lang)) return false
+  if (p.source?.length && (doc.source === null || !matchesValue('plain', p.source, doc.source))) return false
+  if (p.author?.length && (doc.author === null || !matchesValue('plain', p.author, doc.author))) return false
+  if (p.from !== undefined || p.to !== undefined) {
+    if (doc.published === null) return false
+    if (p.from !== undefined && doc.published < p.from) return false
+    if (p.to !== undefined && doc.published > p.to) return false
+  }
+  if (p.tag?.length && !doc.tags.some((t) => matchesValue('plain', p.tag ?? [], t))) return false
+  return true
+}
+
+function segmentFacet(seg: Segment, doc: number, field: FacetField): (string | null)[] {
+  switch (field) {
+    case 'source':
+      return [seg.sourceOf(doc)]
+    case 'author':
+      return [seg.authorOf(doc)]
+    case 'lang':
+      return [seg.langOf(doc)]
+    case 'tags':
+      return seg.tagsOf(doc)
+  }
+}
+
+function docFacet(doc: IndexDoc, field: FacetField): (string | null)[] {
+  switch (field) {
+    case 'source':
+      return [doc.source]
+    case 'author':
+      return [doc.author]
+    case 'lang':
+      return [doc.lang]
+    case 'tags':
+      return [...new Set(doc.tags)]
+  }
+}
+
+function topFacetValues(counts: Map<string, number>): FacetCount[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, QUERY_LIMITS.maxFacetValues)
+    .map(([value, count]) => ({ value, count }))
+}

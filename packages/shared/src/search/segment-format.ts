@@ -1,0 +1,68 @@
+import type { Bm25Params } from './bm25'
+
+/**
+ * The packed segment layout, shared by the builder and the reader. A segment is one byte array:
+ *
+ *   header   magic "EWSG", FORMAT_VERSION (u32), section count (u32), reserved (u32)
+ *   table    per section: byte offset (u32), byte length (u32)
+ *   sections each starting at a multiple of 8, so typed-array views need no copy
+ *
+ * Opening a segment creates views over these sections; only the term list and the small JSON meta are decoded.
+ */
+export const SEGMENT_MAGIC = 0x47535745 // "EWSG" little-endian
+/** Bumped on any change to the layout or the meaning of a section; older segments are refused on open. */
+export const FORMAT_VERSION = 1
+export const HEADER_BYTES = 16
+export const SECTION_ALIGN = 8
+
+/** Section indexes, in file order. */
+export const Section = {
+  meta: 0,
+  terms: 1,
+  termPostingOffsets: 2,
+  termDocFreq: 3,
+  termMaxImpact: 4,
+  postings: 5,
+  idOffsets: 6,
+  ids: 7,
+  titleOffsets: 8,
+  titles: 9,
+  urlOffsets: 10,
+  urls: 11,
+  bodyOffsets: 12,
+  bodies: 13,
+  published: 14,
+  lang: 15,
+  source: 16,
+  author: 17,
+  tagOffsets: 18,
+  tagValues: 19,
+  titleLength: 20,
+  bodyLength: 21,
+} as const
+export const SECTION_COUNT = 22
+
+/** The JSON meta section. */
+export interface SegmentMeta {
+  /** `Analyzer.id` of the analyzer that made the terms */
+  analyzer: string
+  bm25: Bm25Params
+  docCount: number
+  termCount: number
+  /** total title / body terms, to weigh in average lengths when segments are combined */
+  totalTitleTerms: number
+  totalBodyTerms: number
+  /** dictionaries of the facet columns; columns hold indexes (source/author: 0 = null, i + 1 = values[i]) */
+  langs: string[]
+  sources: string[]
+  authors: string[]
+  tags: string[]
+}
+
+/** Separator of the terms in the term section (terms never contain it: they are letters and digits). */
+export const TERM_SEPARATOR = '\u0000'
+
+/** Thrown when bytes are not a segment this code can read. */
+export class SegmentFormatError extends Error {
+  override readonly name = 'SegmentFormatError'
+}

@@ -1,0 +1,223 @@
+import { DEFAULT_ANALYZER } from './analyzer'
+import {
+  FORMAT_VERSION,
+  HEADER_BYTES,
+  SECTION_ALIGN,
+  SECTION_COUNT,
+  SEGMENT_MAGIC,
+  Section,
+  SegmentFormatError,
+  type SegmentMeta,
+  TERM_SEPARATOR,
+} from './segment-format'
+import type { IndexDoc } from './types'
+
+const decoder = new TextDecoder()
+
+/** Options for opening a segment. */
+export interface SegmentOpenOptions {
+  /** `Analyzer.id` the segment must have been built with (default: the default analyzer's). */
+  analyzerId?: string
+}
+
+/**
+ * An immutable, packed segment opened over its bytes: typed-array views, no per-posting objects. Only the term
+ * list is decoded (one string split), so opening costs milliseconds and the heap holds little beyond the bytes.
+ */
+export class Segment {
+  readonly meta: SegmentMeta
+  readonly docCount: number
+  /** sorted in UTF-16 code unit order (JS `<`) */
+  readonly terms: string[]
+  readonly termPostingOffsets: Uint32Array
+  readonly termDocFreq: Uint32Array
+  readonly termMaxImpact: Uint8Array
+  /** per term: (varint doc gap, impact byte) pairs */
+  readonly postings: Uint8Array
+  readonly published: Float64Array
+  readonly lang: Uint32Array
+  readonly source: Uint32Array
+  readonly author: Uint32Array
+  readonly tagOffsets: Uint32Array
+  readonly tagValues: Uint32Array
+  readonly titleLength: Uint32Array
+  readonly bodyLength: Uint32Array
+  /** the bytes this segment reads from */
+  readonly bytes: Uint8Array
+  private readonly idOffsets: Uint32Array
+  private readonly ids: Uint8Array
+  private readonly titleOffsets: Uint32Array
+  private readonly titles: Uint8Array
+  private readonly urlOffsets: Uint32Array
+  private readonly urls: Uint8Array
+  private readonly bodyOffsets: Uint32Array
+  private readonly bodies: Uint8Array
+
+  private constructor(bytes: Uint8Array, options: SegmentOpenOptions) {
+    if (bytes.byteLength < HEADER_BYTES + SECTION_COUNT * 8) throw new SegmentFormatError('segment too short')
+    // Typed-array views need aligned offsets; bytes sliced out of a larger buffer may not be.
+    const aligned = bytes.byteOffset % SECTION_ALIGN === 0 ? bytes : bytes.slice()
+    this.bytes = aligned
+    const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength)
+    if (view.getUint32(0, true) !== SEGMENT_MAGIC) throw new SegmentFormatError('not an Edgewire search segment')
+    const version = view.getUint32(4, true)
+    if (version !== FORMAT_VERSION) {
+      throw new SegmentFormatError(`segment format version ${version}, this code reads ${FORMAT_VERSION}`)
+    }
+    const sectionCount = view.getUint32(8, true)
+    if (sectionCount !== SECTION_COUNT) throw new SegmentFormatError(`segment has ${sectionCount} sections`)
+    const section = (i: number): Uint8Array => {
+      const offset = view.getUint32(HEADER_BYTES + i * 8, true)
+      const length = view.getUint32(HEADER_BYTES + i * 8 + 4, true)
+      if (offset % SECTION_ALIGN !== 0 || offset + length > aligned.byteLength) {
+        throw new SegmentFormatError(`section ${i} out of bounds`)
+      }
+      return aligned.subarray(offset, offset + length)
+    }
+    const u32 = (i: number): Uint32Array => {
+      const s = section(i)
+      return new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2)
+    }
+    this.meta = JSON.parse(decoder.decode(section(Section.meta))) as SegmentMeta
+    const expected = options.analyzerId ?? DEFAULT_ANALYZER.id
+    if (this.meta.analyzer !== expected) {
+      throw new SegmentFormatError(`segment built with analyzer ${this.meta.analyzer}, expected ${expected}`)
+    }
+    this.docCount = this.meta.docCount
+    const termText = decoder.decode(section(Section.terms))
+    this.terms = this.meta.termCount === 0 ? [] : termText.split(TERM_SEPARATOR)
+    if (this.terms.length !== this.meta.termCount) throw new SegmentFormatError('term count mismatch')
+    this.termPostingOffsets = u32(Section.termPostingOffsets)
+    this.termDocFreq = u32(Section.termDocFreq)
+    this.termMaxImpact = section(Section.termMaxImpact)
+    this.postings = section(Section.postings)
+    this.idOffsets = u32(Section.idOffsets)
+    this.ids = section(Section.ids)
+    this.titleOffsets = u32(Section.titleOffsets)
+    this.titles = section(Section.titles)
+    this.urlOffsets = u32(Section.urlOffsets)
+    this.urls = section(Section.urls)
+    this.bodyOffsets = u32(Section.bodyOffsets)
+    this.bodies = section(Section.bodies)
+    const p = section(Section.published)
+    this.published = new Float64Array(p.buffer, p.byteOffset, p.byteLength >>> 3)
+    this.lang = u32(Section.lang)
+    this.source = u32(Section.source)
+    this.author = u32(Section.author)
+    this.tagOffsets = u32(Section.tagOffsets)
+    this.tagValues = u32(Section.tagValues)
+    this.titleLength = u32(Section.titleLength)
+    this.bodyLength = u32(Section.bodyLength)
+    const n = this.docCount
+    for (const [name, column] of [
+      ['ids', this.idOffsets],
+      ['titles', this.titleOffsets],
+      ['urls', this.urlOffsets],
+      ['bodies', this.bodyOffsets],
+      ['tags', this.tagOffsets],
+    ] as const) {
+      if (column.length !== n + 1) throw new SegmentFormatError(`${name} column has ${column.length - 1} rows`)
+    }
+    if (this.termPostingOffsets.length !== this.terms.length + 1) throw new SegmentFormatError('posting offsets')
+  }
+
+  /** Opens segment bytes made by `SegmentBuilder.finish()`; throws `SegmentFormatError` on another format. */
+  static open(bytes: Uint8Array, options: SegmentOpenOptions = {}): Segment {
+    return new Segment(bytes, options)
+  }
+
+  /** The term's number in this segment, or -1 (binary search). */
+  findTerm(term: string): number {
+    const terms = this.terms
+    let lo = 0
+    let hi = terms.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const t = terms[mid] ?? ''
+      if (t < term) lo = mid + 1
+      else if (t > term) hi = mid - 1
+      else return mid
+    }
+    return -1
+  }
+
+  /** The first term number whose term is ≥ `term` (for prefix ranges). */
+  lowerBound(term: string): number {
+    const terms = this.terms
+    let lo = 0
+    let hi = terms.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((terms[mid] ?? '') < term) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** Document id of doc number `doc`. */
+  docId(doc: number): string {
+    return stringAt(this.ids, this.idOffsets, doc)
+  }
+
+  title(doc: number): string {
+    return stringAt(this.titles, this.titleOffsets, doc)
+  }
+
+  url(doc: number): string | null {
+    const url = stringAt(this.urls, this.urlOffsets, doc)
+    return url === '' ? null : url
+  }
+
+  /** The body, decoded from UTF-8 only when asked (for hits and compaction). */
+  body(doc: number): string {
+    return stringAt(this.bodies, this.bodyOffsets, doc)
+  }
+
+  sourceOf(doc: number): string | null {
+    const s = this.source[doc] ?? 0
+    return s === 0 ? null : (this.meta.sources[s - 1] ?? null)
+  }
+
+  authorOf(doc: number): string | null {
+    const a = this.author[doc] ?? 0
+    return a === 0 ? null : (this.meta.authors[a - 1] ?? null)
+  }
+
+  langOf(doc: number): string {
+    return this.meta.langs[this.lang[doc] ?? 0] ?? ''
+  }
+
+  tagsOf(doc: number): string[] {
+    const out: string[] = []
+    for (let i = this.tagOffsets[doc] ?? 0; i < (this.tagOffsets[doc + 1] ?? 0); i++) {
+      out.push(this.meta.tags[this.tagValues[i] ?? 0] ?? '')
+    }
+    return out
+  }
+
+  publishedOf(doc: number): number | null {
+    const p = this.published[doc] ?? Number.NaN
+    return Number.isNaN(p) ? null : p
+  }
+
+  /** The whole stored document (for compaction). */
+  document(doc: number): IndexDoc {
+    return {
+      id: this.docId(doc),
+      title: this.title(doc),
+      body: this.body(doc),
+      url: this.url(doc),
+      source: this.sourceOf(doc),
+      author: this.authorOf(doc),
+      lang: this.langOf(doc),
+      tags: this.tagsOf(doc),
+      published: this.publishedOf(doc),
+    }
+  }
+}
+
+function stringAt(data: Uint8Array, offsets: Uint32Array, i: number): string {
+  const start = offsets[i] ?? 0
+  const end = offsets[i + 1] ?? start
+  return start === end ? '' : decoder.decode(data.subarray(start, end))
+}

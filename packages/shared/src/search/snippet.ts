@@ -1,0 +1,119 @@
+import type { Analyzer } from './analyzer'
+
+/** Target length of a snippet, in characters of body text. */
+export const SNIPPET_CHARS = 180
+/** Characters of context kept before the first match in the passage. */
+export const SNIPPET_LEAD_CHARS = 40
+/** Only this much of a long body is analysed for the best passage (cost bound per hit). */
+export const SNIPPET_SCAN_CHARS = 20_000
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
+}
+
+/** Display form of a body passage: whitespace runs (newlines, tabs) become one space, then escaped. */
+function show(text: string): string {
+  return escapeHtml(text.replace(/\s+/g, ' '))
+}
+
+interface Range {
+  start: number
+  end: number
+  weight: number
+  terms: string[]
+}
+
+/**
+ * A short passage of `body` around the densest cluster of query terms, HTML-escaped, with matches in `<mark>`;
+ * the start of the body when nothing matches.
+ */
+export function makeSnippet(body: string, termWeights: ReadonlyMap<string, number>, analyzer: Analyzer): string {
+  if (body.length === 0) return ''
+  const scanned = body.length > SNIPPET_SCAN_CHARS ? body.slice(0, SNIPPET_SCAN_CHARS) : body
+  const matches = mergeRanges(
+    analyzer
+      .spans(scanned)
+      .map((span) => {
+        const hit = span.terms.filter((t) => termWeights.has(t))
+        const weight = Math.max(0, ...hit.map((t) => termWeights.get(t) ?? 0))
+        return { start: span.start, end: span.end, weight, terms: hit }
+      })
+      .filter((r) => r.weight > 0),
+  )
+  if (matches.length === 0) return passage(body, 0, [])
+
+  // Slide a window of SNIPPET_CHARS over the matches; score = weight of the distinct terms inside.
+  let best = 0
+  let bestScore = -1
+  let j = 0
+  for (let i = 0; i < matches.length; i++) {
+    const first = matches[i]
+    if (first === undefined) continue
+    if (j < i) j = i
+    while (j + 1 < matches.length && (matches[j + 1]?.end ?? 0) - first.start <= SNIPPET_CHARS - SNIPPET_LEAD_CHARS) j++
+    const seen = new Map<string, number>()
+    for (let k = i; k <= j; k++) {
+      const m = matches[k]
+      if (m === undefined) continue
+      for (const t of m.terms) seen.set(t, termWeights.get(t) ?? 0)
+    }
+    let score = 0
+    for (const w of seen.values()) score += w
+    if (score > bestScore + 1e-9) {
+      bestScore = score
+      best = i
+    }
+  }
+  const anchor = matches[best]?.start ?? 0
+  let start = Math.max(0, anchor - SNIPPET_LEAD_CHARS)
+  if (start > 0) {
+    // Begin at a word boundary, never inside the first match.
+    const space = body.slice(start, anchor).search(/\s/)
+    start = space < 0 ? anchor : start + space + 1
+  }
+  return passage(body, start, matches)
+}
+
+/** Escaped text from `start` for about SNIPPET_CHARS, cut at a word boundary, with marks around `matches`. */
+function passage(body: string, start: number, matches: Range[]): string {
+  let end = Math.min(body.length, start + SNIPPET_CHARS)
+  if (end < body.length) {
+    const cut = body.slice(start, end).search(/\s\S*$/)
+    if (cut > SNIPPET_CHARS / 2) end = start + cut
+    // Never cut a match in two.
+    for (const m of matches) if (m.start < end && m.end > end) end = m.end
+  }
+  let out = start > 0 ? '… ' : ''
+  let pos = start
+  for (const m of matches) {
+    if (m.end <= start || m.start < pos) continue
+    if (m.start >= end) break
+    out += show(body.slice(pos, m.start))
+    out += `<mark>${show(body.slice(m.start, m.end))}</mark>`
+    pos = m.end
+  }
+  out += show(body.slice(pos, end))
+  out = out.trim()
+  if (end < body.length) out += ' …'
+  return out
+}
+
+/** Sorts ranges and merges overlapping ones (CJK bigrams overlap the words they came from). */
+function mergeRanges(ranges: Range[]): Range[] {
+  ranges.sort((a, b) => a.start - b.start || b.end - a.end)
+  const out: Range[] = []
+  for (const r of ranges) {
+    const last = out[out.length - 1]
+    if (last !== undefined && r.start < last.end) {
+      last.end = Math.max(last.end, r.end)
+      last.weight = Math.max(last.weight, r.weight)
+      last.terms.push(...r.terms)
+    } else {
+      out.push({ ...r, terms: [...r.terms] })
+    }
+  }
+  return out
+}
