@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id'
 import { type SearchApp, writerStub } from './context'
 import { articleKey } from './index-writer'
 import { liveIndex } from './live-index'
+import { page } from './page'
 import { parseQuery, SearchQuerySchema, SuggestQuerySchema } from './search-query'
 
 /** The search worker: answers queries from this isolate's live index, and articles from KV. */
@@ -78,5 +79,7 @@ app.get('/stats', async (c) => {
     syncedAt: live.syncedAt ? new Date(live.syncedAt).toISOString() : null,
   })
 })
+
+app.route('/', page)
 
 for (const path of ['/search', '/suggest', '/stats', '/healthz']) app.all(path, () => methodNotAllowed(['GET']))
