@@ -5,7 +5,9 @@
  *   --verbose     list the worst pages
  *   --baseline    also score plain Readability (textContent) on the same DOM, as a sanity check
  *   --only=ID     run one page and print its extracted body
+ *   --save=FILE   write per-page F1 as JSON; --compare=FILE prints the pages that moved since
  */
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Readability } from '@mozilla/readability'
 import { parseHTML } from 'linkedom'
 import { normalizeArticle } from '../packages/shared/src/normalize'
@@ -22,6 +24,8 @@ const args = process.argv.slice(2)
 const verbose = args.includes('--verbose')
 const baseline = args.includes('--baseline')
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+const save = args.find((a) => a.startsWith('--save='))?.slice('--save='.length)
+const compare = args.find((a) => a.startsWith('--compare='))?.slice('--compare='.length)
 
 function plainReadability(html: string): string {
   const { document } = parseHTML(html) as unknown as { document: Document }
@@ -63,6 +67,16 @@ async function main(): Promise<void> {
     `\n  titles right    ${titlesRight}/${pages.length} = ${pct(titlesRight / Math.max(1, pages.length))}` +
       '  (lower-cased \\w+ tokens equal the benchmark title, whole or without a short " - Site"/"Site | " segment)',
   )
+  const perPage = Object.fromEntries(rows.map((r) => [r.id, Number(r.f1.toFixed(4))]))
+  if (save !== undefined) writeFileSync(save, JSON.stringify(perPage, null, 1))
+  if (compare !== undefined) {
+    const before = JSON.parse(readFileSync(compare, 'utf8')) as Record<string, number>
+    console.log('\nMoved since the saved run:')
+    for (const [id, f1] of Object.entries(perPage)) {
+      const was = before[id]
+      if (was !== undefined && Math.abs(was - f1) >= 0.001) console.log(`  ${id}  ${pct(was)} -> ${pct(f1)}`)
+    }
+  }
   if (verbose) {
     console.log('\nWorst pages:')
     for (const r of [...rows].sort((a, b) => a.f1 - b.f1).slice(0, 25)) console.log(`  ${pct(r.f1)}  ${r.id}`)

@@ -103,6 +103,37 @@ const JUNK_PHRASES: ReadonlySet<string> = new Set([
   'hide caption',
   'listen',
   'listen to this article',
+  'advert',
+  "don't miss",
+  'do not miss',
+  'breaking news',
+  'join the conversation',
+  'tell us what you think',
+  'this slideshow requires javascript',
+  'enable javascript',
+  'more',
+  'see more',
+  'view more',
+  'show more',
+  'load more',
+  'more on this story',
+  'more on this',
+  'you may also like',
+  'you might also like',
+  'also read',
+  'read also',
+  'read next',
+  'up next',
+  'watch',
+  'watch now',
+  'play video',
+  'iklan',
+  'anzeige',
+  'publicité',
+  'publicidad',
+  'werbung',
+  '광고',
+  '広告',
 ])
 
 const JUNK = {
@@ -112,8 +143,19 @@ const JUNK = {
   separators: /\s*[|·•»›/]\s*/u,
   // Sentence prompts that only appear as furniture.
   prompts:
-    /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|we recommend|recommended for you|read next|also read|read also|see also|more from|related:|copyright ©|© ?\d{4}|all rights reserved)/iu,
+    /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved)/iu,
+  // "Published: 10:48, Tue, Nov 19, 2019", "| UPDATED: 11:05", "Posted Fri 6:45 PM", "Updated at 1:23 p.m.", "Published 1 day ago".
+  dateline:
+    /^[|•·\s]*(?:(?:last |first )?(?:published|updated|posted|modified)(?: on| at)?|publication date)\s*:?\s*(?<rest>.*)$/iu,
+  // What may follow "Published": dates, times, weekdays, zones, "ago"; no sentence.
+  dateWords: /^[\p{L}\d\s,:./|()-]*$/u,
+  dateSignal: /\d|\bago\b|yesterday|today/iu,
+  // WordPress shortcodes left in the text ("[button link=...]").
+  shortcode: /^\[\/?[a-z_-]+(?:\s+[a-z_-]+=[^\]]*)*\]/iu,
 } as const
+
+/** Datelines carry no story text; the date itself is read from the page's metadata. */
+export const DEFAULT_MAX_DATELINE_CHARS = 90
 
 function key(line: string): string {
   return line.replace(JUNK.decorations, '').toLowerCase().replace(/\s+/g, ' ')
@@ -123,6 +165,7 @@ function key(line: string): string {
 export function isJunkLine(line: string): boolean {
   const trimmed = line.trim()
   if (trimmed === '') return true
+  if (JUNK.shortcode.test(trimmed)) return true
   if (trimmed.length > DEFAULT_MAX_JUNK_LINE_CHARS) return false
   const k = key(trimmed)
   if (k === '') return true
@@ -132,5 +175,17 @@ export function isJunkLine(line: string): boolean {
     .map(key)
     .filter((p) => p !== '')
   if (parts.length > 1 && parts.every((p) => JUNK_PHRASES.has(p))) return true
-  return JUNK.prompts.test(trimmed) && trimmed.length <= DEFAULT_MAX_JUNK_LINE_CHARS
+  if (isDateline(trimmed)) return true
+  return JUNK.prompts.test(trimmed)
+}
+
+/** Words a dateline may have after its "Published"/"Updated" label. */
+const MAX_DATELINE_WORDS = 9
+
+/** "Published: 10:48, Tue, Nov 19, 2019", "| UPDATED: 11:05", "Updated at 1:23 p.m.", "Published 1 day ago". */
+function isDateline(line: string): boolean {
+  if (line.length > DEFAULT_MAX_DATELINE_CHARS) return false
+  const rest = JUNK.dateline.exec(line)?.groups?.rest
+  if (rest === undefined) return false
+  return JUNK.dateWords.test(rest) && JUNK.dateSignal.test(rest) && rest.split(/\s+/).length <= MAX_DATELINE_WORDS
 }

@@ -92,7 +92,8 @@ export function blockTexts(root: DomNode): string[] {
       return
     }
     if (!isElement(node)) return
-    const tag = node.localName
+    // Readability creates some elements in upper case (`P`) and linkedom keeps the case it was given.
+    const tag = node.localName.toLowerCase()
     if (SKIP_TAGS.has(tag) || node.hasAttribute('hidden') || node.getAttribute('aria-hidden') === 'true') return
     if (tag === 'br') {
       flush()

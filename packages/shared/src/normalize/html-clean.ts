@@ -23,10 +23,36 @@ const HTML_CLEAN = {
   // Class or id words naming furniture; matched as whole words of a class/id ("share-bar", "ad_slot", "related").
   junk: /(?:^|[\s_-])(?:share|sharing|social|sociable|related|recommend|recommended|recommendations|outbrain|taboola|newsletter|subscribe|subscription|signup|promo|promotion|advert|advertisement|advertising|ad|ads|adslot|dfp|sponsor|sponsored|comment|comments|disqus|breadcrumb|breadcrumbs|rollover|tooltip|popover|popup|modal|cookie|consent|paywall|trending|popular|sidebar|rail|carousel|swiper|caption|captions|credit|credits|hidden|sr-only|visually-hidden|screen-reader-text|toolbar|masthead|navbar|nav|menu|footer|tags|tagline|byline|dateline|timestamp|author-info|author-bio|bio)(?=$|[\s_-])/i,
   hiddenStyle: /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i,
+  camelCase: /(\p{Ll})(\p{Lu})/gu,
 } as const
 
+/** Phrasing elements: only removed as furniture when they hold more than a single link. */
+const INLINE_TAGS: ReadonlySet<string> = new Set([
+  'a',
+  'abbr',
+  'b',
+  'cite',
+  'em',
+  'i',
+  'label',
+  'small',
+  'span',
+  'strong',
+  'time',
+  'u',
+])
+
+/** Class and id words, camelCase split so that `newsCaption` reads as "news Caption". */
 function classAndId(el: DomElement): string {
-  return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`
+  return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.replace(HTML_CLEAN.camelCase, '$1 $2')
+}
+
+/** An inline wrapper around a single link (a name with a hover card) is text, not furniture. */
+function isLinkWrapper(el: DomElement): boolean {
+  if (!INLINE_TAGS.has(el.localName)) return false
+  const links = all(el, 'a')
+  const text = (el.textContent ?? '').trim()
+  return links.length === 1 && text !== '' && (links[0]?.textContent ?? '').trim() === text
 }
 
 function proseLength(el: DomElement | DomDocument): number {
@@ -59,7 +85,12 @@ export function preClean(doc: DomDocument): void {
   rescueEmbeds(doc)
   const total = proseLength(doc)
   const protectAt = Math.max(1, total * DEFAULT_PROTECT_SHARE)
-  for (const el of all(doc, 'body [class], body [id], body [style], body [hidden], body [aria-hidden="true"]')) {
+  // Innermost first, so a pop-over card inside a link wrapper goes before the wrapper is judged.
+  const candidates = all(
+    doc,
+    'body [class], body [id], body [style], body [hidden], body [aria-hidden="true"]',
+  ).reverse()
+  for (const el of candidates) {
     if (el.parentNode === null) continue
     const tag = el.localName
     if (tag === 'body' || tag === 'html' || tag === 'article' || tag === 'main') continue
@@ -67,7 +98,7 @@ export function preClean(doc: DomDocument): void {
       el.hasAttribute('hidden') ||
       el.getAttribute('aria-hidden') === 'true' ||
       HTML_CLEAN.hiddenStyle.test(el.getAttribute('style') ?? '')
-    if (!hidden && !HTML_CLEAN.junk.test(classAndId(el))) continue
+    if (!hidden && (!HTML_CLEAN.junk.test(classAndId(el)) || isLinkWrapper(el))) continue
     // A container with much of the page's prose is the story even when its class says otherwise.
     if (proseLength(el) >= protectAt) continue
     el.remove()

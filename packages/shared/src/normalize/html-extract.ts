@@ -4,8 +4,9 @@
  */
 import { Readability } from '@mozilla/readability'
 import { isJunkLine } from './boilerplate'
+import { dropLinkRuns } from './content-filter'
 import { blockTexts } from './dom-text'
-import { type DomDocument, parseDocument } from './dom'
+import { type DomDocument, type DomElement, parseDocument } from './dom'
 import { preClean } from './html-clean'
 import { type PageMetadata, readMetadata } from './metadata'
 
@@ -46,7 +47,11 @@ export function extractFromHtml(html: string): HtmlExtraction {
       serializer: (node) => node as unknown as DomNodeLike,
     })
     const result = reader.parse()
-    if (result?.content) paragraphs = blockTexts(result.content as unknown as Parameters<typeof blockTexts>[0])
+    if (result?.content) {
+      const content = result.content as unknown as DomElement
+      dropLinkRuns(content)
+      paragraphs = blockTexts(content)
+    }
     readabilityTitle = result?.title ?? null
     readabilityByline = result?.byline ?? null
   } catch {
