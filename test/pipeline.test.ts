@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { search, sendEvent, SELF, SEARCH } from './helpers'
+import { SEARCH, SELF, search, searchUntil, sendEvent } from './helpers'
 
 // The seed article of the product, as scraped (navigation line on top, byline cut off at the end).
 const SEED_TEXT = `Back To Top
@@ -25,7 +25,7 @@ describe('the pipeline, end to end inside workerd', () => {
     expect(results).toHaveLength(1)
     expect(results[0]?.status).toBe('created')
 
-    const found = await search({ q: 'GSOMIA' })
+    const found = await searchUntil({ q: 'GSOMIA' }, 1)
     expect(found.total).toBe(1)
     expect(found.hits[0]?.id).toBe(results[0]?.id)
     expect(found.hits[0]?.title).toBe('Groundwork laid for negotiation on Tokyo’s trade curbs, GSOMIA: Kang')
@@ -56,10 +56,10 @@ describe('the pipeline, end to end inside workerd', () => {
       text: 'Zebras crossed the river.',
     })
     expect(res.status).toBe(202)
-    expect((await search({ q: 'zebras' })).total).toBe(1)
+    expect((await searchUntil({ q: 'zebras' }, 1)).total).toBe(1)
     const del = await sendEvent('article.delete', { url: 'https://example.org/zebra' })
     expect(((await del.json()) as { results: { status: string }[] }).results[0]?.status).toBe('deleted')
-    expect((await search({ q: 'zebras' })).total).toBe(0)
+    expect((await searchUntil({ q: 'zebras' }, 0)).total).toBe(0)
     expect((await SELF.fetch(`${SEARCH}/stats`)).status).toBe(200)
   })
 })

@@ -27,7 +27,10 @@ const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
  */
 export async function startDevServers(options: DevServerOptions): Promise<DevServers> {
   const children: ChildProcess[] = []
-  const start = (env: 'ingest' | 'search', port: number, inspectorPort: number) => {
+  // Wrangler finds the other worker's Durable Object through its dev registry. One registry per state folder
+  // keeps two pipelines on one machine (a test run beside `npm start`) from reaching each other's workers.
+  const registry = join(options.persistTo, '..', 'dev-registry')
+  const start = (env: 'ingest' | 'search', port: number) => {
     const args = [
       'dev',
       '--env',
@@ -37,7 +40,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       '--ip',
       '127.0.0.1',
       '--inspector-port',
-      String(inspectorPort),
+      '0',
       '--persist-to',
       options.persistTo,
       '--show-interactive-dev-session=false',
@@ -48,7 +51,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,
       stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '' },
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: registry },
       detached: true,
     })
     children.push(child)
@@ -79,9 +82,9 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   const search = `http://127.0.0.1:${options.searchPort}`
   const ingest = `http://127.0.0.1:${options.ingestPort}`
   try {
-    const searchChild = start('search', options.searchPort, options.searchPort + 20000)
+    const searchChild = start('search', options.searchPort)
     await waitForHealth(search, children)
-    const ingestChild = start('ingest', options.ingestPort, options.ingestPort + 20000)
+    const ingestChild = start('ingest', options.ingestPort)
     await waitForHealth(ingest, children)
     return { ingest, search, pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 }, stop }
   } catch (err) {
