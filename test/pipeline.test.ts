@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SEARCH, SELF, search, searchUntil, sendEvent } from './helpers'
+import { SEARCH, SELF, searchUntil, sendEvent } from './helpers'
 
 // The seed article of the product, as scraped (navigation line on top, byline cut off at the end).
 const SEED_TEXT = `Back To Top

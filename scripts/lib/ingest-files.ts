@@ -36,7 +36,7 @@ export async function ingestArticles(
         summary.failedBatches++
         summary.rejected += slice.length
         const why = res.problem?.detail ?? `HTTP ${res.status}`
-        slice.forEach((_, k) => options.onRejected?.(start + k, { status: 'rejected', error: why }))
+        for (let k = 0; k < slice.length; k++) options.onRejected?.(start + k, { status: 'rejected', error: why })
       } else {
         res.results.forEach((r, k) => {
           summary[r.status]++
