@@ -147,9 +147,12 @@ const JUNK = {
   // "Published: 10:48, Tue, Nov 19, 2019", "| UPDATED: 11:05", "Posted Fri 6:45 PM", "Updated at 1:23 p.m.", "Published 1 day ago".
   dateline:
     /^[|•·\s]*(?:(?:last |first )?(?:published|updated|posted|modified)(?: on| at)?|publication date)\s*:?\s*(?<rest>.*)$/iu,
-  // What may follow "Published": dates, times, weekdays, zones, "ago"; no sentence.
-  dateWords: /^[\p{L}\d\s,:./|()-]*$/u,
+  // Each word after "Published" must be part of a date: numbers, month and weekday names, times, "ago".
+  dateWord:
+    /^(?:[\d:./-]+(?:am|pm|st|nd|rd|th|h)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?|a\.?m\.?|p\.?m\.?|at|on|ago|an?|one|(?:second|minute|hour|day|week|month|year)s?|yesterday|today|[|•·()-])$/iu,
   dateSignal: /\d|\bago\b|yesterday|today/iu,
+  // Time zones ("EST", "GMT", "KST"), upper case only.
+  timeZone: /^[A-Z]{2,4}$/u,
   // WordPress shortcodes left in the text ("[button link=...]").
   shortcode: /^\[\/?[a-z_-]+(?:\s+[a-z_-]+=[^\]]*)*\]/iu,
 } as const
@@ -187,5 +190,13 @@ function isDateline(line: string): boolean {
   if (line.length > DEFAULT_MAX_DATELINE_CHARS) return false
   const rest = JUNK.dateline.exec(line)?.groups?.rest
   if (rest === undefined) return false
-  return JUNK.dateWords.test(rest) && JUNK.dateSignal.test(rest) && rest.split(/\s+/).length <= MAX_DATELINE_WORDS
+  const words = rest
+    .split(/[\s,;|]+/)
+    .map((w) => w.replace(/^\(+|\)+$/g, ''))
+    .filter((w) => w !== '')
+  return (
+    JUNK.dateSignal.test(rest) &&
+    words.length <= MAX_DATELINE_WORDS &&
+    words.every((w) => JUNK.dateWord.test(w) || JUNK.timeZone.test(w))
+  )
 }

@@ -66,3 +66,59 @@ export function all(root: DomDocument | DomElement, selector: string): DomElemen
 export function isElement(node: DomNode): node is DomElement {
   return node.nodeType === NODE.element
 }
+
+/** Elements whose end tag may be left out: their open tags say nothing about depth. */
+const OPTIONAL_END: ReadonlySet<string> = new Set([
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'tr',
+  'td',
+  'th',
+  'option',
+  'optgroup',
+  'thead',
+  'tbody',
+  'tfoot',
+  'colgroup',
+  'rb',
+  'rt',
+  'rp',
+  'html',
+  'head',
+  'body',
+])
+
+/** Elements that never have content. */
+const VOID: ReadonlySet<string> = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+])
+
+const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(\/?)>/g
+
+/** True when markup nests deeper than `limit` (estimated from tags, without building a DOM). */
+export function nestsDeeperThan(html: string, limit: number): boolean {
+  let depth = 0
+  TAG.lastIndex = 0
+  for (let m = TAG.exec(html); m !== null; m = TAG.exec(html)) {
+    const name = (m[2] ?? '').toLowerCase()
+    if (VOID.has(name) || OPTIONAL_END.has(name) || m[3] === '/') continue
+    if (m[1] === '/') depth = Math.max(0, depth - 1)
+    else if (++depth > limit) return true
+  }
+  return false
+}

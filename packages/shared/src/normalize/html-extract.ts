@@ -6,12 +6,18 @@ import { Readability } from '@mozilla/readability'
 import { isJunkLine } from './boilerplate'
 import { dropLinkRuns } from './content-filter'
 import { blockTexts } from './dom-text'
-import { type DomDocument, type DomElement, parseDocument } from './dom'
+import { type DomDocument, type DomElement, nestsDeeperThan, parseDocument } from './dom'
 import { preClean } from './html-clean'
 import { type PageMetadata, readMetadata } from './metadata'
 
 /** Readability's minimum article length in characters before it retries with looser rules. */
 export const DEFAULT_CHAR_THRESHOLD = 500
+
+/** Markup nested deeper than this is generated junk or an attack; it is read as text instead of as a DOM. */
+export const DEFAULT_MAX_NESTING = 500
+
+/** Thrown when a page is not worth a DOM; the caller reads it as plain text. */
+export class UnparseablePageError extends Error {}
 
 /** What the HTML path finds in a page. */
 export interface HtmlExtraction {
@@ -34,6 +40,8 @@ function headingsOf(doc: DomDocument): string[] {
 
 /** Extracts metadata and body paragraphs from a whole page or a fragment. */
 export function extractFromHtml(html: string): HtmlExtraction {
+  // Parsers and Readability walk ancestors; absurd nesting would cost minutes, so refuse it up front.
+  if (nestsDeeperThan(html, DEFAULT_MAX_NESTING)) throw new UnparseablePageError('markup nested too deeply')
   const doc = parseDocument(html)
   const metadata = readMetadata(doc)
   const headings = headingsOf(doc)

@@ -10,7 +10,7 @@ import { articleIdFor } from './id'
 import { resolveLang } from './lang'
 import { toIsoDate } from './metadata'
 import { summarize, truncateAtWord } from './summary'
-import { cleanInline, cleanMarkupInline, joinParagraphs } from './text-clean'
+import { cleanInline, cleanMarkupInline, decodeEntities, joinParagraphs, stripTags } from './text-clean'
 import { extractFromText } from './text-extract'
 import { type TitleCandidates, chooseTitle, siteNamesFor, stripSiteName } from './title'
 import { canonicalizeUrl } from './url'
@@ -41,8 +41,14 @@ function nonEmpty(value: string | null | undefined): string | null {
   return c === '' ? null : c
 }
 
-function fromHtml(html: string): Extracted {
-  const page = extractFromHtml(html)
+function fromHtml(html: string, knownTitle: string | null): Extracted {
+  let page: ReturnType<typeof extractFromHtml>
+  try {
+    page = extractFromHtml(html)
+  } catch {
+    // A page the DOM cannot hold (absurd nesting, broken encodings) still has text: read it without markup.
+    return fromText(decodeEntities(stripTags(html).replace(/<[^>]*>?/g, ' ')), knownTitle)
+  }
   const m = page.metadata
   return {
     title: null,
@@ -80,18 +86,31 @@ function squash(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
 }
 
-/** Drops a repeated headline at the top and byline lines at either end of the body. */
-function trimEdges(paragraphs: string[], title: string): { paragraphs: string[]; byline: string | null } {
+/** Drops a repeated headline at the top, and byline lines or a bare author name at either end of the body. */
+function trimEdges(
+  paragraphs: string[],
+  title: string,
+  names: readonly (string | null)[],
+): { paragraphs: string[]; byline: string | null } {
   let out = paragraphs
   const t = squash(title)
   while (out.length > 1 && t !== '' && squash(out[0] ?? '') === t) out = out.slice(1)
+  const known = new Set(
+    names
+      .filter((n): n is string => n !== null)
+      .map(squash)
+      .filter((n) => n.length >= 4),
+  )
   let byline: string | null = null
   const drop = new Set<number>()
   for (let i = 0; i < out.length; i++) {
     if (i >= BYLINE_EDGE && i < out.length - BYLINE_EDGE) continue
-    const found = parseBylineLine(out[i] ?? '')
+    const p = out[i] ?? ''
+    const found = parseBylineLine(p)
     if (found !== null) {
       byline ??= found
+      drop.add(i)
+    } else if (out.length > 1 && known.has(squash(p))) {
       drop.add(i)
     }
   }
@@ -142,7 +161,7 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
   const html = input.html?.trim() ? input.html : null
   const text = input.text?.trim() ? input.text : null
 
-  let found: Extracted = html !== null ? fromHtml(html) : fromText(text ?? '', givenTitle)
+  let found: Extracted = html !== null ? fromHtml(html, givenTitle) : fromText(text ?? '', givenTitle)
   // A page with no findable text but a text version alongside: the text is the better body.
   if (html !== null && text !== null && found.paragraphs.join(' ').length < text.trim().length / 2) {
     const t = fromText(text, givenTitle ?? found.title)
@@ -156,7 +175,7 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
   const rawTitle = givenTitle ? stripSiteName(givenTitle, siteNames) : pageTitle
   let title = rawTitle ? cleanInline(rawTitle) : ''
 
-  const edges = trimEdges(dedupeAdjacent(found.paragraphs), title)
+  const edges = trimEdges(dedupeAdjacent(found.paragraphs), title, [found.byline, nonEmpty(input.author)])
   const body = joinParagraphs(edges.paragraphs.map(cleanInline))
   if (title === '') title = truncateAtWord(body.split('\n\n')[0] ?? '', DEFAULT_FALLBACK_TITLE_CHARS)
   title = truncateAtWord(title, DEFAULT_MAX_TITLE_CHARS)

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { isJunkLine } from './boilerplate'
+import { authorFromByline, cleanByline, parseBylineLine } from './byline'
+
+describe('parseBylineLine', () => {
+  it('reads a byline cut off by a scraper', () => {
+    expect(parseBylineLine('By Jo He-rim (')).toBe('By Jo He-rim')
+    expect(parseBylineLine('By Jo He-rim (herim@heraldcorp.com)')).toBe('By Jo He-rim')
+  })
+  it('reads several names and an affiliation', () => {
+    expect(parseBylineLine('By Ann Lee and Bo Kim | Staff writers')).toBe('By Ann Lee and Bo Kim')
+  })
+  it('does not take a sentence starting with "By" for a byline', () => {
+    expect(parseBylineLine('By Monday, the government had changed its mind.')).toBeNull()
+    expect(parseBylineLine('by the way, this is prose')).toBeNull()
+  })
+})
+
+describe('cleanByline', () => {
+  it('cuts a date glued to the name', () => {
+    expect(cleanByline('By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43')).toBe('By JERUSALEM POST STAFF')
+  })
+  it('refuses handles and URLs', () => {
+    expect(cleanByline('@detroitnews')).toBeNull()
+    expect(cleanByline('https://example.com/staff/ann')).toBeNull()
+  })
+  it('gives the bare name as author', () => {
+    expect(authorFromByline('By Jo He-rim')).toBe('Jo He-rim')
+  })
+})
+
+describe('isJunkLine', () => {
+  it('recognises navigation, sharing, advertising and datelines', () => {
+    for (const line of [
+      'Back To Top',
+      '↑ Back to top',
+      'Share | Tweet | Email',
+      'Advertisement',
+      'Updated at 1:23 p.m.',
+      'PUBLISHED: 10:48, Tue, Nov 19, 2019',
+      'You may also like...',
+    ])
+      expect(isJunkLine(line), line).toBe(true)
+  })
+  it('keeps prose that mentions the same words', () => {
+    for (const line of [
+      'Share prices fell sharply on Monday.',
+      'The top of the mountain was covered in snow.',
+      'Published in 1998, the book sold well.',
+    ])
+      expect(isJunkLine(line), line).toBe(false)
+  })
+})
