@@ -47,6 +47,7 @@ button.quiet { background: transparent; color: var(--link); border-color: var(--
 #suggestions li[aria-selected='true'] { background: var(--soft); outline: 2px solid var(--focus); outline-offset: -2px; }
 
 .layout { display: grid; grid-template-columns: minmax(12rem, 16rem) minmax(0, 1fr); gap: 2rem; padding: 1.25rem clamp(1rem, 3vw, 2rem); max-width: 76rem; }
+#layout.reading { grid-template-columns: minmax(0, 1fr); }
 @media (max-width: 48rem) { .layout { grid-template-columns: 1fr; gap: 1rem; } }
 aside h2 { font-size: 1rem; margin: 0 0 .5rem; }
 fieldset { border: 0; padding: 0; margin: 0 0 1.1rem; min-width: 0; }

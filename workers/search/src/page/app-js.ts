@@ -12,7 +12,7 @@ const SOURCE = `'use strict'
   const SAFE_SNIPPET = ${SAFE_SNIPPET.toString()}
   const SORTS = ['relevance', 'newest', 'oldest']
   // [facet name in /search, filter parameter, heading]
-  const FACETS = [['source', 'source', 'Source'], ['lang', 'lang', 'Language'], ['tags', 'tag', 'Topic']]
+  const FACETS = [['source', 'source', 'Source'], ['lang', 'lang', 'Language'], ['tags', 'tag', 'Tag']]
   const DEFAULT_LIMIT = 10
   const MAX_OFFSET = 10000
   const MAX_QUERY = 256
@@ -38,6 +38,8 @@ const SOURCE = `'use strict'
   const resultsView = byId('results-view')
   const resultsHeading = byId('results-heading')
   const articleView = byId('article-view')
+  const filtersEl = byId('filters')
+  const layoutEl = byId('layout')
 
   const languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null
   const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' })
@@ -209,6 +211,8 @@ const SOURCE = `'use strict'
   async function showResults(options) {
     articleView.hidden = true
     resultsView.hidden = false
+    filtersEl.hidden = false
+    layoutEl.classList.remove('reading')
     if (articleAbort) articleAbort.abort()
     document.title = state.q ? state.q + ' – Edgewire search' : 'Edgewire search'
     const seq = ++searchSeq
@@ -379,6 +383,9 @@ const SOURCE = `'use strict'
   async function showArticle() {
     resultsView.hidden = true
     articleView.hidden = false
+    // Filters act on results; while reading they would only distract.
+    filtersEl.hidden = true
+    layoutEl.classList.add('reading')
     closeSuggestions()
     if (articleAbort) articleAbort.abort()
     articleAbort = new AbortController()
@@ -435,7 +442,7 @@ const SOURCE = `'use strict'
     }
     const tags = Array.isArray(a.tags) ? a.tags.filter((t) => typeof t === 'string' && t) : []
     const tagList = tags.length
-      ? h('ul', { class: 'tags', 'aria-label': 'Topics' }, ...tags.map((t) => h('li', null, h('a', { href: pageUrl({ ...readState(), q: '', tag: [t], source: [], lang: [], page: 1, id: '' }), text: t }))))
+      ? h('ul', { class: 'tags', 'aria-label': 'Tags' }, ...tags.map((t) => h('li', null, h('a', { href: pageUrl({ ...readState(), q: '', tag: [t], source: [], lang: [], page: 1, id: '' }), text: t }))))
       : null
     const heading = h('h2', { id: 'article-title', tabindex: '-1', lang, text: title })
     articleView.replaceChildren(backLink(), h('article', { 'aria-labelledby': 'article-title' }, heading, meta, attribution, body, tagList))

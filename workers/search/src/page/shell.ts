@@ -24,7 +24,7 @@ export function shell(assets: ShellAssets): HtmlEscapedString | Promise<HtmlEsca
 <script src="${assets.js}" defer></script>
 </head>
 <body>
-<a class="skip" href="#results-heading">Skip to results</a>
+<a class="skip" href="#main">Skip to results</a>
 <header class="top">
   <h1 class="brand"><a href="/">Edgewire</a></h1>
   <form id="search-form" role="search" action="/" method="get">
@@ -38,8 +38,8 @@ export function shell(assets: ShellAssets): HtmlEscapedString | Promise<HtmlEsca
     <button type="submit">Search</button>
   </form>
 </header>
-<div class="layout">
-  <aside aria-labelledby="filters-heading">
+<div class="layout" id="layout">
+  <aside id="filters" aria-labelledby="filters-heading">
     <h2 id="filters-heading">Filters</h2>
     <div id="facets"></div>
     <fieldset class="dates">
