@@ -45,10 +45,15 @@ const DIGITS_RE = /^\d+$/
 /** Combining marks on Latin, Greek and Cyrillic letters are diacritics to fold; on kana they are not (が ≠ か). */
 const FOLDABLE_MARK_RE = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu
 
+/** Letters that can carry a diacritic after NFKC: Latin-1 to Latin Extended, Greek, Cyrillic, Vietnamese. */
+const DIACRITIC_CANDIDATE_RE = /[\u00c0-\u04ff\u1e00-\u1fff]/
+
 /** Case and diacritic folding: NFKC, lower case, and combining marks removed from Latin/Greek/Cyrillic letters. */
 export function foldText(text: string): string {
   if (ASCII_RE.test(text)) return text.toLowerCase()
   const lower = text.normalize('NFKC').toLowerCase()
+  // NFD + NFC round trips are costly on Hangul; only text with possible diacritics needs them.
+  if (!DIACRITIC_CANDIDATE_RE.test(lower)) return lower
   return lower.normalize('NFD').replace(FOLDABLE_MARK_RE, '$1').normalize('NFC')
 }
 
@@ -89,29 +94,40 @@ export class Analyzer {
     return out
   }
 
-  /** The surface tokens of a text with the terms each produced (offsets into `text`). */
-  spans(text: string): TokenSpan[] {
+  /**
+   * The surface tokens of a text with the terms each produced (offsets into `text`). With `cjkNeedles`, a
+   * Japanese/Chinese run is segmented only if its folded text contains one of them (snippets skip the rest cheaply).
+   */
+  spans(text: string, cjkNeedles?: readonly string[]): TokenSpan[] {
     const out: TokenSpan[] = []
     let last: TokenSpan | undefined
-    this.scan(text, (term, start, end) => {
-      if (last !== undefined && last.start === start && last.end === end) {
-        last.terms.push(term)
-      } else {
-        last = { start, end, terms: [term] }
-        out.push(last)
-      }
-    })
+    this.scan(
+      text,
+      (term, start, end) => {
+        if (last !== undefined && last.start === start && last.end === end) {
+          last.terms.push(term)
+        } else {
+          last = { start, end, terms: [term] }
+          out.push(last)
+        }
+      },
+      cjkNeedles,
+    )
     return out
   }
 
   /** Calls `sink` for every term of `text`, with the source span it came from. */
-  scan(text: string, sink: TermSink): void {
-    TOKEN_RE.lastIndex = 0
+  scan(text: string, sink: TermSink, cjkNeedles?: readonly string[]): void {
     for (const match of text.matchAll(TOKEN_RE)) {
       const raw = match[0]
       const start = match.index
-      if (CJK_RE.test(raw)) this.scanCjk(raw, start, sink)
-      else if (CONNECTOR_RE.test(raw)) this.scanCompound(raw, start, sink)
+      if (CJK_RE.test(raw)) {
+        if (cjkNeedles !== undefined) {
+          const folded = foldText(raw)
+          if (!cjkNeedles.some((needle) => folded.includes(needle))) continue
+        }
+        this.scanCjk(raw, start, sink)
+      } else if (CONNECTOR_RE.test(raw)) this.scanCompound(raw, start, sink)
       else this.word(raw, start, start + raw.length, false, sink)
     }
   }

@@ -27,6 +27,9 @@ export const QUERY_LIMITS = {
   maxSuggestions: 20,
 } as const
 
+/** The cost limits a live index enforces; a server may set its own. */
+export type QueryLimits = { -readonly [K in keyof typeof QUERY_LIMITS]: number }
+
 /** Defaults of the optional query switches, the same for the API and the relevance evaluation. */
 export const DEFAULT_QUERY_OPTIONS = {
   fuzzy: true,

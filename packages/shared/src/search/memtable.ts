@@ -1,4 +1,3 @@
-import SearchableMap from 'minisearch/SearchableMap'
 import type { Analyzer } from './analyzer'
 import { analyzeDoc, type DocTerms } from './doc-terms'
 import type { IndexDoc } from './types'
@@ -18,8 +17,8 @@ export class Memtable {
   readonly docs: (MemDoc | null)[] = []
   /** term → local numbers of the docs that had it (dead ones are skipped when read) */
   readonly postings = new Map<string, number[]>()
-  /** the same terms in a radix tree, for fuzzy and prefix expansion */
-  readonly termTree = new SearchableMap<true>()
+  /** the same terms sorted, for fuzzy and prefix expansion; rebuilt on first use after new terms arrive */
+  private sorted: string[] | null = []
   private readonly byId = new Map<string, number>()
   totalTitleTerms = 0
   totalBodyTerms = 0
@@ -44,7 +43,7 @@ export class Memtable {
       const list = this.postings.get(term)
       if (list === undefined) {
         this.postings.set(term, [local])
-        this.termTree.set(term, true)
+        this.sorted = null
       } else {
         list.push(local)
       }
@@ -69,6 +68,12 @@ export class Memtable {
   get(id: string): IndexDoc | null {
     const local = this.byId.get(id)
     return local === undefined ? null : (this.docs[local]?.doc ?? null)
+  }
+
+  /** All terms seen since the memtable started, sorted as segment terms are. */
+  sortedTerms(): string[] {
+    this.sorted ??= [...this.postings.keys()].sort()
+    return this.sorted
   }
 
   /** Whether a live document has this id. */

@@ -1,8 +1,15 @@
 import type { Analyzer } from './analyzer'
-import { QUERY_LIMITS } from './limits'
+import { QUERY_LIMITS, type QueryLimits } from './limits'
 
 /** Weight of a dictionary term one edit away from a query word, relative to the word itself; squared for two. */
 export const FUZZY_WEIGHT = 0.3
+/**
+ * A query word gets typo expansion only when the index barely knows it (in at most this share of the documents):
+ * a misspelling is rare, while a common word spelled right gains only noise from its neighbours (MiniSearch's
+ * blanket fuzzy loses nDCG on CISI and Cranfield; see the corpus README), and the walk costs time.
+ */
+export const FUZZY_MAX_DOC_SHARE = 1 / 2000
+
 /** Weight of a completion of the last query word, times the typed share of the completion. */
 export const PREFIX_WEIGHT = 0.5
 
@@ -22,6 +29,8 @@ export interface TermSource {
   completions(prefix: string, limit: number): string[]
   /** documents containing the term, for choosing among expansions */
   docFreq(term: string): number
+  /** documents in the index */
+  docCount(): number
 }
 
 /** How a query is expanded. */
@@ -40,13 +49,19 @@ export interface ParsedQuery {
 }
 
 /** Analyses the query with the index's analyzer and adds bounded fuzzy and prefix expansions. */
-export function parseQuery(q: string, analyzer: Analyzer, source: TermSource, options: QueryOptions): ParsedQuery {
-  const text = q.slice(0, QUERY_LIMITS.maxQueryChars)
+export function parseQuery(
+  q: string,
+  analyzer: Analyzer,
+  source: TermSource,
+  options: QueryOptions,
+  limits: QueryLimits = QUERY_LIMITS,
+): ParsedQuery {
+  const text = q.slice(0, limits.maxQueryChars)
   const spans = analyzer.spans(text)
   const counts = new Map<string, number>()
   for (const span of spans) {
     for (const term of span.terms) {
-      if (counts.size >= QUERY_LIMITS.maxTerms && !counts.has(term)) continue
+      if (counts.size >= limits.maxTerms && !counts.has(term)) continue
       counts.set(term, (counts.get(term) ?? 0) + 1)
     }
   }
@@ -59,15 +74,16 @@ export function parseQuery(q: string, analyzer: Analyzer, source: TermSource, op
   for (const [term, count] of counts) put(term, count, true)
 
   if (options.fuzzy) {
+    const rare = source.docCount() * FUZZY_MAX_DOC_SHARE
     for (const [term, count] of counts) {
       const chars = [...term].length
-      if (chars < QUERY_LIMITS.minFuzzyChars || /^\d+$/.test(term)) continue
-      const distance = chars >= QUERY_LIMITS.minFuzzy2Chars ? QUERY_LIMITS.maxEditDistance : 1
+      if (chars < limits.minFuzzyChars || /^\d+$/.test(term) || source.docFreq(term) > rare) continue
+      const distance = chars >= limits.minFuzzy2Chars ? limits.maxEditDistance : 1
       const candidates = [...source.fuzzy(term, distance)]
         .filter(([candidate]) => !counts.has(candidate))
         .map(([candidate, d]) => ({ candidate, d, df: source.docFreq(candidate) }))
         .sort((a, b) => a.d - b.d || b.df - a.df)
-        .slice(0, QUERY_LIMITS.maxExpansionsPerTerm)
+        .slice(0, limits.maxExpansionsPerTerm)
       for (const { candidate, d } of candidates) put(candidate, count * FUZZY_WEIGHT ** d, false)
     }
   }
@@ -79,13 +95,13 @@ export function parseQuery(q: string, analyzer: Analyzer, source: TermSource, op
   if (last !== undefined && last.end === text.length) {
     for (const term of last.terms) lastWordTerms.add(term)
     const surfaceChars = last.end - last.start
-    if (options.prefix && surfaceChars >= QUERY_LIMITS.minPrefixChars) {
+    if (options.prefix && surfaceChars >= limits.minPrefixChars) {
       for (const term of last.terms) {
         const candidates = source
-          .completions(term, QUERY_LIMITS.maxExpansionsPerTerm * 8)
+          .completions(term, limits.maxExpansionsPerTerm * 8)
           .map((candidate) => ({ candidate, df: source.docFreq(candidate) }))
           .sort((a, b) => b.df - a.df)
-          .slice(0, QUERY_LIMITS.maxExpansionsPerTerm)
+          .slice(0, limits.maxExpansionsPerTerm)
         for (const { candidate } of candidates) {
           completions.add(candidate)
           put(candidate, PREFIX_WEIGHT * (term.length / candidate.length), false)

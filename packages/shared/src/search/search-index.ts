@@ -1,7 +1,7 @@
-import SearchableMap from 'minisearch/SearchableMap'
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
-import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS } from './limits'
+import { fuzzyWalk, lowerBound, scriptRange } from './fuzzy'
+import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { Memtable } from './memtable'
 import { type ParsedQuery, parseQuery, type TermSource } from './query'
 import { Segment } from './segment'
@@ -15,6 +15,8 @@ export interface SearchIndexOptions {
   analyzer?: Analyzer
   /** BM25F parameters for newly built segments and the memtable */
   bm25?: Bm25Params
+  /** query cost limits (default `QUERY_LIMITS`) */
+  limits?: Partial<QueryLimits>
 }
 
 /** A base segment with its deletion marks (owned by the live index, never written into the segment). */
@@ -24,8 +26,6 @@ interface SegmentState {
   deletedCount: number
   /** scratch score accumulator, one slot per doc, reset after each query */
   scores: Float32Array | null
-  /** radix tree of the segment's terms, built on the first fuzzy query */
-  termTree: SearchableMap<true> | null
 }
 
 /** A document that matched: where it lives, its score and sort keys. */
@@ -57,6 +57,7 @@ const SUGGEST_HITS = 20
 export class SearchIndex {
   private readonly analyzer: Analyzer
   private readonly bm25: Bm25Params
+  private readonly limits: QueryLimits
   private states: SegmentState[]
   private memtable: Memtable
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
@@ -65,6 +66,7 @@ export class SearchIndex {
   constructor(segments: Segment[] = [], options: SearchIndexOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
     this.bm25 = options.bm25 ?? segments[0]?.meta.bm25 ?? DEFAULT_BM25
+    this.limits = { ...QUERY_LIMITS, ...options.limits }
     this.states = segments.map(newState)
     this.memtable = new Memtable(this.analyzer)
     // With several segments the same id may appear twice: the later segment wins, so resolve at once.
@@ -109,11 +111,6 @@ export class SearchIndex {
     return loc === undefined || state === undefined ? null : state.segment.document(loc.doc)
   }
 
-  /** Builds the fuzzy-expansion trees now instead of on the first fuzzy query (call after serving at cold start). */
-  warm(): void {
-    for (const s of this.states) this.termTree(s)
-  }
-
   /** Writes base segments and memtable as one new segment, and continues on it; returns its bytes. */
   compact(): Uint8Array {
     const builder = new SegmentBuilder({ analyzer: this.analyzer, bm25: this.bm25 })
@@ -132,8 +129,8 @@ export class SearchIndex {
 
   /** Runs a query: ranked, filtered, faceted and paged hits with snippets. */
   search(params: SearchParams): SearchResult {
-    const limit = clamp(Math.floor(params.limit), 0, QUERY_LIMITS.maxLimit)
-    const offset = clamp(Math.floor(params.offset), 0, QUERY_LIMITS.maxOffset)
+    const limit = clamp(Math.floor(params.limit), 0, this.limits.maxLimit)
+    const offset = clamp(Math.floor(params.offset), 0, this.limits.maxOffset)
     const { candidates, total, facets, query } = this.evaluate(params, offset + limit)
     const page = candidates.slice(offset, offset + limit)
     const weights = new Map<string, number>()
@@ -146,8 +143,8 @@ export class SearchIndex {
 
   /** Completions of what is being typed: the last word completed from titles of the best matches. */
   suggest(q: string, limit: number): Suggestion[] {
-    const max = clamp(Math.floor(limit), 0, QUERY_LIMITS.maxSuggestions)
-    const text = q.slice(0, QUERY_LIMITS.maxQueryChars)
+    const max = clamp(Math.floor(limit), 0, this.limits.maxSuggestions)
+    const text = q.slice(0, this.limits.maxQueryChars)
     if (max === 0 || text.trim() === '') return []
     const { candidates, query } = this.evaluate(
       { q: text, limit: SUGGEST_HITS, offset: 0, sort: 'relevance', fuzzy: true, prefix: true },
@@ -179,83 +176,99 @@ export class SearchIndex {
     params: SearchParams,
     k: number,
   ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
-    const q = params.q.slice(0, QUERY_LIMITS.maxQueryChars)
+    const q = params.q.slice(0, this.limits.maxQueryChars)
     const query =
       q.trim() === ''
         ? null
-        : parseQuery(q, this.analyzer, this.termSource(), {
-            fuzzy: params.fuzzy ?? DEFAULT_QUERY_OPTIONS.fuzzy,
-            prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
-          })
+        : parseQuery(
+            q,
+            this.analyzer,
+            this.termSource(),
+            {
+              fuzzy: params.fuzzy ?? DEFAULT_QUERY_OPTIONS.fuzzy,
+              prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
+            },
+            this.limits,
+          )
     const sort = params.sort === 'relevance' && query === null ? 'newest' : params.sort
-    const top = new TopK<Candidate>(k, sortKeys(sort))
+    const top = new TopK<Candidate>(k)
     const facetFields = params.facets ?? []
     const facetCounts = new Map<FacetField, Map<string, number>>(facetFields.map((f) => [f, new Map()]))
+    const hasFilter = hasFilters(params)
     let total = 0
-    const accept = (c: Candidate, facetValues: (field: FacetField) => (string | null)[]): void => {
+    // Sort keys, higher first: [primary, secondary]. Unknown dates sort last in both date orders.
+    const offer = (seg: number, doc: number, score: number, published: number): void => {
       total++
-      top.push(c)
-      for (const [field, counts] of facetCounts) {
-        for (const v of facetValues(field)) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1)
-      }
+      const date = Number.isNaN(published) ? Number.NEGATIVE_INFINITY : published
+      const a = sort === 'relevance' ? score : sort === 'newest' ? date : Number.isNaN(published) ? date : -published
+      const b = sort === 'relevance' ? date : score
+      if (top.wants(a, b)) top.push(a, b, { seg, doc, score, published })
     }
 
     const weighted =
       query === null ? [] : query.terms.map((t) => ({ ...t, idf: idf(this.docCountForIdf(), this.docFreq(t.term)) }))
     this.states.forEach((state, segNo) => {
       const seg = state.segment
-      const filter = compileFilter(seg, params)
-      const facetValues = (doc: number) => (field: FacetField) => segmentFacet(seg, doc, field)
+      const filter = hasFilter ? compileFilter(seg, params) : null
+      const deleted = state.deleted
+      const facets = facetFields.length > 0 ? new SegmentFacetCounter(seg, facetFields) : null
+      const consider = (doc: number, score: number): void => {
+        if (deleted !== null && deleted[doc] === 1) return
+        if (filter !== null && !passes(seg, doc, filter)) return
+        facets?.count(doc)
+        offer(segNo, doc, score, seg.published[doc] ?? Number.NaN)
+      }
       if (query === null) {
-        for (let doc = 0; doc < seg.docCount; doc++) {
-          if (state.deleted?.[doc] === 1 || !passes(seg, doc, filter)) continue
-          accept({ seg: segNo, doc, score: 0, published: seg.published[doc] ?? Number.NaN }, facetValues(doc))
+        for (let doc = 0; doc < seg.docCount; doc++) consider(doc, 0)
+      } else {
+        state.scores ??= new Float32Array(seg.docCount)
+        const scores = state.scores
+        const touched: number[] = []
+        const postings = seg.postings
+        for (const t of weighted) {
+          const termNo = seg.findTerm(t.term)
+          if (termNo < 0) continue
+          const factor = (t.weight * t.idf) / IMPACT_SCALE
+          let pos = seg.termPostingOffsets[termNo] ?? 0
+          const end = seg.termPostingOffsets[termNo + 1] ?? 0
+          let doc = -1
+          while (pos < end) {
+            let gap = 0
+            let shift = 0
+            let byte = 0
+            do {
+              byte = postings[pos++] ?? 0
+              gap |= (byte & 0x7f) << shift
+              shift += 7
+            } while (byte & 0x80)
+            doc += gap + 1
+            const impact = postings[pos++] ?? 0
+            const before = scores[doc] ?? 0
+            if (before === 0) touched.push(doc)
+            scores[doc] = before + factor * impact
+          }
         }
-        return
-      }
-      state.scores ??= new Float32Array(seg.docCount)
-      const scores = state.scores
-      const touched: number[] = []
-      const postings = seg.postings
-      for (const t of weighted) {
-        const termNo = seg.findTerm(t.term)
-        if (termNo < 0) continue
-        const factor = (t.weight * t.idf) / IMPACT_SCALE
-        let pos = seg.termPostingOffsets[termNo] ?? 0
-        const end = seg.termPostingOffsets[termNo + 1] ?? 0
-        let doc = -1
-        while (pos < end) {
-          let gap = 0
-          let shift = 0
-          let byte = 0
-          do {
-            byte = postings[pos++] ?? 0
-            gap |= (byte & 0x7f) << shift
-            shift += 7
-          } while (byte & 0x80)
-          doc += gap + 1
-          const impact = postings[pos++] ?? 0
-          const before = scores[doc] ?? 0
-          if (before === 0) touched.push(doc)
-          scores[doc] = before + factor * impact
+        for (const doc of touched) {
+          const score = scores[doc] ?? 0
+          scores[doc] = 0
+          consider(doc, score)
         }
       }
-      for (const doc of touched) {
-        const score = scores[doc] ?? 0
-        scores[doc] = 0
-        if (state.deleted?.[doc] === 1 || !passes(seg, doc, filter)) continue
-        accept({ seg: segNo, doc, score, published: seg.published[doc] ?? Number.NaN }, facetValues(doc))
-      }
+      facets?.addTo(facetCounts)
     })
 
     // The memtable: few docs, scored with the same BM25F (impacts computed on the fly, same quantisation).
     const mem = this.memtable
-    const memFacet = (doc: IndexDoc) => (field: FacetField) => docFacet(doc, field)
+    const considerMem = (local: number, score: number): void => {
+      const d = mem.docs[local]
+      if (d === null || d === undefined || (hasFilter && !docPasses(d.doc, params))) return
+      for (const [field, counts] of facetCounts) {
+        for (const v of docFacet(d.doc, field)) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1)
+      }
+      offer(-1, local, score, d.doc.published ?? Number.NaN)
+    }
     if (query === null) {
-      mem.docs.forEach((d, local) => {
-        if (d === null || !docPasses(d.doc, params)) return
-        accept({ seg: -1, doc: local, score: 0, published: d.doc.published ?? Number.NaN }, memFacet(d.doc))
-      })
+      for (let local = 0; local < mem.docs.length; local++) considerMem(local, 0)
     } else if (mem.size > 0) {
       const stats = this.fieldStats()
       const scores = new Map<number, number>()
@@ -270,17 +283,13 @@ export class SearchIndex {
           scores.set(local, (scores.get(local) ?? 0) + (t.weight * t.idf * impact) / IMPACT_SCALE)
         }
       }
-      for (const [local, score] of scores) {
-        const d = mem.docs[local]
-        if (d === null || d === undefined || !docPasses(d.doc, params)) continue
-        accept({ seg: -1, doc: local, score, published: d.doc.published ?? Number.NaN }, memFacet(d.doc))
-      }
+      for (const [local, score] of scores) considerMem(local, score)
     }
 
     let facets: SearchResult['facets']
     if (facetFields.length > 0) {
       facets = {}
-      for (const [field, counts] of facetCounts) facets[field] = topFacetValues(counts)
+      for (const [field, counts] of facetCounts) facets[field] = topFacetValues(counts, this.limits.maxFacetValues)
     }
     return { candidates: top.sorted(), total, facets, query }
   }
@@ -348,46 +357,44 @@ export class SearchIndex {
     return { avgTitle: docs > 0 ? title / docs : 0, avgBody: docs > 0 ? body / docs : 0 }
   }
 
-  private termTree(state: SegmentState): SearchableMap<true> {
-    if (state.termTree === null) {
-      const tree = new SearchableMap<true>()
-      for (const term of state.segment.terms) tree.set(term, true)
-      state.termTree = tree
-    }
-    return state.termTree
-  }
-
   /** Where query expansion looks terms up: every segment and the memtable. */
   private termSource(): TermSource {
     return {
       fuzzy: (term, distance) => {
         const out = new Map<string, number>()
-        const add = (results: Map<string, [true, number]>): void => {
-          for (const [candidate, [, d]] of results) {
-            if (candidate !== term && (out.get(candidate) ?? Number.POSITIVE_INFINITY) > d) out.set(candidate, d)
-          }
+        const walk = (terms: readonly string[]): void => {
+          const [lo, hi] = scriptRange(terms, term)
+          fuzzyWalk(
+            terms,
+            term,
+            distance,
+            (i, d) => {
+              const candidate = terms[i] ?? ''
+              if (candidate !== term && (out.get(candidate) ?? Number.POSITIVE_INFINITY) > d) out.set(candidate, d)
+            },
+            lo,
+            hi,
+          )
         }
-        for (const s of this.states) add(this.termTree(s).fuzzyGet(term, distance))
-        add(this.memtable.termTree.fuzzyGet(term, distance))
+        for (const s of this.states) walk(s.segment.terms)
+        if (this.memtable.size > 0) walk(this.memtable.sortedTerms())
         return out
       },
       completions: (prefix, limit) => {
         const out = new Set<string>()
-        for (const s of this.states) {
-          const terms = s.segment.terms
-          for (let i = s.segment.lowerBound(prefix); i < terms.length && out.size < limit; i++) {
+        const scan = (terms: readonly string[]): void => {
+          for (let i = lowerBound(terms, prefix); i < terms.length && out.size < limit; i++) {
             const t = terms[i] ?? ''
             if (!t.startsWith(prefix)) break
             if (t !== prefix) out.add(t)
           }
         }
-        for (const [t] of this.memtable.termTree.atPrefix(prefix)) {
-          if (out.size >= limit) break
-          if (t !== prefix) out.add(t)
-        }
+        for (const s of this.states) scan(s.segment.terms)
+        if (this.memtable.size > 0) scan(this.memtable.sortedTerms())
         return [...out]
       },
       docFreq: (term) => this.docFreq(term),
+      docCount: () => this.docCountForIdf(),
     }
   }
 
@@ -428,19 +435,11 @@ export class SearchIndex {
 }
 
 function newState(segment: Segment): SegmentState {
-  return { segment, deleted: null, deletedCount: 0, scores: null, termTree: null }
+  return { segment, deleted: null, deletedCount: 0, scores: null }
 }
 
 function clamp(value: number, min: number, max: number): number {
   return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min
-}
-
-/** Sort keys, higher first: [primary, secondary]. Unknown dates sort last in both date orders. */
-function sortKeys(sort: SearchParams['sort']): (c: Candidate) => [number, number] {
-  const unknown = Number.NEGATIVE_INFINITY
-  if (sort === 'newest') return (c) => [Number.isNaN(c.published) ? unknown : c.published, c.score]
-  if (sort === 'oldest') return (c) => [Number.isNaN(c.published) ? unknown : -c.published, c.score]
-  return (c) => [c.score, Number.isNaN(c.published) ? unknown : c.published]
 }
 
 /** Case-insensitive value match; a language filter also matches its regional variants (en matches en-GB). */
@@ -508,16 +507,73 @@ function docPasses(doc: IndexDoc, p: SearchParams): boolean {
   return true
 }
 
-function segmentFacet(seg: Segment, doc: number, field: FacetField): (string | null)[] {
-  switch (field) {
-    case 'source':
-      return [seg.sourceOf(doc)]
-    case 'author':
-      return [seg.authorOf(doc)]
-    case 'lang':
-      return [seg.langOf(doc)]
-    case 'tags':
-      return seg.tagsOf(doc)
+function bump(counts: Uint32Array, i: number | undefined): void {
+  if (i !== undefined && i < counts.length) counts[i] = (counts[i] ?? 0) + 1
+}
+
+function hasFilters(p: SearchParams): boolean {
+  return (
+    (p.lang?.length ?? 0) > 0 ||
+    (p.source?.length ?? 0) > 0 ||
+    (p.author?.length ?? 0) > 0 ||
+    (p.tag?.length ?? 0) > 0 ||
+    p.from !== undefined ||
+    p.to !== undefined
+  )
+}
+
+/** Facet counts of one segment by dictionary number (no strings touched per document). */
+class SegmentFacetCounter {
+  private readonly counts: { field: FacetField; counts: Uint32Array }[]
+
+  constructor(
+    private readonly seg: Segment,
+    fields: FacetField[],
+  ) {
+    const size = (f: FacetField): number =>
+      f === 'source'
+        ? seg.meta.sources.length + 1
+        : f === 'author'
+          ? seg.meta.authors.length + 1
+          : f === 'lang'
+            ? seg.meta.langs.length
+            : seg.meta.tags.length
+    this.counts = fields.map((field) => ({ field, counts: new Uint32Array(size(field)) }))
+  }
+
+  count(doc: number): void {
+    const seg = this.seg
+    for (const { field, counts } of this.counts) {
+      if (field === 'tags') {
+        for (let i = seg.tagOffsets[doc] ?? 0; i < (seg.tagOffsets[doc + 1] ?? 0); i++) bump(counts, seg.tagValues[i])
+      } else {
+        bump(counts, (field === 'source' ? seg.source : field === 'author' ? seg.author : seg.lang)[doc])
+      }
+    }
+  }
+
+  addTo(out: Map<FacetField, Map<string, number>>): void {
+    const meta = this.seg.meta
+    for (const { field, counts } of this.counts) {
+      const target = out.get(field)
+      if (target === undefined) continue
+      counts.forEach((n, i) => {
+        if (n === 0) return
+        const value =
+          field === 'source'
+            ? i === 0
+              ? null
+              : meta.sources[i - 1]
+            : field === 'author'
+              ? i === 0
+                ? null
+                : meta.authors[i - 1]
+              : field === 'lang'
+                ? meta.langs[i]
+                : meta.tags[i]
+        if (value !== null && value !== undefined) target.set(value, (target.get(value) ?? 0) + n)
+      })
+    }
   }
 }
 
@@ -534,9 +590,9 @@ function docFacet(doc: IndexDoc, field: FacetField): (string | null)[] {
   }
 }
 
-function topFacetValues(counts: Map<string, number>): FacetCount[] {
+function topFacetValues(counts: Map<string, number>, max: number): FacetCount[] {
   return [...counts]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, QUERY_LIMITS.maxFacetValues)
+    .slice(0, max)
     .map(([value, count]) => ({ value, count }))
 }

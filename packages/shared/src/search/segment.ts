@@ -141,19 +141,6 @@ export class Segment {
     return -1
   }
 
-  /** The first term number whose term is ≥ `term` (for prefix ranges). */
-  lowerBound(term: string): number {
-    const terms = this.terms
-    let lo = 0
-    let hi = terms.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if ((terms[mid] ?? '') < term) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-
   /** Document id of doc number `doc`. */
   docId(doc: number): string {
     return stringAt(this.ids, this.idOffsets, doc)

@@ -7,6 +7,7 @@ export const SNIPPET_LEAD_CHARS = 40
 /** Only this much of a long body is analysed for the best passage (cost bound per hit). */
 export const SNIPPET_SCAN_CHARS = 20_000
 
+const CJK_TERM_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -33,9 +34,10 @@ interface Range {
 export function makeSnippet(body: string, termWeights: ReadonlyMap<string, number>, analyzer: Analyzer): string {
   if (body.length === 0) return ''
   const scanned = body.length > SNIPPET_SCAN_CHARS ? body.slice(0, SNIPPET_SCAN_CHARS) : body
+  const needles = [...termWeights.keys()].filter((t) => CJK_TERM_RE.test(t))
   const matches = mergeRanges(
     analyzer
-      .spans(scanned)
+      .spans(scanned, needles)
       .map((span) => {
         const hit = span.terms.filter((t) => termWeights.has(t))
         const weight = Math.max(0, ...hit.map((t) => termWeights.get(t) ?? 0))

@@ -6,15 +6,19 @@ export class TopK<T> {
   private readonly heap: { item: T; a: number; b: number; seq: number }[] = []
   private seq = 0
 
-  constructor(
-    private readonly k: number,
-    private readonly key: (item: T) => [number, number],
-  ) {}
+  constructor(private readonly k: number) {}
 
-  /** Offers an item. */
-  push(item: T): void {
+  /** Whether an item with keys (a, b) would be kept now (check before building the item). */
+  wants(a: number, b: number): boolean {
+    if (this.heap.length < this.k) return true
+    const root = this.heap[0]
+    // Equal keys lose to the earlier item (insertion order).
+    return root !== undefined && (a > root.a || (a === root.a && b > root.b))
+  }
+
+  /** Offers an item with its keys, higher first. */
+  push(a: number, b: number, item: T): void {
     if (this.k <= 0) return
-    const [a, b] = this.key(item)
     const entry = { item, a, b, seq: this.seq++ }
     const heap = this.heap
     if (heap.length < this.k) {

@@ -1,0 +1,199 @@
+/**
+ * `npm run bench:engine`: the search engine against raw MiniSearch 7.2 on ../shared/corpus/reuters21578.jsonl in
+ * Node (title + body): build time, snapshot bytes, open/load time, heap held after open, query p50/p99 for typical
+ * 1–3 word queries (drawn from titles with a fixed seed) with the API's default fuzzy/prefix, and without.
+ *
+ * Run with `node --expose-gc` (the npm script does) so heap figures are measured after a full collection.
+ * Options: --docs=N (first N docs), --queries=N.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import MiniSearch from 'minisearch'
+import { stemmer } from 'stemmer'
+import { eng } from 'stopword'
+import { type IndexDoc, SearchIndex, Segment, SegmentBuilder } from '../packages/shared/src/search'
+
+const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'reuters21578.jsonl')
+
+function arg(name: string, fallback: number): number {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`))
+  return hit === undefined ? fallback : Number(hit.slice(name.length + 3))
+}
+
+const gc = (globalThis as { gc?: () => void }).gc
+function heap(): number {
+  gc?.()
+  gc?.()
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface RawDoc {
+  id: string
+  title?: string
+  body?: string
+  published?: string
+  author?: string
+  source?: string
+  lang?: string
+}
+
+const maxDocs = arg('docs', Number.POSITIVE_INFINITY)
+const raw = readFileSync(CORPUS, 'utf8')
+  .split('\n')
+  .filter((l) => l !== '')
+  .slice(0, maxDocs)
+  .map((l) => JSON.parse(l) as RawDoc)
+const docs: IndexDoc[] = raw.map((d) => {
+  const published = d.published === undefined ? Number.NaN : Date.parse(`${d.published}Z`)
+  return {
+    id: d.id,
+    title: d.title ?? '',
+    body: d.body ?? '',
+    url: null,
+    source: d.source ?? null,
+    author: d.author ?? null,
+    lang: d.lang ?? 'en',
+    tags: [],
+    published: Number.isNaN(published) ? null : published,
+  }
+})
+
+// Typical queries: 1–3 words of a random title (words of 3+ letters), lower-cased as people type them.
+const random = rng(42)
+const queries: string[] = []
+const wanted = arg('queries', 500)
+while (queries.length < wanted) {
+  const d = docs[Math.floor(random() * docs.length)]
+  const words = (d?.title ?? '').toLowerCase().match(/[a-z]{3,}/g) ?? []
+  if (words.length === 0) continue
+  const n = 1 + Math.floor(random() * 3)
+  const start = Math.floor(random() * Math.max(1, words.length - n + 1))
+  queries.push(words.slice(start, start + n).join(' '))
+}
+
+function timeQueries(run: (q: string) => unknown): { p50: number; p99: number; mean: number } {
+  for (const q of queries.slice(0, 50)) run(q) // warm up the JIT
+  const times: number[] = []
+  for (const q of queries) {
+    const t = performance.now()
+    run(q)
+    times.push(performance.now() - t)
+  }
+  times.sort((a, b) => a - b)
+  return {
+    p50: percentile(times, 0.5),
+    p99: percentile(times, 0.99),
+    mean: times.reduce((a, b) => a + b, 0) / times.length,
+  }
+}
+
+const rows: [string, string, string][] = []
+const row = (what: string, ours: string, mini: string): void => {
+  rows.push([what, ours, mini])
+}
+const ms = (x: number): string => `${x.toFixed(2)} ms`
+const mb = (x: number): string => `${(x / 1024 / 1024).toFixed(1)} MB`
+
+console.log(`${docs.length} docs, ${queries.length} queries, e.g. ${queries.slice(0, 5).join(' | ')}`)
+if (gc === undefined) console.log('(run with node --expose-gc for heap figures)')
+
+// --- ours
+let t = performance.now()
+const builder = new SegmentBuilder()
+for (const d of docs) builder.add(d)
+let bytes: Uint8Array | null = builder.finish()
+const buildMs = performance.now() - t
+const segmentBytes = bytes.byteLength
+// What an isolate holds: the snapshot bytes as loaded from storage, and the opened index.
+const snapshot = bytes.slice()
+bytes = null
+// The snapshot bytes are held too: counted in the figure below.
+const before = heap() - snapshot.byteLength
+t = performance.now()
+const index = new SearchIndex([Segment.open(snapshot)])
+const openMs = performance.now() - t
+t = performance.now()
+index.search({ q: 'cocoa exports', limit: 10, offset: 0, sort: 'relevance' })
+const firstQueryMs = performance.now() - t
+const oursHeap = heap() - before
+const search = (q: string, fuzzy?: boolean, prefix?: boolean) =>
+  index.search({
+    q,
+    limit: 10,
+    offset: 0,
+    sort: 'relevance',
+    ...(fuzzy === undefined ? {} : { fuzzy }),
+    ...(prefix === undefined ? {} : { prefix }),
+  })
+const oursDefault = timeQueries((q) => search(q))
+const oursExact = timeQueries((q) => search(q, false, false))
+const oursFacets = timeQueries((q) =>
+  index.search({ q, limit: 10, offset: 0, sort: 'relevance', facets: ['source', 'author', 'lang', 'tags'] }),
+)
+
+const withMini = !process.argv.includes('--no-mini')
+// --- raw MiniSearch, configured as measured in the brief: stop words + Porter stemming, title and body
+const stop = new Set(eng)
+const miniOptions = {
+  fields: ['title', 'body'],
+  storeFields: ['title'],
+  processTerm: (term: string) => (stop.has(term.toLowerCase()) ? null : stemmer(term.toLowerCase())),
+}
+t = performance.now()
+let mini: MiniSearch | null = new MiniSearch(miniOptions)
+if (withMini) mini.addAll(docs.map((d) => ({ id: d.id, title: d.title, body: d.body })))
+const miniBuildMs = performance.now() - t
+let json: string | null = JSON.stringify(mini)
+mini = null
+const miniJsonBytes = Buffer.byteLength(json)
+const miniBefore = heap()
+t = performance.now()
+const loaded = MiniSearch.loadJSON(json, miniOptions)
+const miniLoadMs = performance.now() - t
+json = null
+t = performance.now()
+loaded.search('cocoa exports')
+const miniFirstMs = performance.now() - t
+const miniHeap = heap() - miniBefore
+const miniDefault = timeQueries((q) => (withMini ? loaded.search(q, { fuzzy: 0.2, prefix: true }).slice(0, 10) : []))
+const miniExact = timeQueries((q) => (withMini ? loaded.search(q).slice(0, 10) : []))
+
+row('build (Node)', ms(buildMs), ms(miniBuildMs))
+row('snapshot bytes', mb(segmentBytes), `${mb(miniJsonBytes)} JSON (no bodies stored)`)
+row('open / loadJSON', ms(openMs), ms(miniLoadMs))
+row('first query after open', ms(firstQueryMs), ms(miniFirstMs))
+row('heap + buffers held after open', mb(oursHeap), mb(miniHeap))
+row(
+  'query p50 / p99, defaults',
+  `${ms(oursDefault.p50)} / ${ms(oursDefault.p99)}`,
+  `fuzzy 0.2 + prefix: ${ms(miniDefault.p50)} / ${ms(miniDefault.p99)}`,
+)
+row(
+  'query p50 / p99, exact',
+  `${ms(oursExact.p50)} / ${ms(oursExact.p99)}`,
+  `${ms(miniExact.p50)} / ${ms(miniExact.p99)}`,
+)
+row('query p50 / p99, defaults + 4 facets', `${ms(oursFacets.p50)} / ${ms(oursFacets.p99)}`, 'n/a')
+const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), 10))
+console.log(`\n${'measure'.padEnd(widths[0] ?? 0)}  ${'edgewire engine'.padEnd(widths[1] ?? 0)}  raw MiniSearch 7.2`)
+for (const r of rows) console.log(`${r[0].padEnd(widths[0] ?? 0)}  ${r[1].padEnd(widths[1] ?? 0)}  ${r[2]}`)
+console.log(
+  '\nOurs stores every field a hit and its snippet need (id, title, url, body, source, author, date, lang, tags);' +
+    '\nour query times include building the 10 hits with snippets; MiniSearch returns ids and titles only.',
+)

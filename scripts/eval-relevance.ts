@@ -1,0 +1,255 @@
+/**
+ * `npm run eval`: nDCG@10, MRR@10 and recall@100 of the search engine on ../shared/corpus/relevance, beside the
+ * figures of other engines from the corpus README. Uses the same Analyzer, SegmentBuilder and SearchIndex as the
+ * search worker, with the API's default query settings (fuzzy and prefix as DEFAULT_QUERY_OPTIONS).
+ *
+ * Experiments (not the defaults): --stemmer=porter|porter2|none --no-stop --no-bigrams --no-josa
+ *   --k1=1.2 --b=0.75 --btitle=0.5 --title=2.5 --fuzzy=0|1 --prefix=0|1 --only=cisi,cranfield,cjk
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  Analyzer,
+  type AnalyzerOptions,
+  type Bm25Params,
+  DEFAULT_ANALYZER_OPTIONS,
+  DEFAULT_BM25,
+  type IndexDoc,
+  QUERY_LIMITS,
+  SearchIndex,
+  Segment,
+  SegmentBuilder,
+} from '../packages/shared/src/search'
+import { type Judgments, mrrAt, ndcgAt, recallAt } from './lib/relevance-metrics'
+
+const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus')
+const REL = join(CORPUS, 'relevance')
+
+/** nDCG@10 of other engines, from ../shared/corpus/README.md (measured there, default settings). */
+const OTHERS: Record<string, Record<string, number>> = {
+  cisi: { MiniSearch: 0.265, 'MiniSearch p+f': 0.235, Lunr: 0.396, FTS5: 0.361, FlexSearch: 0.087, Orama: 0.116 },
+  cranfield: { MiniSearch: 0.318, 'MiniSearch p+f': 0.253, Lunr: 0.374, FTS5: 0.351, FlexSearch: 0.18, Orama: 0.135 },
+  cjk: {
+    MiniSearch: 0.501,
+    'MiniSearch p+f': 0.679,
+    Lunr: 0,
+    FTS5: 0.47,
+    'FTS5 tri': 0.481,
+    FlexSearch: 0.545,
+    Orama: 0.002,
+  },
+}
+const AIMS: Record<string, number> = { cisi: 0.4, cranfield: 0.37, cjk: 0.85 }
+
+interface RawDoc {
+  id: string
+  title?: string
+  body?: string
+  url?: string
+  author?: string
+  published?: string
+  source?: string
+  lang?: string
+}
+
+function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T)
+}
+
+function toIndexDoc(d: RawDoc): IndexDoc {
+  const published = d.published === undefined ? Number.NaN : Date.parse(d.published)
+  return {
+    id: String(d.id),
+    title: d.title ?? '',
+    body: d.body ?? '',
+    url: d.url ?? null,
+    source: d.source ?? null,
+    author: d.author ?? null,
+    lang: d.lang ?? 'en',
+    tags: [],
+    published: Number.isNaN(published) ? null : published,
+  }
+}
+
+function arg(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+  if (hit === undefined) return undefined
+  const eq = hit.indexOf('=')
+  return eq < 0 ? 'true' : hit.slice(eq + 1)
+}
+
+function num(name: string, fallback: number): number {
+  const v = arg(name)
+  return v === undefined ? fallback : Number(v)
+}
+
+const analyzerOptions: AnalyzerOptions = {
+  ...DEFAULT_ANALYZER_OPTIONS,
+  ...(arg('stemmer') !== undefined ? { stemmer: arg('stemmer') as AnalyzerOptions['stemmer'] } : {}),
+  ...(arg('no-stop') !== undefined ? { stopWords: false } : {}),
+  ...(arg('no-bigrams') !== undefined ? { cjkBigrams: false } : {}),
+  ...(arg('no-josa') !== undefined ? { koreanSuffixes: false } : {}),
+}
+const bm25: Bm25Params = {
+  ...DEFAULT_BM25,
+  k1: num('k1', DEFAULT_BM25.k1),
+  bBody: num('b', DEFAULT_BM25.bBody),
+  bTitle: num('btitle', DEFAULT_BM25.bTitle),
+  titleWeight: num('title', DEFAULT_BM25.titleWeight),
+}
+const fuzzyArg = arg('fuzzy')
+const prefixArg = arg('prefix')
+const analyzer = new Analyzer(analyzerOptions)
+
+interface Query {
+  qid: string
+  text: string
+  lang?: string
+}
+
+interface Scores {
+  ndcg: number
+  mrr: number
+  recall: number
+  n: number
+}
+
+function evaluate(
+  docs: RawDoc[],
+  queries: Query[],
+  qrels: { qid: string; docId: string; rel: number }[],
+  maxQueryChars: number,
+) {
+  const t0 = performance.now()
+  const builder = new SegmentBuilder({ analyzer, bm25 })
+  for (const d of docs) builder.add(toIndexDoc(d))
+  const index = new SearchIndex([Segment.open(builder.finish(), { analyzerId: analyzer.id })], {
+    analyzer,
+    bm25,
+    limits: { maxQueryChars },
+  })
+  const buildMs = performance.now() - t0
+  const judged = new Map<string, Judgments>()
+  for (const r of qrels) {
+    const m = judged.get(String(r.qid)) ?? new Map<string, number>()
+    m.set(String(r.docId), r.rel)
+    judged.set(String(r.qid), m)
+  }
+  const byGroup = new Map<string, Scores>()
+  const add = (group: string, s: { ndcg: number; mrr: number; recall: number }): void => {
+    const g = byGroup.get(group) ?? { ndcg: 0, mrr: 0, recall: 0, n: 0 }
+    g.ndcg += s.ndcg
+    g.mrr += s.mrr
+    g.recall += s.recall
+    g.n++
+    byGroup.set(group, g)
+  }
+  const t1 = performance.now()
+  for (const q of queries) {
+    const j = judged.get(String(q.qid))
+    if (j === undefined) continue
+    const result = index.search({
+      q: q.text,
+      limit: 100,
+      offset: 0,
+      sort: 'relevance',
+      ...(fuzzyArg !== undefined ? { fuzzy: fuzzyArg === '1' || fuzzyArg === 'true' } : {}),
+      ...(prefixArg !== undefined ? { prefix: prefixArg === '1' || prefixArg === 'true' } : {}),
+    })
+    const ranking = result.hits.map((h) => h.id)
+    const s = { ndcg: ndcgAt(ranking, j, 10), mrr: mrrAt(ranking, j, 10), recall: recallAt(ranking, j, 100) }
+    add('all', s)
+    if (q.lang !== undefined) add(q.lang, s)
+  }
+  const queryMs = (performance.now() - t1) / Math.max(1, byGroup.get('all')?.n ?? 1)
+  return { byGroup, buildMs, queryMs }
+}
+
+const f3 = (x: number): string => x.toFixed(3)
+const only = arg('only')?.split(',')
+const sets: {
+  key: string
+  name: string
+  load: () => [RawDoc[], Query[], { qid: string; docId: string; rel: number }[]]
+}[] = [
+  {
+    key: 'cisi',
+    name: 'CISI',
+    load: () => [
+      readJsonl(join(REL, 'cisi.jsonl')),
+      readJsonl(join(REL, 'cisi.queries.jsonl')),
+      readJsonl(join(REL, 'cisi.qrels.jsonl')),
+    ],
+  },
+  {
+    key: 'cranfield',
+    name: 'Cranfield',
+    load: () => [
+      readJsonl(join(REL, 'cranfield.jsonl')),
+      readJsonl(join(REL, 'cranfield.queries.jsonl')),
+      readJsonl(join(REL, 'cranfield.qrels.jsonl')),
+    ],
+  },
+  {
+    key: 'cjk',
+    name: 'cjk-dev',
+    load: () => [
+      [
+        ...readJsonl<RawDoc>(join(CORPUS, 'wikinews-ko.jsonl')),
+        ...readJsonl<RawDoc>(join(CORPUS, 'wikinews-ja.jsonl')),
+      ],
+      readJsonl(join(REL, 'cjk-dev.queries.jsonl')),
+      readJsonl(join(REL, 'cjk-dev.qrels.jsonl')),
+    ],
+  },
+]
+
+console.log(
+  `analyzer ${analyzer.id}  bm25 k1=${bm25.k1} b=${bm25.bBody} bTitle=${bm25.bTitle} title×${bm25.titleWeight}` +
+    `  fuzzy=${fuzzyArg ?? 'default'} prefix=${prefixArg ?? 'default'}\n`,
+)
+const header = ['set', 'queries', 'nDCG@10', 'MRR@10', 'R@100', 'aim', 'best other (nDCG@10)', 'build ms', 'ms/query']
+const rows: string[][] = []
+for (const set of sets) {
+  if (only !== undefined && !only.includes(set.key)) continue
+  const [docs, queries, qrels] = set.load()
+  // As the API: queries cut at QUERY_LIMITS.maxQueryChars. Where that cuts, also whole (as the others were measured).
+  const runs: [string, number][] = [['', QUERY_LIMITS.maxQueryChars]]
+  if (queries.some((q) => q.text.length > QUERY_LIMITS.maxQueryChars)) runs.push([' (whole queries)', 1e6])
+  for (const [suffix, maxQueryChars] of runs) {
+    const { byGroup, buildMs, queryMs } = evaluate(docs, queries, qrels, maxQueryChars)
+    const others = OTHERS[set.key] ?? {}
+    const best = Object.entries(others).sort((a, b) => b[1] - a[1])[0]
+    for (const [group, s] of byGroup) {
+      const label = group === 'all' ? set.name + suffix : `  ${set.name} ${group}`
+      rows.push([
+        label,
+        String(s.n),
+        f3(s.ndcg / s.n),
+        f3(s.mrr / s.n),
+        f3(s.recall / s.n),
+        group === 'all' ? `≥ ${AIMS[set.key]?.toFixed(2) ?? '?'}` : group === 'ja' ? '(others < 0.27)' : '',
+        group === 'all' && best !== undefined ? `${best[0]} ${f3(best[1])}` : '',
+        group === 'all' ? buildMs.toFixed(0) : '',
+        group === 'all' ? queryMs.toFixed(2) : '',
+      ])
+    }
+  }
+}
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
+console.log(line(header))
+console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+for (const r of rows) console.log(line(r))
+console.log('\nOther engines on the same sets (nDCG@10, from ../shared/corpus/README.md):')
+for (const [key, others] of Object.entries(OTHERS)) {
+  console.log(
+    `  ${key.padEnd(10)} ${Object.entries(others)
+      .map(([e, v]) => `${e} ${f3(v)}`)
+      .join(' · ')}`,
+  )
+}
+console.log('\nnDCG uses linear gains (Cranfield graded 1–4, 4 = complete answer); MRR and recall count any grade.')
