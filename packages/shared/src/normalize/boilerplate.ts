@@ -127,6 +127,7 @@ const JUNK_PHRASES: ReadonlySet<string> = new Set([
   'watch',
   'watch now',
   'play video',
+  'caption',
   'iklan',
   'anzeige',
   'publicité',
@@ -143,7 +144,12 @@ const JUNK = {
   separators: /\s*[|·•»›/]\s*/u,
   // Sentence prompts that only appear as furniture.
   prompts:
-    /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved)/iu,
+    /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved|this document is subject to copyright|citation: .{10,300} retrieved .{0,40} from|this (?:post|article|page|story) (?:may )?contains? affiliate)/iu,
+  // A short line with a copyright notice is a footer or a photo credit.
+  copyright: /©\s?\d{4}|\bcopyright\s+(?:©\s*)?\d{4}|\(c\)\s?\d{4}|© [\p{Lu}]/iu,
+  // How to reach or follow the author: the sign-off under a story.
+  signOff:
+    /\b(?:follow (?:him|her|them|us|me) on (?:twitter|facebook|instagram|x)|(?:may|can) be reached at|contact (?:him|her|them|the author) at|email (?:him|her|them) at|join our .{0,40}forums?)\b/iu,
   // "Published: 10:48, Tue, Nov 19, 2019", "| UPDATED: 11:05", "Posted Fri 6:45 PM", "Updated at 1:23 p.m.", "Published 1 day ago".
   dateline:
     /^[|•·\s]*(?:(?:last |first )?(?:published|updated|posted|modified)(?: on| at)?|publication date)\s*:?\s*(?<rest>.*)$/iu,
@@ -157,6 +163,9 @@ const JUNK = {
   shortcode: /^\[\/?[a-z_-]+(?:\s+[a-z_-]+=[^\]]*)*\]/iu,
 } as const
 
+/** Copyright notices and sign-offs longer than this are prose that happens to mention them. */
+export const DEFAULT_MAX_NOTICE_CHARS = 250
+
 /** Datelines carry no story text; the date itself is read from the page's metadata. */
 export const DEFAULT_MAX_DATELINE_CHARS = 90
 
@@ -169,7 +178,8 @@ export function isJunkLine(line: string): boolean {
   const trimmed = line.trim()
   if (trimmed === '') return true
   if (JUNK.shortcode.test(trimmed)) return true
-  if (trimmed.length > DEFAULT_MAX_JUNK_LINE_CHARS) return false
+  if (trimmed.length <= DEFAULT_MAX_NOTICE_CHARS && JUNK.copyright.test(trimmed)) return true
+  if (trimmed.length > DEFAULT_MAX_JUNK_LINE_CHARS) return JUNK.prompts.test(trimmed)
   const k = key(trimmed)
   if (k === '') return true
   if (JUNK_PHRASES.has(k)) return true
@@ -199,4 +209,9 @@ function isDateline(line: string): boolean {
     words.length <= MAX_DATELINE_WORDS &&
     words.every((w) => JUNK.dateWord.test(w) || JUNK.timeZone.test(w))
   )
+}
+
+/** True for the author's sign-off under a story ("Follow him on Twitter @x", "may be reached at ..."). */
+export function isSignOff(line: string): boolean {
+  return line.length <= DEFAULT_MAX_NOTICE_CHARS * 2 && JUNK.signOff.test(line)
 }

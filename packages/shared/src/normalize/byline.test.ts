@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isJunkLine } from './boilerplate'
+import { isJunkLine, isSignOff } from './boilerplate'
 import { authorFromByline, cleanByline, parseBylineLine } from './byline'
 
 describe('parseBylineLine', () => {
@@ -49,5 +49,19 @@ describe('isJunkLine', () => {
       'Published in 1998, the book sold well.',
     ])
       expect(isJunkLine(line), line).toBe(false)
+  })
+})
+
+describe('isJunkLine on notices', () => {
+  it('drops short copyright notices and photo credits', () => {
+    expect(isJunkLine('The contents of this site are ©2019 Capitol Hill Publishing Corp.')).toBe(true)
+    expect(isJunkLine('Installation views, photos © Inexhibit, 2018')).toBe(true)
+  })
+})
+
+describe('isSignOff', () => {
+  it('recognises how to reach the author', () => {
+    expect(isSignOff('Have a tip? Amy may be reached at amy@example.com. Follow her on Twitter @amy.')).toBe(true)
+    expect(isSignOff('The mayor said the plan would follow the council vote.')).toBe(false)
   })
 })

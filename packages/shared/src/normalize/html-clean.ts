@@ -26,7 +26,7 @@ const HTML_CLEAN = {
   camelCase: /(\p{Ll})(\p{Lu})/gu,
 } as const
 
-/** Phrasing elements: only removed as furniture when they hold more than a single link. */
+/** Phrasing elements: furniture only when they are not part of a sentence. */
 const INLINE_TAGS: ReadonlySet<string> = new Set([
   'a',
   'abbr',
@@ -47,12 +47,22 @@ function classAndId(el: DomElement): string {
   return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.replace(HTML_CLEAN.camelCase, '$1 $2')
 }
 
-/** An inline wrapper around a single link (a name with a hover card) is text, not furniture. */
-function isLinkWrapper(el: DomElement): boolean {
-  if (!INLINE_TAGS.has(el.localName)) return false
-  const links = all(el, 'a')
-  const text = (el.textContent ?? '').trim()
-  return links.length === 1 && text !== '' && (links[0]?.textContent ?? '').trim() === text
+/** Nearest ancestor that is not a phrasing element. */
+function blockAncestor(el: DomElement): DomElement | null {
+  let parent = el.parentElement
+  while (parent !== null && INLINE_TAGS.has(parent.localName.toLowerCase())) parent = parent.parentElement
+  return parent
+}
+
+/** An inline element inside a sentence (a name with a hover card, a styled phrase) is text, not furniture. */
+function isInSentence(el: DomElement): boolean {
+  if (!INLINE_TAGS.has(el.localName.toLowerCase())) return false
+  // A pop-over card (picture, several links) sits in the sentence's markup but not in its text.
+  if (all(el, 'img, picture').length > 0 || all(el, 'a').length > 1) return false
+  const block = blockAncestor(el)
+  if (block === null) return false
+  const around = (block.textContent ?? '').length - (el.textContent ?? '').length
+  return around >= MIN_PROSE_CHARS
 }
 
 function proseLength(el: DomElement | DomDocument): number {
@@ -98,7 +108,7 @@ export function preClean(doc: DomDocument): void {
       el.hasAttribute('hidden') ||
       el.getAttribute('aria-hidden') === 'true' ||
       HTML_CLEAN.hiddenStyle.test(el.getAttribute('style') ?? '')
-    if (!hidden && (!HTML_CLEAN.junk.test(classAndId(el)) || isLinkWrapper(el))) continue
+    if (!hidden && (!HTML_CLEAN.junk.test(classAndId(el)) || isInSentence(el))) continue
     // A container with much of the page's prose is the story even when its class says otherwise.
     if (proseLength(el) >= protectAt) continue
     el.remove()

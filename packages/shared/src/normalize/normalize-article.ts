@@ -3,6 +3,7 @@
  * Explicit fields win over what the page says about itself, which wins over heuristics.
  */
 import type { Article, ArticleInput } from '../article'
+import { isSignOff } from './boilerplate'
 import { authorFromByline, cleanByline, parseBylineLine } from './byline'
 import { contentHashOf } from './hash'
 import { extractFromHtml } from './html-extract'
@@ -22,6 +23,9 @@ export const DEFAULT_FALLBACK_TITLE_CHARS = 120
 
 /** Paragraphs at each end of the body searched for a byline to lift out. */
 const BYLINE_EDGE = 3
+
+/** Paragraphs at the end of the body searched for the author's sign-off. */
+const SIGN_OFF_EDGE = 3
 
 interface Extracted {
   title: string | null
@@ -175,7 +179,12 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
   const rawTitle = givenTitle ? stripSiteName(givenTitle, siteNames) : pageTitle
   let title = rawTitle ? cleanInline(rawTitle) : ''
 
-  const edges = trimEdges(dedupeAdjacent(found.paragraphs), title, [found.byline, nonEmpty(input.author)])
+  const own = new Set([givenUrl, found.canonicalUrl, input.url].filter((u): u is string => !!u).map(squash))
+  // A line that is only this page's own address is a "copy link" box, and a sign-off is not the story.
+  const paragraphs = dedupeAdjacent(found.paragraphs).filter(
+    (p, i, list) => !own.has(squash(p)) && !(i >= list.length - SIGN_OFF_EDGE && isSignOff(p)),
+  )
+  const edges = trimEdges(paragraphs, title, [found.byline, nonEmpty(input.author)])
   const body = joinParagraphs(edges.paragraphs.map(cleanInline))
   if (title === '') title = truncateAtWord(body.split('\n\n')[0] ?? '', DEFAULT_FALLBACK_TITLE_CHARS)
   title = truncateAtWord(title, DEFAULT_MAX_TITLE_CHARS)

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { extractFromHtml } from './html-extract'
+
+const PROSE =
+  'The council voted on Tuesday to expand the bus network, adding three routes that will link the eastern suburbs to the city centre.'
+
+function page(article: string): string {
+  return `<html><head><title>Buses - Town News</title></head><body>
+    <nav class="main-nav"><a href="/">Home</a><a href="/news">News</a></nav>
+    <article>${article}</article>
+    <div class="related-content"><h3>Related</h3><ul><li><a href="/a">Other story one</a></li><li><a href="/b">Other story two</a></li></ul></div>
+    <footer>© 2024 Town News</footer></body></html>`
+}
+
+describe('extractFromHtml', () => {
+  it('keeps paragraphs, headings and list items as separate paragraphs', () => {
+    const { paragraphs } = extractFromHtml(
+      page(
+        `<p>${PROSE}</p><h2>What changes</h2><ul><li>Route 4 runs every ten minutes all day long.</li><li>Route 9 now reaches the hospital at night too.</li></ul><p>${PROSE}</p>`,
+      ),
+    )
+    expect(paragraphs).toEqual([
+      PROSE,
+      'What changes',
+      'Route 4 runs every ten minutes all day long.',
+      'Route 9 now reaches the hospital at night too.',
+      PROSE,
+    ])
+  })
+
+  it('drops captions, share rows, related links and footers', () => {
+    const { paragraphs } = extractFromHtml(
+      page(`<figure><img src="x.jpg"><figcaption>The new buses (Photo: Jo Lee)</figcaption></figure>
+        <div class="share-bar"><a href="#">Facebook</a><a href="#">Twitter</a></div>
+        <p>${PROSE}</p><p>Advertisement</p><p>${PROSE}</p>`),
+    )
+    expect(paragraphs).toEqual([PROSE, PROSE])
+  })
+
+  it('keeps a linked name whose hover card is dropped', () => {
+    const { paragraphs } = extractFromHtml(
+      page(
+        `<p>The plan was backed by Mayor <span class="rollover-people"><a href="/p/ann">Ann Lee</a><span class="rollover-people-block"><img src="a.jpg"><a href="/p/ann">Ann Lee</a><a href="/s/1">Her latest story</a></span></span> and most of the council, who said the routes were overdue.</p><p>${PROSE}</p>`,
+      ),
+    )
+    expect(paragraphs[0]).toBe(
+      'The plan was backed by Mayor Ann Lee and most of the council, who said the routes were overdue.',
+    )
+  })
+
+  it('drops a run of link lines at the end of the story', () => {
+    const { paragraphs } = extractFromHtml(
+      page(
+        `<p>${PROSE}</p><p>${PROSE}</p><p>You may also like...</p><p><a href="/1">First other headline here</a></p><p><a href="/2">Second other headline here</a></p><p><a href="/3">Third other headline here</a></p>`,
+      ),
+    )
+    expect(paragraphs).toEqual([PROSE, PROSE])
+  })
+})
