@@ -21,9 +21,11 @@ const EMBEDS = 'blockquote.twitter-tweet, blockquote.instagram-media, blockquote
 
 const HTML_CLEAN = {
   // Class or id words naming furniture; matched as whole words of a class/id ("share-bar", "ad_slot", "related").
-  junk: /(?:^|[\s_-])(?:share|sharing|social|sociable|related|recommend|recommended|recommendations|outbrain|taboola|newsletter|subscribe|subscription|signup|promo|promotion|advert|advertisement|advertising|ad|ads|adslot|dfp|sponsor|sponsored|comment|comments|disqus|breadcrumb|breadcrumbs|rollover|tooltip|popover|popup|modal|cookie|consent|paywall|trending|popular|sidebar|rail|carousel|swiper|caption|captions|credit|credits|hidden|sr-only|visually-hidden|screen-reader-text|toolbar|masthead|navbar|nav|menu|footer|tags|tagline|byline|dateline|timestamp|author-info|author-bio|bio)(?=$|[\s_-])/i,
+  junk: /(?:^|[\s_-])(?:share|sharing|social|sociable|related|recommend|recommended|recommendations|outbrain|taboola|newsletter|subscribe|subscription|signup|promo|promotion|advert|advertisement|advertising|ad|ads|adslot|dfp|sponsor|sponsored|comment|comments|disqus|breadcrumb|breadcrumbs|rollover|tooltip|popover|popup|modal|cookie|consent|trending|popular|sidebar|rail|carousel|swiper|caption|captions|credit|credits|hidden|sr-only|visually-hidden|screen-reader-text|toolbar|masthead|navbar|nav|menu|footer|tags|tagline|byline|dateline|timestamp|author-info|author-bio|bio)(?=$|[\s_-])/i,
   hiddenStyle: /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i,
   camelCase: /(\p{Ll})(\p{Lu})/gu,
+  // Bootstrap-style responsive classes hide things on some screens only: the text is on the page.
+  responsive: /\b(?:hidden|visible)-(?:xs|sm|md|lg|xl|xxl|print|mobile|phone|tablet|desktop)\b/gi,
 } as const
 
 /** Phrasing elements: furniture only when they are not part of a sentence. */
@@ -44,7 +46,9 @@ const INLINE_TAGS: ReadonlySet<string> = new Set([
 
 /** Class and id words, camelCase split so that `newsCaption` reads as "news Caption". */
 function classAndId(el: DomElement): string {
-  return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.replace(HTML_CLEAN.camelCase, '$1 $2')
+  return `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`
+    .replace(HTML_CLEAN.responsive, ' ')
+    .replace(HTML_CLEAN.camelCase, '$1 $2')
 }
 
 /** Nearest ancestor that is not a phrasing element. */
@@ -74,6 +78,27 @@ function proseLength(el: DomElement | DomDocument): number {
   return n
 }
 
+/** The element holding the most paragraph text directly, and all its ancestors: the story lives there. */
+function storyPath(doc: DomDocument): Set<DomElement> {
+  const byParent = new Map<DomElement, number>()
+  for (const p of all(doc, 'p')) {
+    const len = (p.textContent ?? '').trim().length
+    const parent = p.parentElement
+    if (len >= MIN_PROSE_CHARS && parent !== null) byParent.set(parent, (byParent.get(parent) ?? 0) + len)
+  }
+  let best: DomElement | null = null
+  let bestLength = 0
+  for (const [parent, length] of byParent) {
+    if (length > bestLength) {
+      best = parent
+      bestLength = length
+    }
+  }
+  const path = new Set<DomElement>()
+  for (let el = best; el !== null; el = el.parentElement) path.add(el)
+  return path
+}
+
 /** Keeps embedded posts (tweets) when their wrapper's class says "social": their text is quoted in the story. */
 function rescueEmbeds(doc: DomDocument): void {
   for (const embed of all(doc, EMBEDS)) {
@@ -95,6 +120,7 @@ export function preClean(doc: DomDocument): void {
   rescueEmbeds(doc)
   const total = proseLength(doc)
   const protectAt = Math.max(1, total * DEFAULT_PROTECT_SHARE)
+  const story = storyPath(doc)
   // Innermost first, so a pop-over card inside a link wrapper goes before the wrapper is judged.
   const candidates = all(
     doc,
@@ -109,8 +135,8 @@ export function preClean(doc: DomDocument): void {
       el.getAttribute('aria-hidden') === 'true' ||
       HTML_CLEAN.hiddenStyle.test(el.getAttribute('style') ?? '')
     if (!hidden && (!HTML_CLEAN.junk.test(classAndId(el)) || isInSentence(el))) continue
-    // A container with much of the page's prose is the story even when its class says otherwise.
-    if (proseLength(el) >= protectAt) continue
+    // The container of the story, or one with much of the page's prose, stays whatever its class says.
+    if (story.has(el) || proseLength(el) >= protectAt) continue
     el.remove()
   }
 }

@@ -57,3 +57,23 @@ describe('extractFromHtml', () => {
     expect(paragraphs).toEqual([PROSE, PROSE])
   })
 })
+
+describe('extractFromHtml protects the story container', () => {
+  it('keeps a story whose container class names sharing, even under a long comment thread', () => {
+    const comments = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `<div class="comment"><p>Comment number ${i} says something long enough to count as prose here.</p></div>`,
+    ).join('')
+    const html = `<html><body><div class="story share-enabled"><p>${PROSE}</p><p>${PROSE} Again.</p><p>${PROSE} Once more.</p></div><div class="comments">${comments}</div></body></html>`
+    expect(extractFromHtml(html).paragraphs.slice(0, 3)).toEqual([PROSE, `${PROSE} Again.`, `${PROSE} Once more.`])
+  })
+  it('keeps text that is only hidden on small screens', () => {
+    const html = page(
+      `<p>${PROSE}</p><p class="hidden-xs">On larger screens this paragraph explains the timetable in some detail.</p>`,
+    )
+    expect(extractFromHtml(html).paragraphs).toContain(
+      'On larger screens this paragraph explains the timetable in some detail.',
+    )
+  })
+})
