@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { Analyzer, DEFAULT_ANALYZER, foldText } from './analyzer'
+import { stripKoreanSuffix } from './korean'
+
+const terms = (text: string): string[] => DEFAULT_ANALYZER.terms(text)
+
+describe('English term processing', () => {
+  it('stems, drops stop words and folds case', () => {
+    const t = terms('The ministers were meeting in Seoul and discussed the trade disputes.')
+    expect(t).toEqual(['minist', 'meet', 'seoul', 'discuss', 'trade', 'disput'])
+  })
+
+  it('keeps hyphenated names findable as joined and split forms', () => {
+    expect(terms('Foreign Minister Kang Kyung-wha said')).toEqual(
+      expect.arrayContaining(['kyungwha', 'kyung', 'wha', 'kang']),
+    )
+    expect(terms('kyung wha')).toEqual(['kyung', 'wha'])
+  })
+
+  it('keeps codes, acronyms and years', () => {
+    const t = terms('Seoul may end GSOMIA before the G20 summit in 2019; the U.S. objected.')
+    expect(t).toEqual(expect.arrayContaining(['gsomia', 'g20', '2019', 'us']))
+  })
+
+  it('keeps decimals, joins thousands and strips possessives', () => {
+    expect(terms("Japan's quake measured 7.4 and 155,221 bags")).toEqual([
+      'japan',
+      'quak',
+      'measur',
+      '7.4',
+      '155221',
+      'bag',
+    ])
+  })
+
+  it('folds diacritics and full-width letters', () => {
+    expect(foldText('Ångström CAFÉ')).toBe('angstrom cafe')
+    expect(terms('Ｆｕｌｌ résumé')).toEqual(terms('full resume'))
+    expect(foldText('ｶﾀｶﾅ')).toBe('カタカナ')
+  })
+
+  it('does not strip the voicing marks of kana (が is not か)', () => {
+    expect(foldText('が')).toBe('が')
+  })
+})
+
+describe('Korean term processing', () => {
+  it('strips particles so 일본 finds 일본의', () => {
+    expect(terms('일본의')).toEqual(['일본'])
+    expect(terms('일본')).toEqual(['일본'])
+  })
+
+  it('handles a real sentence', () => {
+    const t = terms('일본 정부는 후쿠시마 오염수를 바다에 방류하기로 결정했다.')
+    expect(t).toEqual(['일본', '정부', '후쿠시마', '오염수', '바다', '방류', '결정'])
+  })
+
+  it('keeps one-syllable stems whole rather than guess', () => {
+    expect(stripKoreanSuffix('차가')).toBe('차가')
+    expect(stripKoreanSuffix('대통령이')).toBe('대통령')
+  })
+
+  it('indexes the number of a counted date', () => {
+    expect(terms('2022년 11월')).toEqual(expect.arrayContaining(['2022', '2022년']))
+  })
+})
+
+describe('Japanese term processing', () => {
+  it('segments a sentence into words', () => {
+    const t = terms('日本政府は福島第一原子力発電所の処理水を海に放出すると発表した。')
+    expect(t).toEqual(expect.arrayContaining(['日本', '政府', '福島', '発表']))
+    // single hiragana particles are dropped
+    expect(t).not.toContain('は')
+    expect(t).not.toContain('を')
+  })
+
+  it('adds bigrams so a differently segmented query still meets the text', () => {
+    const text = new Set(terms('宮城県沖でマグニチュード7.4の地震'))
+    for (const q of terms('宮城県')) expect(text.has(q)).toBe(true)
+  })
+
+  it('can run without bigrams', () => {
+    const plain = new Analyzer({ cjkBigrams: false })
+    expect(plain.terms('宮城県沖')).not.toContain('城県')
+    expect(plain.id).not.toBe(DEFAULT_ANALYZER.id)
+  })
+})
+
+describe('spans', () => {
+  it('reports the source offsets of each token', () => {
+    const text = 'Kyung-wha met Abe.'
+    const spans = DEFAULT_ANALYZER.spans(text)
+    expect(spans.map((s) => text.slice(s.start, s.end))).toEqual(['Kyung-wha', 'Kyung', 'wha', 'met', 'Abe'])
+  })
+})

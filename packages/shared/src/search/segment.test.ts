@@ -1,0 +1,82 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Analyzer } from './analyzer'
+import { Segment } from './segment'
+import { SegmentBuilder } from './segment-builder'
+import { FORMAT_VERSION, SegmentFormatError } from './segment-format'
+import type { IndexDoc } from './types'
+
+const sample: IndexDoc = {
+  id: 'a-1',
+  title: 'Cocoa review',
+  body: 'Showers in Bahia. 일본의 방류. 宮城県沖で地震。',
+  url: 'https://news.example/a-1',
+  source: 'Reuters',
+  author: null,
+  lang: 'en',
+  tags: ['cocoa', 'brazil'],
+  published: Date.UTC(1987, 1, 26),
+}
+
+function bytesOf(docs: IndexDoc[]): Uint8Array {
+  const builder = new SegmentBuilder()
+  for (const d of docs) builder.add(d)
+  return builder.finish()
+}
+
+describe('Segment format', () => {
+  it('starts with the magic and the format version', () => {
+    const bytes = bytesOf([sample])
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('EWSG')
+    expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(FORMAT_VERSION)
+  })
+
+  it('refuses another format version', () => {
+    const bytes = bytesOf([sample])
+    new DataView(bytes.buffer).setUint32(4, FORMAT_VERSION + 1, true)
+    expect(() => Segment.open(bytes)).toThrow(SegmentFormatError)
+  })
+
+  it('refuses bytes that are not a segment', () => {
+    expect(() => Segment.open(new TextEncoder().encode('{"not":"a segment"}'.repeat(20)))).toThrow(SegmentFormatError)
+    expect(() => Segment.open(new Uint8Array(3))).toThrow(SegmentFormatError)
+  })
+
+  it('refuses a segment built by another analyzer', () => {
+    const builder = new SegmentBuilder({ analyzer: new Analyzer({ stemmer: 'none' }) })
+    builder.add(sample)
+    expect(() => Segment.open(builder.finish())).toThrow(/analyzer/)
+  })
+
+  it('opens bytes at an unaligned offset', () => {
+    const bytes = bytesOf([sample])
+    const shifted = new Uint8Array(bytes.length + 3)
+    shifted.set(bytes, 3)
+    expect(Segment.open(shifted.subarray(3)).docId(0)).toBe('a-1')
+  })
+
+  it('stores every field a hit needs (property)', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 })
+    const arbitraryDoc = fc.record({
+      id: fc.string({ minLength: 1, maxLength: 20 }),
+      title: text,
+      body: text,
+      url: fc.option(fc.webUrl(), { nil: null }),
+      source: fc.option(fc.string({ maxLength: 10 }), { nil: null }),
+      author: fc.option(fc.string({ maxLength: 10 }), { nil: null }),
+      lang: fc.constantFrom('en', 'ko', 'ja', 'en-GB'),
+      tags: fc.uniqueArray(fc.string({ maxLength: 8 }), { maxLength: 4 }),
+      published: fc.option(fc.integer({ min: 0, max: 4e12 }), { nil: null }),
+    })
+    fc.assert(
+      fc.property(fc.uniqueArray(arbitraryDoc, { selector: (d) => d.id, maxLength: 8 }), (docs) => {
+        const segment = Segment.open(bytesOf(docs))
+        expect(segment.docCount).toBe(docs.length)
+        docs.forEach((d, i) => {
+          expect(segment.document(i)).toEqual({ ...d, url: d.url === '' ? null : d.url })
+        })
+      }),
+      { numRuns: 40 },
+    )
+  })
+})
