@@ -1,5 +1,6 @@
 // Entry of the test worker: exposes both apps and the Durable Object classes inside one workerd.
-export { IndexWriter } from '../workers/search/src/index'
+export { IndexWriter } from '../workers/ingest/src/index'
+
 import ingest from '../workers/ingest/src/index'
 import search from '../workers/search/src/index'
 

@@ -22,8 +22,8 @@ export interface DevServerOptions {
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
 
 /**
- * Runs both workers with `wrangler dev` over one persisted local state. The search worker starts first:
- * it hosts the index writer that ingest reaches through wrangler's local dev registry.
+ * Runs both workers with `wrangler dev` over one persisted local state. The ingest worker starts first: it
+ * hosts the index writer, which the search worker reaches through wrangler's local dev registry.
  */
 export async function startDevServers(options: DevServerOptions): Promise<DevServers> {
   const children: ChildProcess[] = []
@@ -82,10 +82,10 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   const search = `http://127.0.0.1:${options.searchPort}`
   const ingest = `http://127.0.0.1:${options.ingestPort}`
   try {
-    const searchChild = start('search', options.searchPort)
-    await waitForHealth(search, children)
     const ingestChild = start('ingest', options.ingestPort)
     await waitForHealth(ingest, children)
+    const searchChild = start('search', options.searchPort)
+    await waitForHealth(search, children)
     return { ingest, search, pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 }, stop }
   } catch (err) {
     await stop()

@@ -1,4 +1,4 @@
-import type { IndexWriter } from '../../search/src/index-writer'
+import type { IndexWriter } from './index-writer'
 
 /** Bindings of the ingest worker: generated ones from wrangler.toml, plus secrets and the writer typed for RPC. */
 export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX'> & {
@@ -14,5 +14,5 @@ export interface IngestVariables {
 
 export type IngestApp = { Bindings: IngestEnv; Variables: IngestVariables }
 
-/** The one writer of the index (see workers/search/src/index-writer.ts). */
+/** The one writer of the index (see index-writer.ts). */
 export const writerStub = (env: IngestEnv) => env.INDEX.get(env.INDEX.idFromName('main'))

@@ -1,6 +1,16 @@
-import type { Article, ArticleResult } from '@edgewire/shared'
 import { DurableObject } from 'cloudflare:workers'
-import type { SearchEnv } from './context'
+import {
+  type Article,
+  type ArticleResult,
+  type Manifest,
+  planMerge,
+  SegmentBuilder,
+  type SegmentRef,
+  segmentPartKey,
+  splitParts,
+  toIndexDoc,
+} from '@edgewire/shared'
+import type { IngestEnv } from './context'
 
 /**
  * The single writer of the index. Every accepted change goes through here, one at a time, so there is
@@ -15,8 +25,14 @@ export const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
 export const MAX_CHANGES_PER_CALL = 2000
 /** KV writes in flight at once when flushing the outbox. */
 const KV_CONCURRENCY = 50
-/** Delay before the alarm retries a failed KV flush. */
-const KV_RETRY_MS = 2000
+/** Delay before the alarm retries a failed KV flush or segment write. */
+const RETRY_MS = 2000
+/** How soon after a change the alarm writes pending changes into a new segment. */
+export const FLUSH_DELAY_MS = 250
+/** Segment parts replaced by a merge stay in KV this long, for readers still loading them. */
+const GARBAGE_GRACE_MS = 5 * 60 * 1000
+/** Deliveries are pruned at most this often. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000
 
 export const articleKey = (id: string) => `article:${id}`
 
@@ -46,6 +62,8 @@ export interface ChangeBatch {
   headSeq: number
   /** the articles that are live now */
   documents: number
+  /** the version of the published manifest: a reader holding an older one loads the new one */
+  manifestVersion: number
 }
 
 interface ArticleRow extends Record<string, SqlStorageValue> {
@@ -73,7 +91,35 @@ CREATE INDEX IF NOT EXISTS articles_by_seq ON articles(seq);
 CREATE INDEX IF NOT EXISTS articles_kv_pending ON articles(kv_pending) WHERE kv_pending = 1;
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, at INTEGER NOT NULL, results TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS segments (
+  id INTEGER PRIMARY KEY,
+  seq_from INTEGER NOT NULL,
+  seq_to INTEGER NOT NULL,
+  docs INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  parts INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, after INTEGER NOT NULL);
 `
+
+interface SegmentRow extends Record<string, SqlStorageValue> {
+  id: number
+  seq_from: number
+  seq_to: number
+  docs: number
+  bytes: number
+  parts: number
+}
+
+const toRef = (r: SegmentRow): SegmentRef => ({
+  id: r.id,
+  seqFrom: r.seq_from,
+  seqTo: r.seq_to,
+  docs: r.docs,
+  bytes: r.bytes,
+  parts: r.parts,
+})
 
 /** What identifies one version of an article's content and metadata: equal hashes mean `unchanged`. */
 function recordHash(a: Article): string {
@@ -97,19 +143,27 @@ export function isOlderVersion(
   return incoming.eventMs < stored.eventMs
 }
 
-export class IndexWriter extends DurableObject<SearchEnv> {
+export class IndexWriter extends DurableObject<IngestEnv> {
   private readonly sql: SqlStorage
   private flushing: Promise<void> | null = null
 
-  constructor(ctx: DurableObjectState, env: SearchEnv) {
+  constructor(ctx: DurableObjectState, env: IngestEnv) {
     super(ctx, env)
     this.sql = ctx.storage.sql
     this.sql.exec(SCHEMA)
   }
 
-  private headSeq(): number {
-    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'head_seq'`).toArray()[0]
+  private meta(key: string): number {
+    const row = this.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]
     return row ? Number(row.value) : 0
+  }
+
+  private setMeta(key: string, value: number): void {
+    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, String(value))
+  }
+
+  private headSeq(): number {
+    return this.meta('head_seq')
   }
 
   private liveCount(): number {
@@ -150,6 +204,8 @@ export class IndexWriter extends DurableObject<SearchEnv> {
             delivery.eventTime,
             id,
           )
+          // An older segment may hold this article: readers hide it there until a merge drops it.
+          this.sql.exec('INSERT OR REPLACE INTO tombstones (id, seq) VALUES (?, ?)', id, seq)
           out.push({ id, ...(op.url ? { url: op.url } : {}), status: 'deleted' })
           continue
         }
@@ -182,9 +238,12 @@ export class IndexWriter extends DurableObject<SearchEnv> {
           delivery.eventTime,
           JSON.stringify(article),
         )
+        // Back from the dead: its new copy goes into a newer segment, which wins over older ones.
+        if (stored?.deleted) this.sql.exec('DELETE FROM tombstones WHERE id = ?', id)
         out.push({ ...base, status: stored && !stored.deleted ? 'updated' : 'created' })
       }
-      this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('head_seq', ?)`, String(seq))
+      this.setMeta('head_seq', seq)
+      this.setMeta('last_change_at', Date.now())
       this.sql.exec(
         'INSERT INTO deliveries (id, at, results) VALUES (?, ?, ?)',
         delivery.id,
@@ -193,8 +252,124 @@ export class IndexWriter extends DurableObject<SearchEnv> {
       )
       return out
     })
+    await this.scheduleMaintenance(FLUSH_DELAY_MS)
     await this.flushToKv()
     return results
+  }
+
+  /** Makes sure the alarm runs within `delayMs` (an earlier alarm is kept). */
+  private async scheduleMaintenance(delayMs: number): Promise<void> {
+    const at = Date.now() + delayMs
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
+  }
+
+  /** The published snapshot: what a cold reader loads before it applies `changesSince(manifest.seq)`. */
+  async manifest(): Promise<Manifest> {
+    return {
+      version: this.meta('manifest_version'),
+      seq: this.meta('manifest_seq'),
+      segments: this.sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray().map(toRef),
+      tombstones: this.sql
+        .exec<{ id: string }>('SELECT id FROM tombstones WHERE seq <= ?', this.meta('manifest_seq'))
+        .toArray()
+        .map((r) => r.id),
+      createdAt: new Date(this.meta('manifest_at') || Date.now()).toISOString(),
+    }
+  }
+
+  /**
+   * Writes the live articles whose latest change lies in (seqFrom, seqTo] as one segment in KV; returns its row,
+   * or null when none is live. The bytes go to KV before any table points at them.
+   */
+  private async writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
+    const builder = new SegmentBuilder()
+    let docs = 0
+    const rows = this.sql.exec<{ article: string }>(
+      'SELECT article FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq',
+      seqFrom,
+      seqTo,
+    )
+    for (const row of rows) {
+      builder.add(toIndexDoc(JSON.parse(row.article) as Article))
+      docs++
+    }
+    if (docs === 0) return null
+    const bytes = builder.finish()
+    const id = this.meta('next_segment_id') + 1
+    this.setMeta('next_segment_id', id)
+    const parts = splitParts(bytes)
+    await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part)))
+    return { id, seq_from: seqFrom, seq_to: seqTo, docs, bytes: bytes.length, parts: parts.length }
+  }
+
+  private publish(): void {
+    this.setMeta('manifest_version', this.meta('manifest_version') + 1)
+    this.setMeta('manifest_at', Date.now())
+  }
+
+  /** Moves every change not yet in a segment into a new one, and publishes the manifest. */
+  private async flushSegment(): Promise<boolean> {
+    const from = this.meta('manifest_seq')
+    const to = this.headSeq()
+    if (to <= from) return false
+    const row = await this.writeSegment(from, to)
+    this.ctx.storage.transactionSync(() => {
+      if (row) {
+        this.sql.exec(
+          'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
+          row.id,
+          row.seq_from,
+          row.seq_to,
+          row.docs,
+          row.bytes,
+          row.parts,
+        )
+      }
+      this.setMeta('manifest_seq', to)
+      this.publish()
+    })
+    return true
+  }
+
+  /** Merges the run of segments the tiered policy picks into one, rebuilt from the current articles. */
+  private async mergeSegments(): Promise<boolean> {
+    const segments = this.sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
+    const plan = planMerge(segments)
+    if (!plan) return false
+    const run = segments.slice(plan.from, plan.to)
+    const first = run[0]
+    const last = run[run.length - 1]
+    if (!first || !last) return false
+    const row = await this.writeSegment(first.seq_from, last.seq_to)
+    const replaced = run.flatMap((r) => Array.from({ length: r.parts }, (_, i) => segmentPartKey(r.id, i)))
+    this.ctx.storage.transactionSync(() => {
+      for (const r of run) this.sql.exec('DELETE FROM segments WHERE id = ?', r.id)
+      if (row) {
+        this.sql.exec(
+          'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
+          row.id,
+          row.seq_from,
+          row.seq_to,
+          row.docs,
+          row.bytes,
+          row.parts,
+        )
+      }
+      // Once the oldest segments are rebuilt, no copy older than seq_to is left to hide.
+      if (first.seq_from === 0 && plan.from === 0) this.sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
+      for (const key of replaced) {
+        this.sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
+      }
+      this.publish()
+    })
+    return true
+  }
+
+  private async collectGarbage(): Promise<void> {
+    const due = this.sql.exec<{ key: string }>('SELECT key FROM garbage WHERE after <= ?', Date.now()).toArray()
+    await Promise.all(due.map((g) => this.env.ARTICLES.delete(g.key)))
+    for (const g of due) this.sql.exec('DELETE FROM garbage WHERE key = ?', g.key)
   }
 
   /** Changes after `seq`, oldest first, each the latest state of its article. */
@@ -214,6 +389,7 @@ export class IndexWriter extends DurableObject<SearchEnv> {
       })),
       headSeq: this.headSeq(),
       documents: this.liveCount(),
+      manifestVersion: this.meta('manifest_version'),
     }
   }
 
@@ -225,9 +401,26 @@ export class IndexWriter extends DurableObject<SearchEnv> {
     return row?.article ? (JSON.parse(row.article) as Article) : null
   }
 
-  async stats(): Promise<{ documents: number; headSeq: number; kvPending: number }> {
+  async stats(): Promise<{
+    documents: number
+    headSeq: number
+    kvPending: number
+    manifestSeq: number
+    segments: number
+    segmentBytes: number
+  }> {
     const kvPending = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM articles WHERE kv_pending = 1').one().n
-    return { documents: this.liveCount(), headSeq: this.headSeq(), kvPending }
+    const seg = this.sql
+      .exec<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(bytes) AS b FROM segments')
+      .one()
+    return {
+      documents: this.liveCount(),
+      headSeq: this.headSeq(),
+      kvPending,
+      manifestSeq: this.meta('manifest_seq'),
+      segments: seg.n,
+      segmentBytes: seg.b ?? 0,
+    }
   }
 
   /**
@@ -239,7 +432,7 @@ export class IndexWriter extends DurableObject<SearchEnv> {
       this.flushing = this.flushOnce()
         .catch(async (err: unknown) => {
           console.error(JSON.stringify({ level: 'warn', msg: 'kv flush failed; alarm will retry', error: String(err) }))
-          await this.ctx.storage.setAlarm(Date.now() + KV_RETRY_MS)
+          await this.scheduleMaintenance(RETRY_MS)
         })
         .finally(() => {
           this.flushing = null
@@ -273,8 +466,27 @@ export class IndexWriter extends DurableObject<SearchEnv> {
     }
   }
 
+  /**
+   * Maintenance, off the webhook's path: KV outbox, then pending changes into a segment, then at most one merge
+   * (another alarm follows soon if more work waits, so webhooks interleave), then garbage and old deliveries.
+   */
   override async alarm(): Promise<void> {
-    this.sql.exec('DELETE FROM deliveries WHERE at < ?', Date.now() - DELIVERY_TTL_MS)
-    await this.flushToKv()
+    try {
+      await this.flushToKv()
+      await this.flushSegment()
+      if (await this.mergeSegments()) {
+        await this.scheduleMaintenance(0)
+        return
+      }
+      await this.collectGarbage()
+      if (Date.now() - this.meta('pruned_at') > PRUNE_EVERY_MS) {
+        this.sql.exec('DELETE FROM deliveries WHERE at < ?', Date.now() - DELIVERY_TTL_MS)
+        this.setMeta('pruned_at', Date.now())
+      }
+      if (this.headSeq() > this.meta('manifest_seq')) await this.scheduleMaintenance(FLUSH_DELAY_MS)
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'warn', msg: 'index maintenance failed; retrying', error: String(err) }))
+      await this.scheduleMaintenance(RETRY_MS)
+    }
   }
 }

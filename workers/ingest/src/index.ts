@@ -1,3 +1,5 @@
 import { app } from './ingest.app'
 
+export { IndexWriter } from './index-writer'
+
 export default app

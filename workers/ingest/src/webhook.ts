@@ -14,8 +14,8 @@ import {
 } from '@edgewire/shared'
 import type { Context } from 'hono'
 import { z } from 'zod'
-import type { Delivery, WriteOp } from '../../search/src/index-writer'
 import { type IngestApp, writerStub } from './context'
+import type { Delivery, WriteOp } from './index-writer'
 import { decodeUtf8, parseJson, readBodyLimited } from './read-body'
 
 /** Seconds a sender should wait before retrying when the index writer is unavailable. */

@@ -1,4 +1,4 @@
-import type { IndexWriter } from './index-writer'
+import type { IndexWriter } from '../../ingest/src/index-writer'
 
 /** Bindings of the search worker: generated ones from wrangler.toml, with the Durable Object typed for RPC. */
 export type SearchEnv = Omit<Cloudflare.SearchEnv, 'INDEX'> & {

@@ -1,4 +1,13 @@
-import { type Article, type IndexDoc, SearchIndex } from '@edgewire/shared'
+import {
+  joinParts,
+  type Manifest,
+  SearchIndex,
+  Segment,
+  type SegmentRef,
+  segmentPartKey,
+  toIndexDoc,
+} from '@edgewire/shared'
+import type { Change } from '../../ingest/src/index-writer'
 import type { SearchEnv } from './context'
 import { writerStub } from './context'
 
@@ -7,37 +16,28 @@ export const SYNC_INTERVAL_MS = 100
 /** How long a search waits for that sync before answering from the state it has (the sync goes on). */
 export const SYNC_WAIT_MS = 250
 
-/** The fields of an Article that search indexes and shows in hits. */
-export function toIndexDoc(article: Article): IndexDoc {
-  const published = article.published ? Date.parse(article.published) : Number.NaN
-  return {
-    id: article.id,
-    title: article.title,
-    body: article.body,
-    url: article.url,
-    source: article.source,
-    author: article.author ?? article.byline,
-    lang: article.lang,
-    tags: article.tags,
-    published: Number.isFinite(published) ? published : null,
-  }
-}
-
 /**
- * This isolate's copy of the index, kept in step with the writer by sequence number. Searches never wait
- * for it unless it is older than MAX_STALENESS_MS; otherwise a background sync brings it up to date.
+ * This isolate's copy of the index: the writer's published segments (immutable, from KV) plus the changes made
+ * after them (in the index's memtable), kept in step with the writer by sequence number.
  */
 export class LiveIndex {
   index = new SearchIndex()
   /** Highest change applied: the index version searches report. */
   seq = 0
+  /** Version of the manifest the segments came from (-1: none loaded yet). */
+  manifestVersion = -1
   syncedAt = 0
   updatedAt: string | null = null
+  /** Segments opened so far, by id: a new manifest reuses the ones it keeps. */
+  private segments = new Map<number, Segment>()
   private syncing: Promise<void> | null = null
 
   constructor(private readonly env: SearchEnv) {}
 
-  /** Applies every change the writer has after `seq`. One sync runs at a time; callers share it. */
+  /** The segments this isolate holds, as the manifest describes them. */
+  segmentRefs: SegmentRef[] = []
+
+  /** Brings the index up to the writer's head. One sync runs at a time; callers share it. */
   sync(): Promise<void> {
     if (!this.syncing) {
       this.syncing = this.pull().finally(() => {
@@ -50,23 +50,51 @@ export class LiveIndex {
   private async pull(): Promise<void> {
     const writer = writerStub(this.env)
     const started = Date.now()
+    let batch = await writer.changesSince(this.seq)
+    if (batch.manifestVersion !== this.manifestVersion || batch.headSeq < this.seq) {
+      // A new snapshot (or a writer that went back in time): load it and replay what came after it.
+      await this.load(await writer.manifest())
+      batch = await writer.changesSince(this.seq)
+    }
     for (;;) {
-      const batch = await writer.changesSince(this.seq)
-      if (batch.headSeq < this.seq) {
-        // The writer is behind us (its storage was restored or reset): start over from its state.
-        this.index = new SearchIndex()
-        this.seq = 0
-        continue
-      }
-      for (const change of batch.changes) {
-        if (change.article) this.index.upsert(toIndexDoc(change.article))
-        else this.index.delete(change.id)
-        this.seq = change.seq
-        this.updatedAt = change.article?.updatedAt ?? new Date().toISOString()
-      }
+      this.apply(this.index, batch.changes)
       if (batch.changes.length === 0 || this.seq >= batch.headSeq) break
+      batch = await writer.changesSince(this.seq)
     }
     this.syncedAt = started
+  }
+
+  private apply(index: SearchIndex, changes: Change[]): void {
+    for (const change of changes) {
+      if (change.article) index.upsert(toIndexDoc(change.article))
+      else index.delete(change.id)
+      this.seq = change.seq
+      this.updatedAt = change.article?.updatedAt ?? this.updatedAt
+    }
+  }
+
+  /** Opens a manifest's segments (reusing those already open), hides its tombstones, and swaps it in. */
+  private async load(manifest: Manifest): Promise<void> {
+    const opened = await Promise.all(manifest.segments.map((ref) => this.segments.get(ref.id) ?? this.open(ref)))
+    const index = new SearchIndex(opened)
+    for (const id of manifest.tombstones) index.delete(id)
+    this.segments = new Map(manifest.segments.map((ref, i) => [ref.id, opened[i] as Segment]))
+    this.segmentRefs = manifest.segments
+    this.index = index
+    this.seq = manifest.seq
+    this.manifestVersion = manifest.version
+    this.updatedAt ??= manifest.createdAt || null
+  }
+
+  private async open(ref: SegmentRef): Promise<Segment> {
+    const parts = await Promise.all(
+      Array.from({ length: ref.parts }, async (_, i) => {
+        const value = await this.env.ARTICLES.get(segmentPartKey(ref.id, i), 'arrayBuffer')
+        if (!value) throw new Error(`segment ${ref.id} part ${i} is missing from KV`)
+        return new Uint8Array(value)
+      }),
+    )
+    return Segment.open(joinParts(parts))
   }
 
   /**

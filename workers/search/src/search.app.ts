@@ -2,8 +2,8 @@ import { type Article, methodNotAllowed, onNotFound, onProblem, ProblemError } f
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
+import { articleKey } from '../../ingest/src/index-writer'
 import { type SearchApp, writerStub } from './context'
-import { articleKey } from './index-writer'
 import { liveIndex } from './live-index'
 import { page } from './page'
 import { parseQuery, SearchQuerySchema, SuggestQuerySchema } from './search-query'
@@ -77,6 +77,12 @@ app.get('/stats', async (c) => {
     indexVersion: live.seq,
     updatedAt: live.updatedAt,
     syncedAt: live.syncedAt ? new Date(live.syncedAt).toISOString() : null,
+    snapshot: {
+      version: live.manifestVersion,
+      segments: live.segmentRefs.length,
+      bytes: live.segmentRefs.reduce((n, s) => n + s.bytes, 0),
+      pending: live.index.pendingCount,
+    },
   })
 })
 

@@ -1,0 +1,41 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { joinParts, MERGE_FACTOR, planMerge, splitParts, TIER_BASE_DOCS } from './manifest'
+
+describe('splitParts and joinParts', () => {
+  it('round-trip any bytes through parts of any size', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.integer({ min: 1, max: 300 }), (bytes, size) => {
+        const parts = splitParts(bytes, size)
+        expect(parts.every((p) => p.length <= size)).toBe(true)
+        expect([...joinParts(parts)]).toEqual([...bytes])
+      }),
+    )
+  })
+})
+
+describe('planMerge', () => {
+  it('waits until the newest segments of one tier number MERGE_FACTOR', () => {
+    const small = { docs: 200 }
+    expect(planMerge(Array(MERGE_FACTOR - 1).fill(small))).toBeNull()
+    expect(planMerge(Array(MERGE_FACTOR).fill(small))).toEqual({ from: 0, to: MERGE_FACTOR })
+  })
+
+  it('leaves a big old segment alone while merging the small new ones', () => {
+    const segments = [{ docs: 50 * TIER_BASE_DOCS }, ...Array(MERGE_FACTOR).fill({ docs: 300 })]
+    expect(planMerge(segments)).toEqual({ from: 1, to: segments.length })
+  })
+
+  it('keeps the number of segments logarithmic when flushes keep coming', () => {
+    let segments: { docs: number }[] = []
+    for (let flush = 0; flush < 2000; flush++) {
+      segments.push({ docs: 500 })
+      for (let plan = planMerge(segments); plan; plan = planMerge(segments)) {
+        const merged = segments.slice(plan.from, plan.to).reduce((n, s) => n + s.docs, 0)
+        segments = [...segments.slice(0, plan.from), { docs: merged }]
+      }
+    }
+    expect(segments.reduce((n, s) => n + s.docs, 0)).toBe(2000 * 500)
+    expect(segments.length).toBeLessThanOrEqual(MERGE_FACTOR * 6)
+  })
+})

@@ -1,0 +1,78 @@
+/**
+ * The index snapshot the writer publishes: an ordered list of immutable segments in KV plus the ids deleted since
+ * they were written. A reader that loads it and then applies the changes after `seq` has the writer's state.
+ */
+
+/** One immutable segment: the live articles whose latest change has a sequence number in (seqFrom, seqTo]. */
+export interface SegmentRef {
+  id: number
+  seqFrom: number
+  seqTo: number
+  docs: number
+  bytes: number
+  /** how many KV values hold its bytes (each at most SEGMENT_PART_BYTES) */
+  parts: number
+}
+
+export interface Manifest {
+  /** bumps on every flush or merge */
+  version: number
+  /** every change up to here is in the segments (or in `tombstones`) */
+  seq: number
+  /** oldest first; a later segment's copy of an id wins over an earlier one */
+  segments: SegmentRef[]
+  /** ids deleted after an older segment took them in */
+  tombstones: string[]
+  createdAt: string
+}
+
+export const EMPTY_MANIFEST: Manifest = { version: 0, seq: 0, segments: [], tombstones: [], createdAt: '' }
+
+/** KV values are limited to 25 MiB; segments are written in parts well below that. */
+export const SEGMENT_PART_BYTES = 16 * 1024 * 1024
+
+export const segmentPartKey = (segmentId: number, part: number) => `segment:${segmentId}:${part}`
+
+/** Cuts bytes into KV-sized parts. */
+export function splitParts(bytes: Uint8Array, partBytes: number = SEGMENT_PART_BYTES): Uint8Array[] {
+  const parts: Uint8Array[] = []
+  for (let offset = 0; offset < bytes.length; offset += partBytes)
+    parts.push(bytes.subarray(offset, offset + partBytes))
+  return parts.length > 0 ? parts : [bytes]
+}
+
+/** Joins parts back into one buffer (a single part is used as it is, without copying). */
+export function joinParts(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1 && parts[0]) return parts[0]
+  const total = parts.reduce((n, p) => n + p.length, 0)
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
+  return out
+}
+
+/** How many segments of one size tier are merged into one (the tiered policy's fan-in). */
+export const MERGE_FACTOR = 4
+/** Segments up to this many documents form the lowest tier. */
+export const TIER_BASE_DOCS = 1000
+
+const tierOf = (docs: number) =>
+  docs <= TIER_BASE_DOCS ? 0 : Math.floor(Math.log(docs / TIER_BASE_DOCS) / Math.log(MERGE_FACTOR)) + 1
+
+/**
+ * Tiered merge policy: when the newest MERGE_FACTOR segments (or more) share a size tier, merge that run into one.
+ * Each document is thus rewritten about log_MERGE_FACTOR(N / TIER_BASE_DOCS) times, and a reader holds
+ * O(MERGE_FACTOR × tiers) segments. Returns the index range [from, to) of `segments` to merge, or null.
+ */
+export function planMerge(segments: readonly Pick<SegmentRef, 'docs'>[]): { from: number; to: number } | null {
+  if (segments.length < MERGE_FACTOR) return null
+  const last = segments[segments.length - 1]
+  if (!last) return null
+  const tier = tierOf(last.docs)
+  let from = segments.length - 1
+  while (from > 0 && tierOf(segments[from - 1]?.docs ?? 0) <= tier) from--
+  return segments.length - from >= MERGE_FACTOR ? { from, to: segments.length } : null
+}

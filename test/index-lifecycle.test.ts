@@ -1,0 +1,125 @@
+import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { type Article, normalizeArticle } from '@edgewire/shared'
+import { describe, expect, it } from 'vitest'
+import type { WriteOp } from '../workers/ingest/src/index-writer'
+import type { SearchEnv } from '../workers/search/src/context'
+import { LiveIndex } from '../workers/search/src/live-index'
+
+// The index lifecycle against the real Durable Object, SQLite and KV inside workerd. Each LiveIndex stands for a
+// search isolate: a new one is a cold start.
+const searchEnv = env as unknown as SearchEnv
+const writer = () => searchEnv.INDEX.get(searchEnv.INDEX.idFromName('main'))
+let deliveries = 0
+
+async function article(key: string, text: string, title = `Story ${key}`): Promise<Article> {
+  return normalizeArticle({ url: `https://lifecycle.example/${key}`, title, text }, new Date())
+}
+
+async function apply(...ops: WriteOp[]) {
+  return writer().apply({ id: `lifecycle-${deliveries++}`, eventTime: Date.now(), ops })
+}
+
+/** Runs the writer's alarm until no flush or merge is left. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const before = await writer().stats()
+    await runDurableObjectAlarm(writer())
+    const after = await writer().stats()
+    if (after.manifestSeq === after.headSeq && after.segments === before.segments) return
+  }
+}
+
+async function coldReader(): Promise<LiveIndex> {
+  const live = new LiveIndex(searchEnv)
+  await live.sync()
+  return live
+}
+
+const ids = (live: LiveIndex, q: string) =>
+  live.index.search({ q, limit: 100, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
+
+describe('the index lifecycle', () => {
+  it('publishes segments that a cold reader loads, then catches up on later changes', async () => {
+    const a = await article('a', 'Copper prices rallied in London.')
+    await apply({ kind: 'upsert', article: a })
+    await settle()
+    const manifest = await writer().manifest()
+    expect(manifest.segments.length).toBe(1)
+    expect(manifest.seq).toBe((await writer().stats()).headSeq)
+
+    const b = await article('b', 'Copper miners in Chile went on strike.')
+    await apply({ kind: 'upsert', article: b })
+    const live = await coldReader()
+    expect(live.manifestVersion).toBe(manifest.version)
+    expect(new Set(ids(live, 'copper'))).toEqual(new Set([a.id, b.id]))
+    expect(live.index.pendingCount).toBe(1)
+  })
+
+  it('hides a deleted article from cold readers after its segment was written', async () => {
+    const gone = await article('gone', 'The zinc smelter closed for good.')
+    await apply({ kind: 'upsert', article: gone })
+    await settle()
+    await apply({ kind: 'delete', id: gone.id })
+    await settle()
+    const live = await coldReader()
+    expect(ids(live, 'zinc smelter')).toEqual([])
+    expect((await writer().manifest()).tombstones).toContain(gone.id)
+  })
+
+  it('shows only the newest version after an update, with no stale snippet', async () => {
+    const v1 = await article('upd', 'Nickel output fell sharply in the first quarter.')
+    await apply({ kind: 'upsert', article: v1 })
+    await settle()
+    const v2 = await article('upd', 'Nickel output rose again in the second quarter.')
+    await apply({ kind: 'upsert', article: v2 })
+    for (const live of [await coldReader(), await (async () => (await settle(), coldReader()))()]) {
+      const hits = live.index.search({ q: 'nickel', limit: 10, offset: 0, sort: 'relevance' }).hits
+      expect(hits.map((h) => h.id)).toEqual([v1.id])
+      expect(hits[0]?.snippet).toContain('rose again')
+      expect(ids(live, 'fell sharply')).toEqual([])
+    }
+  })
+
+  it('brings back an article deleted and then sent again', async () => {
+    const back = await article('back', 'Tin stocks were rebuilt over the winter.')
+    await apply({ kind: 'upsert', article: back })
+    await settle()
+    await apply({ kind: 'delete', id: back.id })
+    await settle()
+    await apply({ kind: 'upsert', article: await article('back', 'Tin stocks were rebuilt over the summer.') })
+    expect(ids(await coldReader(), 'tin stocks')).toEqual([back.id])
+    await settle()
+    expect(ids(await coldReader(), 'tin stocks')).toEqual([back.id])
+  })
+
+  it('merges many small segments and loses nothing', async () => {
+    const all: string[] = []
+    for (let round = 0; round < 9; round++) {
+      const ops: WriteOp[] = []
+      for (let i = 0; i < 5; i++) {
+        const a = await article(`m${round}-${i}`, `Merchant ship ${round}-${i} carried grain across the sea.`)
+        all.push(a.id)
+        ops.push({ kind: 'upsert', article: a })
+      }
+      await apply(...ops)
+      await settle()
+    }
+    const manifest = await writer().manifest()
+    expect(manifest.segments.length).toBeLessThan(9)
+    const live = await coldReader()
+    expect(new Set(ids(live, 'merchant grain'))).toEqual(new Set(all))
+    expect(live.index.documentCount).toBe((await writer().stats()).documents)
+  })
+
+  it('lets a warm reader pick up a new manifest version', async () => {
+    const live = await coldReader()
+    const before = live.manifestVersion
+    const fresh = await article('pickup', 'Cobalt contracts were signed in Kinshasa.')
+    await apply({ kind: 'upsert', article: fresh })
+    await settle()
+    await live.sync()
+    expect(live.manifestVersion).toBeGreaterThan(before)
+    expect(ids(live, 'cobalt')).toEqual([fresh.id])
+    expect(live.index.pendingCount).toBe(0)
+  })
+})
