@@ -163,6 +163,10 @@ const JUNK = {
   shortcode: /^\[\/?[a-z_-]+(?:\s+[a-z_-]+=[^\]]*)*\]/iu,
 } as const
 
+/** Labels in a row that make a menu, and the longest label. */
+const MIN_MENU_ITEMS = 3
+const MAX_MENU_ITEM_WORDS = 3
+
 /** Copyright notices and sign-offs longer than this are prose that happens to mention them. */
 export const DEFAULT_MAX_NOTICE_CHARS = 250
 
@@ -188,6 +192,15 @@ export function isJunkLine(line: string): boolean {
     .map(key)
     .filter((p) => p !== '')
   if (parts.length > 1 && parts.every((p) => JUNK_PHRASES.has(p))) return true
+  // A row of three or more short labels between separators is a menu ("Home | News | Sport").
+  // (A line without spaces is a path or an address, not a menu.)
+  if (
+    trimmed.includes(' ') &&
+    parts.length >= MIN_MENU_ITEMS &&
+    parts.every((p) => p.split(' ').length <= MAX_MENU_ITEM_WORDS)
+  ) {
+    return true
+  }
   if (isDateline(trimmed)) return true
   return JUNK.prompts.test(trimmed)
 }

@@ -65,3 +65,11 @@ describe('isSignOff', () => {
     expect(isSignOff('The mayor said the plan would follow the council vote.')).toBe(false)
   })
 })
+
+describe('cleanByline on accounts', () => {
+  it('refuses content-management account names', () => {
+    expect(cleanByline('admin')).toBeNull()
+    expect(cleanByline('jdadmin')).toBeNull()
+    expect(cleanByline('Admina Smith')).toBe('Admina Smith')
+  })
+})

@@ -38,6 +38,8 @@ const BYLINE_CLEAN = {
   trailingDate:
     /[\s,|–—-]*(?:(?:updated|published|posted|on)\s*:?\s*)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}).*$/iu,
   handle: /^@\w+$/u,
+  // Content-management accounts, not people.
+  account: /^(?:by\s+)?(?:\w*admin\w*|administrator|webmaster|root|user\d*|editor|guest)$/iu,
   url: /^(?:https?:)?\/\//iu,
 } as const
 
@@ -49,6 +51,7 @@ export function cleanByline(raw: string | null | undefined): string | null {
     .replace(/[\s,|–—-]+$/u, '')
     .trim()
   if (cleaned === '' || BYLINE_CLEAN.handle.test(cleaned) || BYLINE_CLEAN.url.test(cleaned)) return null
+  if (BYLINE_CLEAN.account.test(cleaned)) return null
   if (cleaned.length > DEFAULT_MAX_BYLINE_CHARS) return null
   return authorFromByline(cleaned) === '' ? null : cleaned
 }

@@ -19,6 +19,7 @@ const TEXT = {
   sentenceEnd: /[.!?。！？:"”’»)]$/u,
   startsLowerOrDigit: /^[\p{Ll}\d(]/u,
   headlineEnd: /[.;,]$/u,
+  indentedLine: /\n {2,}(?=\S)/g,
 } as const
 
 /** What the text path finds in a text. */
@@ -28,25 +29,33 @@ export interface TextExtraction {
   paragraphs: string[]
 }
 
-/** Hard-wrapped lines (Reuters-style) are joined; lines of a list or one-paragraph-per-line text stay apart. */
-function linesToParagraphs(lines: readonly string[]): string[] {
+/** A wrapped line this short without closing punctuation may still go on ("...BP North America / Inc said"). */
+const OPEN_LINE_SHARE = 0.4
+
+/**
+ * Hard-wrapped lines (Reuters-style, all lines short) are joined into paragraphs; text with one paragraph per
+ * line keeps its lines apart. A line ending a sentence ends its paragraph. The text's first line may be a
+ * headline (when no title was given), so it only takes a continuation in lower case.
+ */
+function linesToParagraphs(lines: readonly string[], isTextStart: boolean): string[] {
   if (lines.length === 1) return [...lines]
   const width = Math.max(...lines.map((l) => l.length))
   const wrapped = width <= DEFAULT_MAX_WRAP_WIDTH
   const out: string[] = []
   let current = ''
-  let lastLineLength = 0
+  let lastLine = ''
   for (const line of lines) {
-    const continues =
-      current !== '' &&
-      wrapped &&
-      ((lastLineLength >= width * 0.6 && !TEXT.sentenceEnd.test(current)) || TEXT.startsLowerOrDigit.test(line))
-    if (continues) current = `${current} ${line}`
+    const opensBlock = isTextStart && out.length === 0 && current === lastLine
+    const standsAlone = isJunkLine(line) || parseBylineLine(line) !== null || isJunkLine(lastLine)
+    const goesOn =
+      TEXT.startsLowerOrDigit.test(line) ||
+      (!opensBlock && lastLine.length >= width * OPEN_LINE_SHARE && !TEXT.sentenceEnd.test(lastLine))
+    if (current !== '' && wrapped && !standsAlone && goesOn) current = `${current} ${line}`
     else {
       if (current !== '') out.push(current)
       current = line
     }
-    lastLineLength = line.length
+    lastLine = line
   }
   if (current !== '') out.push(current)
   return out
@@ -70,8 +79,12 @@ function looksLikeHeadline(paragraph: string, rest: readonly string[]): boolean 
 
 /** Splits scraped text into headline, byline and paragraphs, dropping navigation lines and a cut-off byline. */
 export function extractFromText(text: string, knownTitle: string | null): TextExtraction {
-  const blocks = splitBlocks(dropHugeTokens(foldCharacters(text)))
-  let paragraphs = blocks.flatMap(linesToParagraphs).filter((p) => !isJunkLine(p))
+  // An indented line opens a paragraph in hard-wrapped text: make that a blank line before splitting.
+  const folded = dropHugeTokens(foldCharacters(text)).replace(TEXT.indentedLine, '\n\n')
+  const blocks = splitBlocks(folded)
+  let paragraphs = blocks
+    .flatMap((lines, i) => linesToParagraphs(lines, i === 0 && knownTitle === null))
+    .filter((p) => !isJunkLine(p))
 
   let title: string | null = null
   const first = paragraphs[0]
