@@ -31,6 +31,7 @@ export const MAX_TERM_CHARS = 64
 
 /** A run of letters/digits, with inner connectors (Kyung-wha, AT&T, U.S, 7.4, don't, 155,221). */
 const TOKEN_RE = /[\p{L}\p{N}\p{M}]+(?:(?:[-‐‑'’.&_＆－]|,(?=\d))[\p{L}\p{N}\p{M}]+)*/gu
+const TOKEN_AT_RE = new RegExp(TOKEN_RE.source, 'uy')
 const CONNECTOR_RE = /[-‐‑'’.&_＆－,]/u
 const CONNECTOR_SPLIT_RE = /([-‐‑'’.&_＆－,])/u
 const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
@@ -41,6 +42,7 @@ const SINGLE_HIRAGANA_RE = /^\p{Script=Hiragana}$/u
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at NUL on purpose
 const ASCII_RE = /^[\x00-\x7f]*$/
 const ASCII_WORD_RE = /^[a-z]+$/
+const ASCII_WORD_CHARS_RE = /^[A-Za-z0-9]+$/
 const DIGITS_RE = /^\d+$/
 /** Combining marks on Latin, Greek and Cyrillic letters are diacritics to fold; on kana they are not (が ≠ か). */
 const FOLDABLE_MARK_RE = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu
@@ -55,6 +57,22 @@ export function foldText(text: string): string {
   // NFD + NFC round trips are costly on Hangul; only text with possible diacritics needs them.
   if (!DIACRITIC_CANDIDATE_RE.test(lower)) return lower
   return lower.normalize('NFD').replace(FOLDABLE_MARK_RE, '$1').normalize('NFC')
+}
+
+/**
+ * Lets snippets skip tokens that cannot produce a wanted term before the costly steps: Japanese/Chinese runs that
+ * contain none of `cjkNeedles`, and ASCII words whose first two letters begin none of the wanted terms (stems keep
+ * the first letters of their word).
+ */
+export interface SpanFilter {
+  cjkNeedles: readonly string[]
+  asciiPrefixes: ReadonlySet<string>
+}
+
+/** The token (as `Analyzer.scan` sees it) starting exactly at `pos`, or null. */
+export function tokenAt(text: string, pos: number): string | null {
+  TOKEN_AT_RE.lastIndex = pos
+  return TOKEN_AT_RE.exec(text)?.[0] ?? null
 }
 
 /** Receives each term with the span of the source text it came from. */
@@ -95,10 +113,10 @@ export class Analyzer {
   }
 
   /**
-   * The surface tokens of a text with the terms each produced (offsets into `text`). With `cjkNeedles`, a
-   * Japanese/Chinese run is segmented only if its folded text contains one of them (snippets skip the rest cheaply).
+   * The surface tokens of a text with the terms each produced (offsets into `text`); with a filter, only tokens
+   * that may produce a wanted term.
    */
-  spans(text: string, cjkNeedles?: readonly string[]): TokenSpan[] {
+  spans(text: string, filter?: SpanFilter): TokenSpan[] {
     const out: TokenSpan[] = []
     let last: TokenSpan | undefined
     this.scan(
@@ -111,20 +129,23 @@ export class Analyzer {
           out.push(last)
         }
       },
-      cjkNeedles,
+      filter,
     )
     return out
   }
 
   /** Calls `sink` for every term of `text`, with the source span it came from. */
-  scan(text: string, sink: TermSink, cjkNeedles?: readonly string[]): void {
+  scan(text: string, sink: TermSink, filter?: SpanFilter): void {
     for (const match of text.matchAll(TOKEN_RE)) {
       const raw = match[0]
       const start = match.index
+      if (filter !== undefined && ASCII_WORD_CHARS_RE.test(raw)) {
+        if (!filter.asciiPrefixes.has(raw.slice(0, 2).toLowerCase())) continue
+      }
       if (CJK_RE.test(raw)) {
-        if (cjkNeedles !== undefined) {
+        if (filter !== undefined) {
           const folded = foldText(raw)
-          if (!cjkNeedles.some((needle) => folded.includes(needle))) continue
+          if (!filter.cjkNeedles.some((needle) => folded.includes(needle))) continue
         }
         this.scanCjk(raw, start, sink)
       } else if (CONNECTOR_RE.test(raw)) this.scanCompound(raw, start, sink)
@@ -221,7 +242,8 @@ export class Analyzer {
     let stemmed = this.stemCache.get(word)
     if (stemmed === undefined) {
       stemmed = this.stemWord(word)
-      if (this.stemCache.size > 100_000) this.stemCache.clear()
+      // Bounded: a vocabulary past this size is mostly one-off tokens.
+      if (this.stemCache.size > 500_000) this.stemCache.clear()
       this.stemCache.set(word, stemmed)
     }
     return stemmed

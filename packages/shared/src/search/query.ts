@@ -10,6 +10,12 @@ export const FUZZY_WEIGHT = 0.3
  */
 export const FUZZY_MAX_DOC_SHARE = 1 / 2000
 
+/**
+ * The last word is completed only while it is not yet a common word by itself (in at most this share of the
+ * documents): "coff" is completed, "oil" is not (its completions would only add cost and noise).
+ */
+export const PREFIX_MAX_DOC_SHARE = 1 / 100
+
 /** Weight of a completion of the last query word, times the typed share of the completion. */
 export const PREFIX_WEIGHT = 0.5
 
@@ -96,7 +102,9 @@ export function parseQuery(
     for (const term of last.terms) lastWordTerms.add(term)
     const surfaceChars = last.end - last.start
     if (options.prefix && surfaceChars >= limits.minPrefixChars) {
+      const common = source.docCount() * PREFIX_MAX_DOC_SHARE
       for (const term of last.terms) {
+        if (source.docFreq(term) > common) continue
         const candidates = source
           .completions(term, limits.maxExpansionsPerTerm * 8)
           .map((candidate) => ({ candidate, df: source.docFreq(candidate) }))

@@ -6,7 +6,7 @@ import { Memtable } from './memtable'
 import { type ParsedQuery, parseQuery, type TermSource } from './query'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
-import { makeSnippet } from './snippet'
+import { snippetMaker } from './snippet'
 import { TopK } from './top-k'
 import type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchResult, Suggestion } from './types'
 
@@ -135,7 +135,8 @@ export class SearchIndex {
     const page = candidates.slice(offset, offset + limit)
     const weights = new Map<string, number>()
     for (const t of query?.terms ?? []) weights.set(t.term, Math.min(1, t.weight))
-    const hits = page.map((c) => this.hit(c, weights))
+    const snippet = snippetMaker(weights, this.analyzer)
+    const hits = page.map((c) => this.hit(c, snippet))
     const result: SearchResult = { total, hits }
     if (facets !== undefined) result.facets = facets
     return result
@@ -295,7 +296,7 @@ export class SearchIndex {
   }
 
   /** One result: stored fields of the candidate and its snippet. */
-  private hit(c: Candidate, weights: ReadonlyMap<string, number>): SearchHit {
+  private hit(c: Candidate, snippet: (body: string) => string): SearchHit {
     const doc = this.candidateDoc(c)
     return {
       id: doc.id,
@@ -307,7 +308,7 @@ export class SearchIndex {
       lang: doc.lang,
       tags: doc.tags,
       score: Math.round(c.score * 10000) / 10000,
-      snippet: makeSnippet(doc.body, weights, this.analyzer),
+      snippet: snippet(doc.body),
     }
   }
 

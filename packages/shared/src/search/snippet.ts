@@ -1,4 +1,4 @@
-import type { Analyzer } from './analyzer'
+import { type Analyzer, type SpanFilter, type TokenSpan, tokenAt } from './analyzer'
 
 /** Target length of a snippet, in characters of body text. */
 export const SNIPPET_CHARS = 180
@@ -8,6 +8,8 @@ export const SNIPPET_LEAD_CHARS = 40
 export const SNIPPET_SCAN_CHARS = 20_000
 
 const CJK_TERM_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
+const WORD_CHAR_RE = /[\p{L}\p{N}\p{M}]/u
+const ASCII_TERM_RE = /^[a-z0-9]+$/
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -32,12 +34,24 @@ interface Range {
  * the start of the body when nothing matches.
  */
 export function makeSnippet(body: string, termWeights: ReadonlyMap<string, number>, analyzer: Analyzer): string {
+  return snippetMaker(termWeights, analyzer)(body)
+}
+
+/** `makeSnippet` for many bodies and one query: the term lookup is prepared once. */
+export function snippetMaker(termWeights: ReadonlyMap<string, number>, analyzer: Analyzer): (body: string) => string {
+  const find = candidateFinder([...termWeights.keys()], analyzer)
+  return (body) => snippetOf(body, termWeights, find)
+}
+
+function snippetOf(
+  body: string,
+  termWeights: ReadonlyMap<string, number>,
+  find: (text: string) => TokenSpan[],
+): string {
   if (body.length === 0) return ''
   const scanned = body.length > SNIPPET_SCAN_CHARS ? body.slice(0, SNIPPET_SCAN_CHARS) : body
-  const needles = [...termWeights.keys()].filter((t) => CJK_TERM_RE.test(t))
   const matches = mergeRanges(
-    analyzer
-      .spans(scanned, needles)
+    find(scanned)
       .map((span) => {
         const hit = span.terms.filter((t) => termWeights.has(t))
         const weight = Math.max(0, ...hit.map((t) => termWeights.get(t) ?? 0))
@@ -77,6 +91,51 @@ export function makeSnippet(body: string, termWeights: ReadonlyMap<string, numbe
     start = space < 0 ? anchor : start + space + 1
   }
   return passage(body, start, matches)
+}
+
+/**
+ * Finds the tokens of a text that may produce one of `terms`. Without Japanese/Chinese terms, one plain regex finds
+ * the words that begin like a term (stems keep the first letters of their word) and only those are analysed: a
+ * fraction of the cost of analysing the whole body.
+ */
+function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) => TokenSpan[] {
+  const prefixes = [...new Set(terms.map((t) => [...t].slice(0, 2).join('')))]
+  if (prefixes.length === 0) return () => []
+  if (terms.some((t) => CJK_TERM_RE.test(t))) {
+    const filter: SpanFilter = {
+      cjkNeedles: terms.filter((t) => CJK_TERM_RE.test(t)),
+      asciiPrefixes: new Set(prefixes.filter((p) => ASCII_TERM_RE.test(p))),
+    }
+    return (text) => analyzer.spans(text, filter)
+  }
+  // No `u` flag and no lookbehind: this regex is new for every query, and those make compiling it cost more than
+  // running it. The word-start check is done by hand.
+  const starts = new RegExp(prefixes.map(escapeRegExp).join('|'), 'gi')
+  return (text) => {
+    const out: TokenSpan[] = []
+    starts.lastIndex = 0
+    for (let m = starts.exec(text); m !== null; m = starts.exec(text)) {
+      const at = m.index
+      if (at > 0 && WORD_CHAR_RE.test(text.charAt(at - 1))) {
+        starts.lastIndex = at + 1
+        continue
+      }
+      const token = tokenAt(text, at)
+      if (token === null) {
+        starts.lastIndex = at + 1
+        continue
+      }
+      for (const span of analyzer.spans(token)) {
+        out.push({ start: span.start + at, end: span.end + at, terms: span.terms })
+      }
+      starts.lastIndex = at + token.length
+    }
+    return out
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 /** Escaped text from `start` for about SNIPPET_CHARS, cut at a word boundary, with marks around `matches`. */
