@@ -27,6 +27,14 @@ const BYLINE_EDGE = 3
 /** Paragraphs at the end of the body searched for the author's sign-off. */
 const SIGN_OFF_EDGE = 3
 
+const NORMALIZE = {
+  // Letters and digits only, lower case: how two strings are compared "as text".
+  notAlnum: /[^\p{L}\p{N}]+/gu,
+  // A tag left open or unclosed after stripping, in a page read as text.
+  danglingTag: /<[^>]*>?/g,
+  hostPrefix: /^www\d?\./,
+} as const
+
 interface Extracted {
   title: string | null
   /** Titles the page gives for itself, chosen from once the site's name is known. */
@@ -51,7 +59,7 @@ function fromHtml(html: string, knownTitle: string | null): Extracted {
     page = extractFromHtml(html)
   } catch {
     // A page the DOM cannot hold (absurd nesting, broken encodings) still has text: read it without markup.
-    return fromText(decodeEntities(stripTags(html).replace(/<[^>]*>?/g, ' ')), knownTitle)
+    return fromText(decodeEntities(stripTags(html).replace(NORMALIZE.danglingTag, ' ')), knownTitle)
   }
   const m = page.metadata
   return {
@@ -87,7 +95,7 @@ function fromText(text: string, knownTitle: string | null): Extracted {
 }
 
 function squash(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+  return text.toLowerCase().replace(NORMALIZE.notAlnum, '')
 }
 
 /** Drops a repeated headline at the top, and byline lines or a bare author name at either end of the body. */
@@ -121,10 +129,12 @@ function trimEdges(
   return { paragraphs: out.filter((_, i) => !drop.has(i)), byline }
 }
 
+/** The same paragraph twice in a row is a template repeating itself (mobile and desktop copies). */
 function dedupeAdjacent(paragraphs: readonly string[]): string[] {
   return paragraphs.filter((p, i) => i === 0 || p !== paragraphs[i - 1])
 }
 
+/** An absolute http(s) URL, canonical, or null. */
 function absoluteHttpUrl(value: string | null, base: string | null): string | null {
   if (value === null) return null
   try {
@@ -135,15 +145,17 @@ function absoluteHttpUrl(value: string | null, base: string | null): string | nu
   }
 }
 
+/** The host as a last-resort source name ("www.example.com" gives "example.com"). */
 function hostSource(url: string | null): string | null {
   if (url === null) return null
   try {
-    return new URL(url).hostname.replace(/^www\d?\./, '') || null
+    return new URL(url).hostname.replace(NORMALIZE.hostPrefix, '') || null
   } catch {
     return null
   }
 }
 
+/** Tags as plain text, without duplicates (case-insensitive), in the order given. */
 function cleanTags(tags: readonly string[] | undefined): string[] {
   const seen = new Set<string>()
   const out: string[] = []
@@ -172,14 +184,16 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
     found = { ...found, paragraphs: t.paragraphs, byline: found.byline ?? t.byline, title: t.title }
   }
 
-  const url = givenUrl ?? absoluteHttpUrl(found.canonicalUrl, null)
+  const pageUrl = absoluteHttpUrl(found.canonicalUrl, givenUrl)
+  // The url sent is the article's identity (contract); the page's canonical link stands in only without one.
+  const url = givenUrl ?? pageUrl
   const source = nonEmpty(input.source) ?? found.source ?? hostSource(url)
   const siteNames = siteNamesFor(source, url)
   const pageTitle = (found.titles ? chooseTitle(found.titles, siteNames) : null) ?? found.title
   const rawTitle = givenTitle ? stripSiteName(givenTitle, siteNames) : pageTitle
   let title = rawTitle ? cleanInline(rawTitle) : ''
 
-  const own = new Set([givenUrl, found.canonicalUrl, input.url].filter((u): u is string => !!u).map(squash))
+  const own = new Set([givenUrl, pageUrl, input.url].filter((u): u is string => !!u).map(squash))
   // A line that is only this page's own address is a "copy link" box, and a sign-off is not the story.
   const paragraphs = dedupeAdjacent(found.paragraphs).filter(
     (p, i, list) => !own.has(squash(p)) && !(i >= list.length - SIGN_OFF_EDGE && isSignOff(p)),
