@@ -16,6 +16,11 @@ const paint = styler(useColor(process.stderr))
 
 /** Runs a command's main function, turning errors into one readable line (and a hint) on stderr. */
 export async function run(main: () => Promise<number>): Promise<void> {
+  // `npm run search -- x | head` closes the pipe early: stop quietly instead of throwing EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    throw err
+  })
   try {
     process.exitCode = await main()
   } catch (err) {

@@ -24,6 +24,9 @@ Inputs
   dir/                  every file of those kinds in it (not in subfolders)
   http(s)://...         fetched and sent as html with that url (JSON answers are read as articles)
 
+Records in the corpus shape { id, title, body, ... } (as in ../shared/corpus) are
+sent as { externalId: id, title, text: body, ... }.
+
 Options
   --source <name>   set "source" on articles that have none
   --lang <tag>      set "lang" (BCP 47, e.g. ko) on articles that have none
@@ -130,6 +133,20 @@ async function readUrl(url: string): Promise<{ articles: ArticleInput[]; origins
   return { articles: [{ url, html: text }], origins: [url] }
 }
 
+/**
+ * Corpus files (../shared/corpus) name an article's fields `id` and `body`; the webhook's ArticleInput calls
+ * them `externalId` and `text`. Renamed only where the ArticleInput field is absent, so real input is untouched.
+ */
+function fromCorpusShape(article: ArticleInput): ArticleInput {
+  const { id, body, ...rest } = article
+  const out: ArticleInput = { ...rest }
+  if (typeof id === 'string' && rest.externalId === undefined) out.externalId = id
+  else if (id !== undefined) out.id = id
+  if (typeof body === 'string' && rest.text === undefined && rest.html === undefined) out.text = body
+  else if (body !== undefined) out.body = body
+  return out
+}
+
 /** Reads every input in order: files, folders (their known files, sorted) and URLs. */
 async function readInputs(inputs: string[]): Promise<{ articles: ArticleInput[]; origins: Origin[] }> {
   const articles: ArticleInput[] = []
@@ -179,7 +196,9 @@ async function main(): Promise<number> {
     throw new CliError(`--lang must be a BCP 47 language tag such as en, ko or ja (got "${values.lang}")`, 2)
 
   const paint = styler(useColor(process.stdout))
-  const { articles, origins } = await readInputs(positionals)
+  const read = await readInputs(positionals)
+  const articles = read.articles.map(fromCorpusShape)
+  const origins = read.origins
   if (articles.length === 0) throw new CliError(`no articles in ${positionals.join(', ')}`)
   for (const article of articles) {
     if (values.source !== undefined && article.source === undefined) article.source = values.source

@@ -63,6 +63,15 @@ function day(published: string | number | null): string {
   return Number.isNaN(d.getTime()) ? clean(String(published)) : d.toISOString().slice(0, 10)
 }
 
+/** A url as people read it: percent-encoded Korean or Japanese shown as letters (still a working address). */
+function readableUrl(url: string): string {
+  try {
+    return clean(decodeURI(url)).replaceAll(' ', '%20')
+  } catch {
+    return clean(url)
+  }
+}
+
 const quote = (s: string) => (/^[\p{L}\p{N}_.-]+$/u.test(s) ? s : `"${s.replaceAll('"', '\\"')}"`)
 
 async function main(): Promise<number> {
@@ -154,7 +163,7 @@ function print(answer: SearchAnswer, ctx: { q: string; page: number; limit: numb
     console.log(`\n${n} ${paint('bold', clean(hit.title) || '(untitled)')}`)
     const meta = [clean(hit.source), day(hit.published), clean(hit.author), clean(hit.lang)].filter(Boolean)
     console.log(`${indent}${paint('dim', meta.join(' · '))}`)
-    if (hit.url) console.log(`${indent}${paint('underline', clean(hit.url))}`)
+    if (hit.url) console.log(`${indent}${paint('underline', readableUrl(hit.url))}`)
     if (hit.snippet) {
       const width = columns - textWidth(indent)
       for (const line of wrapRuns(snippetRuns(hit.snippet), width, (t) => paint(['bold', 'inverse'], t)))
