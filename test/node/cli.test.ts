@@ -214,6 +214,21 @@ describe('npm run ingest', () => {
     expect(run.stderr).toContain('3/3 articles')
   })
 
+  it('reads the corpus shape { id, title, body } as { externalId, title, text }', async () => {
+    const file = join(dir, 'corpus.jsonl')
+    await writeFile(
+      file,
+      `${JSON.stringify({ id: 'reuters-1', title: 'BAHIA COCOA REVIEW', body: 'Showers continued.' })}\n`,
+    )
+    const run = await cli('ingest', [file], { INGEST_PORT: String(hook.port) })
+    expect(run.code).toBe(0)
+    expect(received.at(-1)?.data.articles[0]).toEqual({
+      externalId: 'reuters-1',
+      title: 'BAHIA COCOA REVIEW',
+      text: 'Showers continued.',
+    })
+  })
+
   it('fetches a URL and sends it as html with that url', async () => {
     const url = `http://127.0.0.1:${page.port}/story`
     const run = await cli('ingest', [url, '--source', 'Local'], { INGEST_PORT: String(hook.port) })
