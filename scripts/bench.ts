@@ -58,10 +58,11 @@ function makeQueries(count: number): string[] {
 const queries = makeQueries(QUERY_COUNT)
 
 const dir = await mkdtemp(join(tmpdir(), 'edgewire-bench-'))
+const PORT = 27001 + Math.floor(Math.random() * 1000) * 2
 const start = () =>
   startDevServers({
-    ingestPort: 28787,
-    searchPort: 28788,
+    ingestPort: PORT,
+    searchPort: PORT + 1,
     persistTo: join(dir, 'state'),
     vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin' },
     output: 'ignore',

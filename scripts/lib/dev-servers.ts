@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { ROOT } from './local-config'
 
 export interface DevServers {
@@ -45,13 +45,19 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       options.persistTo,
       '--show-interactive-dev-session=false',
       '--log-level',
-      'warn',
+      process.env.EDGEWIRE_LOG_LEVEL ?? 'warn',
       ...Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     ]
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,
       stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: registry },
+      env: {
+        ...process.env,
+        // wrangler needs Node 22; the project's own (node_modules/.bin/node) comes first even outside npm scripts.
+        PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+        WRANGLER_SEND_METRICS: 'false',
+        WRANGLER_REGISTRY_PATH: registry,
+      },
       detached: true,
     })
     children.push(child)

@@ -252,8 +252,9 @@ export class IndexWriter extends DurableObject<IngestEnv> {
       )
       return out
     })
+    // Durable from here: SQLite has it. KV follows through the outbox, off the webhook's path (local KV writes
+    // take milliseconds each; a 1,000-article batch would wait seconds for them).
     await this.scheduleMaintenance(FLUSH_DELAY_MS)
-    await this.flushToKv()
     return results
   }
 
@@ -467,12 +468,13 @@ export class IndexWriter extends DurableObject<IngestEnv> {
   }
 
   /**
-   * Maintenance, off the webhook's path: KV outbox, then pending changes into a segment, then at most one merge
+   * Maintenance, off the webhook's path: the KV outbox (I/O, in parallel), pending changes into a segment, at most one merge
    * (another alarm follows soon if more work waits, so webhooks interleave), then garbage and old deliveries.
    */
   override async alarm(): Promise<void> {
     try {
-      await this.flushToKv()
+      // The KV outbox is I/O and may take seconds locally: it runs beside the index work, not before it.
+      this.ctx.waitUntil(this.flushToKv())
       await this.flushSegment()
       if (await this.mergeSegments()) {
         await this.scheduleMaintenance(0)
