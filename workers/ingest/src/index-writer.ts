@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import {
   type Article,
   type ArticleResult,
+  articleKey,
   type Manifest,
   planMerge,
   SegmentBuilder,
@@ -33,8 +34,6 @@ export const FLUSH_DELAY_MS = 250
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
 /** Deliveries are pruned at most this often. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000
-
-export const articleKey = (id: string) => `article:${id}`
 
 export type WriteOp =
   | { kind: 'upsert'; article: Article }

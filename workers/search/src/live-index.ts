@@ -1,12 +1,5 @@
-import {
-  joinParts,
-  type Manifest,
-  SearchIndex,
-  Segment,
-  type SegmentRef,
-  segmentPartKey,
-  toIndexDoc,
-} from '@edgewire/shared'
+import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
+import { SearchIndex, Segment } from '@edgewire/shared/search'
 import type { Change } from '../../ingest/src/index-writer'
 import type { SearchEnv } from './context'
 import { writerStub } from './context'

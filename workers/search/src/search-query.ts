@@ -1,4 +1,4 @@
-import { type FieldError, ProblemError } from '@edgewire/shared'
+import { type FieldError, ProblemError } from '@edgewire/shared/http'
 import { z } from 'zod'
 
 /** Server-set bounds of one query: what a client may ask for, whatever it sends. */

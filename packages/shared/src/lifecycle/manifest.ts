@@ -32,6 +32,8 @@ export const EMPTY_MANIFEST: Manifest = { version: 0, seq: 0, segments: [], tomb
 export const SEGMENT_PART_BYTES = 16 * 1024 * 1024
 
 export const segmentPartKey = (segmentId: number, part: number) => `segment:${segmentId}:${part}`
+/** Where an article lives in KV. */
+export const articleKey = (id: string) => `article:${id}`
 
 /** Cuts bytes into KV-sized parts. */
 export function splitParts(bytes: Uint8Array, partBytes: number = SEGMENT_PART_BYTES): Uint8Array[] {

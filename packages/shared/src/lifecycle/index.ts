@@ -1,0 +1,2 @@
+export * from './index-doc'
+export * from './manifest'
