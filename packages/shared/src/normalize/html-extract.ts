@@ -67,7 +67,9 @@ export function extractFromHtml(html: string): HtmlExtraction {
     paragraphs = []
   }
   if (paragraphs.length === 0) {
+    // Readability found nothing (or failed half-way through the document): read the cleaned page whole.
     const fallback = parseDocument(html)
+    preClean(fallback)
     paragraphs = fallback.body ? blockTexts(fallback.body) : []
   }
   return {

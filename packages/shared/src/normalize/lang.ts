@@ -411,20 +411,31 @@ function countMatches(text: string, pattern: RegExp): number {
   return n
 }
 
-/** Function-word hits per Latin-script language in a sample, and the number of words looked at. */
-function latinScores(sample: string): { scores: Map<string, number>; words: number } {
+/** Distinct function words a language must show before it is named: one "co" or "e" proves nothing. */
+export const DEFAULT_MIN_DISTINCT_WORDS = 3
+
+/** Function-word hits (and distinct words hit) per Latin-script language in a sample, and the words looked at. */
+function latinScores(sample: string): { scores: Map<string, number>; distinct: Map<string, number>; words: number } {
   const words = sample.toLowerCase().match(SCRIPT.latinWord) ?? []
   const scores = new Map<string, number>()
+  const distinct = new Map<string, number>()
   for (const [lang, set] of FUNCTION_WORD_SETS) {
     let score = 0
-    for (const word of words) if (set.has(word)) score++
+    const seen = new Set<string>()
+    for (const word of words) {
+      if (set.has(word)) {
+        score++
+        seen.add(word)
+      }
+    }
     scores.set(lang, score)
+    distinct.set(lang, seen.size)
   }
-  return { scores, words: words.length }
+  return { scores, distinct, words: words.length }
 }
 
 function latinLanguage(sample: string): string {
-  const { scores, words } = latinScores(sample)
+  const { scores, distinct, words } = latinScores(sample)
   if (words < 3) return UNKNOWN_LANG
   let best = UNKNOWN_LANG
   let bestScore = 0
@@ -434,8 +445,9 @@ function latinLanguage(sample: string): string {
       bestScore = score
     }
   }
-  // Below a few percent of function words the text is a list of names or codes: better say nothing.
-  return bestScore >= Math.max(2, words * 0.05) ? best : UNKNOWN_LANG
+  // Below a few percent of function words the text is a list of names, codes or figures: better say nothing.
+  const enough = bestScore >= Math.max(2, words * 0.05) && (distinct.get(best) ?? 0) >= DEFAULT_MIN_DISTINCT_WORDS
+  return enough ? best : UNKNOWN_LANG
 }
 
 /** Words of Latin text needed before the detector may overrule a declared Latin-script language. */
