@@ -147,6 +147,10 @@ describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
     await box.press('Escape')
     expect(await box.inputValue()).toBe('')
     await page.waitForURL((url) => !url.searchParams.has('q'))
+    // With no query the page lists the newest articles.
+    await expect
+      .poll(() => page.locator('#welcome .latest time').first().getAttribute('datetime'))
+      .toMatch(/^2025-05-02/)
   })
 
   it('filters by a source facet, keeps the filter in the URL, and Back undoes it', async () => {

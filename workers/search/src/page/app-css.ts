@@ -65,9 +65,9 @@ input[type='checkbox'] { width: 1.05rem; height: 1.05rem; accent-color: var(--ac
 #status { margin: 0; color: var(--muted); }
 #sort { padding: .3rem .4rem; border: 1px solid var(--line); border-radius: .35rem; background: var(--bg); }
 .error { padding: .75rem 1rem; border-left: 4px solid #b3261e; background: var(--soft); }
-#results { list-style: none; margin: 0; padding: 0; }
+#results, .latest { list-style: none; margin: 0; padding: 0; }
 .hit { padding: .9rem 0; border-bottom: 1px solid var(--soft); }
-.hit h3 { font-size: 1.1rem; margin: 0 0 .2rem; font-weight: 600; }
+.hit h3, .hit h4 { font-size: 1.1rem; margin: 0 0 .2rem; font-weight: 600; }
 .meta { margin: 0; color: var(--muted); font-size: .9rem; }
 .meta > * + *::before { content: '·'; display: inline-block; padding: 0 .4rem; color: var(--muted); }
 .snippet { margin: .3rem 0 0; }

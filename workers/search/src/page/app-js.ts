@@ -245,20 +245,28 @@ const SOURCE = `'use strict'
     pagerEl.replaceChildren()
     facetsEl.replaceChildren()
     statusEl.textContent = ''
+    sortSelect.parentElement.hidden = true
     const examples = h('ul', null, ...EXAMPLES.map((q) => h('li', null, exampleLink(q))))
     const count = h('p')
+    const latest = h('ol', { class: 'latest' })
     welcomeEl.replaceChildren(
       h('h3', { text: 'Search news in English, Korean and Japanese' }),
       count,
       h('p', { text: 'Results appear as you type. Try:' }),
       examples,
+      latest,
     )
     welcomeEl.hidden = false
-    try {
-      const stats = await getJSON('/stats')
-      if (seq === searchSeq && typeof stats.documents === 'number')
-        count.textContent = stats.documents.toLocaleString('en') + ' articles are searchable now.'
-    } catch {}
+    // An empty query lists the newest articles: something to read before typing anything.
+    const [stats, newest] = await Promise.all([
+      getJSON('/stats').catch(() => null),
+      getJSON('/search?q=&sort=newest&limit=5').catch(() => null),
+    ])
+    if (seq !== searchSeq) return
+    if (stats && typeof stats.documents === 'number')
+      count.textContent = stats.documents.toLocaleString('en') + ' articles are searchable now.'
+    const hits = newest && Array.isArray(newest.hits) ? newest.hits : []
+    if (hits.length > 0) latest.replaceWith(h('h3', { text: 'Latest' }), h('ol', { class: 'latest' }, ...hits.map((hit) => renderHit(hit, 'h4'))))
   }
 
   function exampleLink(q) {
@@ -273,6 +281,7 @@ const SOURCE = `'use strict'
 
   function paintResults(data) {
     welcomeEl.hidden = true
+    sortSelect.parentElement.hidden = false
     errorEl.hidden = true
     const hits = Array.isArray(data.hits) ? data.hits : []
     const total = typeof data.total === 'number' ? data.total : hits.length
@@ -284,12 +293,12 @@ const SOURCE = `'use strict'
     else
       statusEl.textContent =
         (total === 1 ? '1 result' : (offset + 1).toLocaleString('en') + '–' + (offset + hits.length).toLocaleString('en') + ' of ' + total.toLocaleString('en') + ' results') + quoted + took
-    resultsEl.replaceChildren(...hits.map(renderHit))
+    resultsEl.replaceChildren(...hits.map((hit) => renderHit(hit)))
     paintFacets(data.facets)
     paintPager(total)
   }
 
-  function renderHit(hit) {
+  function renderHit(hit, level) {
     const lang = langTag(hit.lang)
     const id = str(hit.id)
     const link = h('a', { href: pageUrl({ ...state, id }), 'data-id': id, text: str(hit.title) || '(untitled)' })
@@ -306,7 +315,7 @@ const SOURCE = `'use strict'
     if (original) meta.append(h('a', { href: original, rel: 'noopener noreferrer', class: 'original', text: hostOf(original) }, vh(' (original article)')))
     const snippet = h('p', { class: 'snippet', lang })
     setSnippet(snippet, hit.snippet)
-    return h('li', { class: 'hit' }, h('article', null, h('h3', { lang }, link), meta, snippet))
+    return h('li', { class: 'hit' }, h('article', null, h(level || 'h3', { lang }, link), meta, snippet))
   }
 
   /** Inserts a snippet as HTML only when it holds nothing but escaped text and <mark></mark>. */
