@@ -144,7 +144,10 @@ const JUNK = {
   separators: /\s*[|·•»›/]\s*/u,
   // Sentence prompts that only appear as furniture.
   prompts:
-    /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved|this document is subject to copyright|citation: .{10,300} retrieved .{0,40} from|this (?:post|article|page|story) (?:may )?contains? affiliate)/iu,
+    /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved)/iu,
+  // Notices that run longer than a menu line but are still furniture (reprint terms, affiliate disclosures).
+  notices:
+    /^(?:this document is subject to copyright|citation: .{10,300} retrieved .{0,40} from|this (?:post|article|page|story) (?:may )?contains? affiliate)/iu,
   // A short line with a copyright notice is a footer or a photo credit.
   copyright: /©\s?\d{4}|\bcopyright\s+(?:©\s*)?\d{4}|\(c\)\s?\d{4}|© [\p{Lu}]/iu,
   // How to reach or follow the author: the sign-off under a story.
@@ -183,7 +186,8 @@ export function isJunkLine(line: string): boolean {
   if (trimmed === '') return true
   if (JUNK.shortcode.test(trimmed)) return true
   if (trimmed.length <= DEFAULT_MAX_NOTICE_CHARS && JUNK.copyright.test(trimmed)) return true
-  if (trimmed.length > DEFAULT_MAX_JUNK_LINE_CHARS) return JUNK.prompts.test(trimmed)
+  if (trimmed.length <= DEFAULT_MAX_NOTICE_CHARS * 2 && JUNK.notices.test(trimmed)) return true
+  if (trimmed.length > DEFAULT_MAX_JUNK_LINE_CHARS) return false
   const k = key(trimmed)
   if (k === '') return true
   if (JUNK_PHRASES.has(k)) return true

@@ -73,3 +73,18 @@ describe('cleanByline on accounts', () => {
     expect(cleanByline('Admina Smith')).toBe('Admina Smith')
   })
 })
+
+describe('isJunkLine on long lines', () => {
+  it('keeps a long paragraph that merely starts like a prompt', () => {
+    const line =
+      'More from the hearing: the witness said the plan had been discussed for months before anyone in the department raised concerns about it.'
+    expect(isJunkLine(line)).toBe(false)
+  })
+  it('drops a long reprint notice', () => {
+    expect(
+      isJunkLine(
+        'This document is subject to copyright. Apart from any fair dealing for the purpose of private study or research, no part may be reproduced without the written permission.',
+      ),
+    ).toBe(true)
+  })
+})
