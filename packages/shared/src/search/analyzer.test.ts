@@ -74,15 +74,17 @@ describe('Japanese term processing', () => {
     expect(t).not.toContain('を')
   })
 
-  it('adds bigrams so a differently segmented query still meets the text', () => {
+  it('segments a query the way it segments the text', () => {
     const text = new Set(terms('宮城県沖でマグニチュード7.4の地震'))
     for (const q of terms('宮城県')) expect(text.has(q)).toBe(true)
   })
 
-  it('can run without bigrams', () => {
-    const plain = new Analyzer({ cjkBigrams: false })
-    expect(plain.terms('宮城県沖')).not.toContain('城県')
-    expect(plain.id).not.toBe(DEFAULT_ANALYZER.id)
+  it('can add bigrams inside long words or across runs (measured, off by default)', () => {
+    const inWords = new Analyzer({ cjkBigrams: 'words' })
+    expect(inWords.terms('宮城県沖')).toEqual(expect.arrayContaining(['宮城', '県']))
+    expect(new Analyzer({ cjkBigrams: 'runs' }).terms('宮城県沖')).toEqual(expect.arrayContaining(['城県', '県沖']))
+    expect(terms('宮城県沖')).not.toContain('城県')
+    expect(inWords.id).not.toBe(DEFAULT_ANALYZER.id)
   })
 })
 

@@ -12,8 +12,12 @@ export interface AnalyzerOptions {
   stemmer: 'porter' | 'porter2' | 'none'
   /** Drop English stop words (list from the `stopword` package). */
   stopWords: boolean
-  /** Also index overlapping character bigrams of Han/Katakana runs, so a query segmented differently still meets. */
-  cjkBigrams: boolean
+  /**
+   * Also index overlapping character bigrams of Han/Katakana text, so a query segmented differently still meets the
+   * text: `words` inside each segmented word of 3+ characters (原子力発電所 → 原子, 子力, …), `runs` across the whole
+   * run of such characters, `off` none.
+   */
+  cjkBigrams: 'off' | 'words' | 'runs'
   /** Strip Korean particles and noun-verb endings (일본의 → 일본). */
   koreanSuffixes: boolean
 }
@@ -22,7 +26,7 @@ export interface AnalyzerOptions {
 export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   stemmer: 'porter2',
   stopWords: true,
-  cjkBigrams: true,
+  cjkBigrams: 'off',
   koreanSuffixes: true,
 }
 
@@ -98,7 +102,7 @@ export class Analyzer {
   constructor(options: Partial<AnalyzerOptions> = {}) {
     this.options = { ...DEFAULT_ANALYZER_OPTIONS, ...options }
     const o = this.options
-    this.id = `a1:${o.stemmer}:${o.stopWords ? 's' : '-'}:${o.cjkBigrams ? 'b' : '-'}:${o.koreanSuffixes ? 'k' : '-'}`
+    this.id = `a1:${o.stemmer}:${o.stopWords ? 's' : '-'}:${o.cjkBigrams}:${o.koreanSuffixes ? 'k' : '-'}`
     this.stopWords = new Set(o.stopWords ? englishStopWords : [])
     this.stemWord = o.stemmer === 'porter' ? porter : o.stemmer === 'porter2' ? porter2 : (w: string) => w
   }
@@ -161,8 +165,9 @@ export class Analyzer {
       const s = start + seg.index
       if (CONNECTOR_RE.test(seg.segment)) this.scanCompound(seg.segment, s, sink)
       else this.word(seg.segment, s, s + seg.segment.length, false, sink)
+      if (this.options.cjkBigrams === 'words') this.bigrams(seg.segment, s, sink)
     }
-    if (this.options.cjkBigrams) this.bigrams(raw, start, sink)
+    if (this.options.cjkBigrams === 'runs') this.bigrams(raw, start, sink)
   }
 
   /** Overlapping bigrams of each Han/Katakana run: recall when the segmenter splits query and text differently. */
