@@ -281,6 +281,23 @@ describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
     }
   })
 
+  it('folds the filters behind a button on a phone-sized screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    try {
+      await page.goto(`${servers?.search}/?q=lighthouse`)
+      await page.locator('#results li').first().waitFor()
+      const source = page.getByRole('checkbox', { name: /Harbour Gazette/ })
+      expect(await source.isVisible()).toBe(false)
+      const toggle = page.getByRole('button', { name: 'Show filters' })
+      await toggle.click()
+      expect(await source.isVisible()).toBe(true)
+      expect(await page.getByRole('button', { name: 'Hide filters' }).getAttribute('aria-expanded')).toBe('true')
+      await page.screenshot({ path: join(ARTIFACTS, 'phone.png') })
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 })
+    }
+  })
+
   it('logged no script errors and no Content-Security-Policy violations', () => {
     expect(problems).toEqual([])
   })

@@ -48,8 +48,17 @@ button.quiet { background: transparent; color: var(--link); border-color: var(--
 
 .layout { display: grid; grid-template-columns: minmax(12rem, 16rem) minmax(0, 1fr); gap: 2rem; padding: 1.25rem clamp(1rem, 3vw, 2rem); max-width: 76rem; }
 #layout.reading { grid-template-columns: minmax(0, 1fr); }
-@media (max-width: 48rem) { .layout { grid-template-columns: 1fr; gap: 1rem; } }
-aside h2 { font-size: 1rem; margin: 0 0 .5rem; }
+.filters-head { display: flex; align-items: center; justify-content: space-between; gap: 1rem; margin-bottom: .5rem; }
+.filters-head h2 { margin: 0; }
+#filters-toggle { display: none; }
+@media (max-width: 48rem) {
+  .layout { grid-template-columns: 1fr; gap: 1rem; }
+  /* On a phone the filters fold away behind a button, so results come first. */
+  #filters-toggle { display: inline-block; }
+  #filter-panel:not(.open) { display: none; }
+  #filter-panel.open { margin-top: .75rem; }
+}
+aside h2 { font-size: 1rem; }
 fieldset { border: 0; padding: 0; margin: 0 0 1.1rem; min-width: 0; }
 legend { font-weight: 600; padding: 0; margin-bottom: .3rem; }
 .facet ul { list-style: none; margin: 0; padding: 0; }

@@ -39,6 +39,8 @@ const SOURCE = `'use strict'
   const resultsHeading = byId('results-heading')
   const articleView = byId('article-view')
   const filtersEl = byId('filters')
+  const filterPanel = byId('filter-panel')
+  const filtersToggle = byId('filters-toggle')
   const layoutEl = byId('layout')
 
   const languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null
@@ -572,6 +574,11 @@ const SOURCE = `'use strict'
   sortSelect.addEventListener('change', () => navigate({ ...state, sort: sortSelect.value, page: 1, id: '' }, 'push'))
   fromInput.addEventListener('change', () => navigate({ ...state, from: fromInput.value, page: 1, id: '' }, 'push'))
   toInput.addEventListener('change', () => navigate({ ...state, to: toInput.value, page: 1, id: '' }, 'push'))
+  filtersToggle.addEventListener('click', () => {
+    const open = filterPanel.classList.toggle('open')
+    filtersToggle.setAttribute('aria-expanded', String(open))
+    filtersToggle.textContent = open ? 'Hide filters' : 'Show filters'
+  })
   clearButton.addEventListener('click', () => {
     navigate({ ...state, source: [], lang: [], tag: [], from: '', to: '', page: 1, id: '' }, 'push')
     input.focus()

@@ -40,16 +40,21 @@ export function shell(assets: ShellAssets): HtmlEscapedString | Promise<HtmlEsca
 </header>
 <div class="layout" id="layout">
   <aside id="filters" aria-labelledby="filters-heading">
-    <h2 id="filters-heading">Filters</h2>
-    <div id="facets"></div>
-    <fieldset class="dates">
-      <legend>Date</legend>
-      <label for="from">From</label>
-      <input id="from" name="from" type="date">
-      <label for="to">To</label>
-      <input id="to" name="to" type="date">
-    </fieldset>
-    <button type="button" id="clear-filters" class="quiet" hidden>Clear filters</button>
+    <div class="filters-head">
+      <h2 id="filters-heading">Filters</h2>
+      <button type="button" id="filters-toggle" class="quiet" aria-expanded="false" aria-controls="filter-panel">Show filters</button>
+    </div>
+    <div id="filter-panel">
+      <div id="facets"></div>
+      <fieldset class="dates">
+        <legend>Date</legend>
+        <label for="from">From</label>
+        <input id="from" name="from" type="date">
+        <label for="to">To</label>
+        <input id="to" name="to" type="date">
+      </fieldset>
+      <button type="button" id="clear-filters" class="quiet" hidden>Clear filters</button>
+    </div>
   </aside>
   <main id="main">
     <section id="results-view" aria-labelledby="results-heading">
