@@ -135,13 +135,37 @@ const JUNK_PHRASES: ReadonlySet<string> = new Set([
   'werbung',
   '광고',
   '広告',
+  '맨 위로',
+  '위로',
+  '공유하기',
+  '기사 공유',
+  '프린트',
+  '인쇄',
+  '이메일',
+  '댓글',
+  '구독',
+  '로그인',
+  '메뉴',
+  '검색',
+  '관련기사',
+  '많이 본 뉴스',
+  'トップへ戻る',
+  'ページの先頭へ',
+  'ページトップへ',
+  'シェア',
+  'ツイート',
+  '印刷',
+  'メニュー',
+  '検索',
+  'ログイン',
+  '関連記事',
 ])
 
 const JUNK = {
   // Arrows, bullets and similar decorations around a navigation label.
   decorations: /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu,
   // A row of labels joined by separators ("Home | News | Sport").
-  separators: /\s*[|·•»›/]\s*/u,
+  separators: /\s*[|·•»›>/]\s*/u,
   // Sentence prompts that only appear as furniture.
   prompts:
     /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved)/iu,

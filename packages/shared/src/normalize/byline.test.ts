@@ -88,3 +88,21 @@ describe('isJunkLine on long lines', () => {
     ).toBe(true)
   })
 })
+
+describe('Korean bylines', () => {
+  it('reads a reporter byline with an agency dateline or an email', () => {
+    expect(parseBylineLine('(서울=연합뉴스) 홍길동 기자 =')).toBe('홍길동 기자')
+    expect(parseBylineLine('김철수 특파원 kim@example.co.kr')).toBe('김철수 특파원')
+    expect(authorFromByline('홍길동 기자')).toBe('홍길동')
+  })
+  it('does not take a sentence for a byline', () => {
+    expect(parseBylineLine('기자회견은 오후에 열렸다.')).toBeNull()
+  })
+})
+
+describe('isJunkLine in other languages', () => {
+  it('recognises Korean and Japanese navigation and breadcrumb rows', () => {
+    for (const line of ['맨 위로', '공유하기', 'トップへ戻る', 'Home > News > World'])
+      expect(isJunkLine(line), line).toBe(true)
+  })
+})

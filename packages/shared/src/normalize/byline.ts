@@ -10,6 +10,10 @@ const BYLINE = {
   names:
     /^\p{Lu}[\p{L}\p{M}'’.-]*(?:(?:\s+|\s*,\s*|\s+(?:and|&|y|e|und|et)\s+)(?:(?:de|van|von|da|del|der|di|la|le|al|el|bin)\s+)?\p{Lu}[\p{L}\p{M}'’.-]*){0,7}/u,
   // What may follow the names on a byline line: "(email" cut off or whole, "| Staff", ", Reuters", "- date".
+  // Korean bylines: "홍길동 기자", "(서울=연합뉴스) 홍길동 기자 =", "홍길동 특파원 gildong@yna.co.kr".
+  korean:
+    /^(?:\([^)]{1,30}\)\s*)?(?<name>[가-힣]{2,4})\s?(?<role>기자|특파원|통신원|객원기자|선임기자|전문기자)(?:\s*=)?(?:\s*\(?[\w.+-]+@[\w.-]+\)?)?$/u,
+  koreanRole: /\s?(?:기자|특파원|통신원|객원기자|선임기자|전문기자)$/u,
   tail: /^\s*(?:\(.*|[|–—-]\s.{0,80}|\/.{0,60}|,(?:\s*(?:\p{Lu}[\p{L}\p{M}.'’-]*|for|of|the|and|staff|writer|correspondent|reporter|editor)){1,8}\.?|@\S*)?$/u,
 } as const
 
@@ -17,6 +21,8 @@ const BYLINE = {
 export function parseBylineLine(line: string): string | null {
   const trimmed = line.trim()
   if (trimmed.length === 0 || trimmed.length > DEFAULT_MAX_BYLINE_CHARS) return null
+  const korean = BYLINE.korean.exec(trimmed)
+  if (korean?.groups) return `${korean.groups.name} ${korean.groups.role}`
   const prefix = BYLINE.prefix.exec(trimmed)
   if (prefix === null) return null
   const rest = trimmed.slice(prefix[0].length)
@@ -30,7 +36,7 @@ export function parseBylineLine(line: string): string | null {
 
 /** The author's name from a byline ("By Jo He-rim" gives "Jo He-rim"). */
 export function authorFromByline(byline: string): string {
-  return byline.replace(BYLINE.prefix, '').trim()
+  return byline.replace(BYLINE.prefix, '').replace(BYLINE.koreanRole, '').trim()
 }
 
 const BYLINE_CLEAN = {
