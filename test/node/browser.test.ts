@@ -164,7 +164,13 @@ describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
     // The re-rendered checkbox keeps the keyboard focus and its state.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('checkbox')
     expect(await page.getByRole('checkbox', { name: /Harbour Gazette/ }).isChecked()).toBe(true)
+    // The other sources stay on offer, counted as if this one were not chosen; a second one widens the results.
+    await page.getByRole('checkbox', { name: /Coastal Times/ }).check()
+    await page.waitForURL((url) => url.searchParams.getAll('source').length === 2)
+    await expect.poll(shownTotal).toBe(4)
     await page.screenshot({ path: join(ARTIFACTS, 'facet.png'), fullPage: true })
+    await page.goBack()
+    await expect.poll(shownTotal).toBe(3)
     await page.goBack()
     await expect.poll(shownTotal).toBe(before)
     expect(await page.getByRole('checkbox', { name: /Harbour Gazette/ }).isChecked()).toBe(false)

@@ -222,9 +222,24 @@ const SOURCE = `'use strict'
     if (!state.q.trim() && !hasFilters(state)) return showWelcome(seq)
     searchAbort = new AbortController()
     resultsView.setAttribute('aria-busy', 'true')
+    const signal = searchAbort.signal
+    // A facet with a value chosen is counted without its own filter, so its other values stay on offer
+    // (values of one facet are alternatives: source=A&source=B means either).
+    const others = FACETS.filter(([, param]) => state[param].length > 0).map(([name, param]) => {
+      const p = searchParams({ ...state, [param]: [], page: 1 })
+      p.set('limit', '1')
+      p.set('offset', '0')
+      p.set('facets', name)
+      return cachedJSON('/search?' + p, signal)
+        .then((d) => [name, d.facets && d.facets[name]])
+        .catch(() => [name, null])
+    })
     let data
     try {
-      data = await cachedJSON('/search?' + searchParams(state), searchAbort.signal)
+      data = await cachedJSON('/search?' + searchParams(state), signal)
+      const facets = { ...(data.facets || {}) }
+      for (const [name, counts] of await Promise.all(others)) if (Array.isArray(counts)) facets[name] = counts
+      data = { ...data, facets }
     } catch (err) {
       if (seq !== searchSeq || err.name === 'AbortError') return
       resultsView.removeAttribute('aria-busy')
