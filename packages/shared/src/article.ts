@@ -48,30 +48,40 @@ export const ArticleInputSchema = z
     message: 'url or externalId is required to identify the article',
     path: ['url'],
   })
+  .meta({ id: 'ArticleInput', description: 'One article as a publisher sends it; at least one of html / text' })
 
 export type ArticleInput = z.infer<typeof ArticleInputSchema>
 
 /** The normalized article, as stored in KV and returned by `GET /articles/:id`. */
-export interface Article {
-  id: string
-  url: string | null
-  externalId: string | null
-  title: string
-  byline: string | null
-  author: string | null
-  published: string | null
-  source: string | null
-  lang: string
-  tags: string[]
-  body: string
-  summary: string
-  wordCount: number
-  contentHash: string
-  ingestedAt: string
-  updatedAt: string
-}
+export const ArticleSchema = z
+  .object({
+    id: z.string().meta({ description: 'Stable id: the same canonical url (or externalId) always gives the same id' }),
+    url: z
+      .string()
+      .nullable()
+      .meta({ description: 'Canonical url: lower-case host, no fragment, no tracking parameters' }),
+    externalId: z.string().nullable(),
+    title: z.string(),
+    byline: z.string().nullable(),
+    author: z.string().nullable(),
+    published: z.string().nullable().meta({ description: 'ISO-8601 when known' }),
+    source: z.string().nullable(),
+    lang: z.string().meta({ description: 'BCP 47 language tag' }),
+    tags: z.array(z.string()),
+    body: z.string().meta({ description: 'Plain text, paragraphs separated by a blank line, Unicode NFC' }),
+    summary: z.string(),
+    wordCount: z.number().int(),
+    contentHash: z.string().meta({ description: 'SHA-256 of the normalized title and body' }),
+    ingestedAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Article' })
 
-export const DeleteTargetSchema = z.union([z.object({ id: z.string().min(1).max(128) }), z.object({ url: httpUrl })])
+export type Article = z.infer<typeof ArticleSchema>
+
+export const DeleteTargetSchema = z
+  .union([z.object({ id: z.string().min(1).max(128) }), z.object({ url: httpUrl })])
+  .meta({ id: 'DeleteTarget' })
 
 /** The webhook envelope; `data` is checked per type by the ingest worker so each article is judged alone. */
 export const WebhookEnvelopeSchema = z.object({

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { SearchQuerySchema } from '../workers/search/src/search-query'
+import { SEARCH, SELF } from './helpers'
+
+type Doc = {
+  openapi: string
+  paths: Record<string, Record<string, { parameters?: { name: string }[]; responses?: object }>>
+  components: { schemas: Record<string, unknown> }
+}
+
+const load = async (): Promise<Doc> => (await (await SELF.fetch(`${SEARCH}/openapi.json`)).json()) as Doc
+
+function refs(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) refs(v, out)
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v)
+      else refs(v, out)
+    }
+  }
+  return out
+}
+
+describe('/openapi.json', () => {
+  it('describes every endpoint of the contract, on both workers, as OpenAPI 3.1', async () => {
+    const doc = await load()
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/webhooks/articles', '/search', '/suggest', '/articles/{id}', '/stats', '/healthz']),
+    )
+    expect(doc.paths['/webhooks/articles']?.post?.responses).toHaveProperty('401')
+  })
+
+  it('lists exactly the parameters the search schema validates', async () => {
+    const doc = await load()
+    const names = doc.paths['/search']?.get?.parameters?.map((p) => p.name)
+    expect(new Set(names)).toEqual(new Set(Object.keys(SearchQuerySchema.shape)))
+  })
+
+  it('has no dangling $ref', async () => {
+    const doc = await load()
+    for (const ref of refs(doc)) {
+      const name = ref.replace('#/components/schemas/', '')
+      expect(doc.components.schemas, ref).toHaveProperty(name)
+    }
+  })
+
+  it('serves an API reference page that renders the document', async () => {
+    const res = await SELF.fetch(`${SEARCH}/docs`)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain("fetch('/openapi.json')")
+  })
+})
