@@ -9,11 +9,11 @@
  * its resident set right after start-up.
  *   --repeat=N   round trips per page and endpoint (default 3)
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { unstable_startWorker } from 'wrangler'
 import { normalizeArticle } from '../packages/shared/src/normalize'
-import { type DevPage, PROJECT_ROOT, loadDevPages } from './lib/extract-dev-set'
+import { type DevPage, loadDevPages, PROJECT_ROOT } from './lib/extract-dev-set'
 
 /** Round trips per page and endpoint; the median is kept. */
 const DEFAULT_REPEAT = 3

@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { Readability } from '@mozilla/readability'
 import { parseHTML } from 'linkedom'
 import { normalizeArticle } from '../packages/shared/src/normalize'
-import { type PageCounts, aggregate, pageF1, shingleCounts, titleIsRight } from './lib/extract-score'
 import { loadDevPages } from './lib/extract-dev-set'
+import { aggregate, type PageCounts, pageF1, shingleCounts, titleIsRight } from './lib/extract-score'
 
 /** Figures published for other extractors on the same pages (corpus README). */
 const REFERENCE = [

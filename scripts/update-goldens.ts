@@ -3,7 +3,7 @@
  * normalizer. Run it on purpose after a deliberate change, then read the diff before committing.
  *   --check   report which cases would change, write nothing, exit 1 if any would
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { normalizeArticle } from '../packages/shared/src/normalize'
 import { GOLDEN_NOW, goldenInput, goldenView } from '../test/fixtures/extraction/golden-view'

@@ -3,7 +3,7 @@
  * text are "more stories" lists, "read next" teasers and share rows, not prose; a single linked line among
  * prose ("Get it on Amazon", a linked product heading) is part of the story and stays.
  */
-import { type DomElement, all } from './dom'
+import { all, type DomElement } from './dom'
 
 /** A block whose link text is at least this share of its text is a link line. */
 export const DEFAULT_MAX_LINK_DENSITY = 0.8

@@ -2,7 +2,7 @@
  * Plain text from a DOM subtree, keeping the structure readers see: every block (paragraph, heading,
  * list item, table row, quote) becomes its own paragraph, inline text flows, hidden and embedded things are skipped.
  */
-import { type DomNode, NODE, isElement } from './dom'
+import { type DomNode, isElement, NODE } from './dom'
 
 /** Elements that start and end a paragraph of their own. */
 const BLOCK_TAGS: ReadonlySet<string> = new Set([

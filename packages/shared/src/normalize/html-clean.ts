@@ -4,7 +4,7 @@
  * (captions, credits, share rows, "more stories" rails, pop-over cards). A container holding a large part
  * of the page's prose is never removed, whatever its class says.
  */
-import { type DomDocument, type DomElement, all } from './dom'
+import { all, type DomDocument, type DomElement } from './dom'
 
 /** An element holding at least this share of the page's paragraph text is the story, not furniture. */
 export const DEFAULT_PROTECT_SHARE = 0.3

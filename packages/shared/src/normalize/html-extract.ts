@@ -5,8 +5,8 @@
 import { Readability } from '@mozilla/readability'
 import { isJunkLine } from './boilerplate'
 import { dropLinkRuns } from './content-filter'
-import { blockTexts } from './dom-text'
 import { type DomDocument, type DomElement, nestsDeeperThan, parseDocument } from './dom'
+import { blockTexts } from './dom-text'
 import { preClean } from './html-clean'
 import { type PageMetadata, readMetadata } from './metadata'
 

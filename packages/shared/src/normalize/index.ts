@@ -1,9 +1,10 @@
 /** Normalization: one clean Article from whatever arrives (html page, fragment, scraped text). */
-export { articleIdFor } from './id'
-export { canonicalizeUrl } from './url'
-export { normalizeArticle } from './normalize-article'
+
 export { extractFromHtml } from './html-extract'
-export { extractFromText } from './text-extract'
+export { articleIdFor } from './id'
 export { detectLang } from './lang'
-export { countWords } from './word-count'
+export { normalizeArticle } from './normalize-article'
 export { summarize } from './summary'
+export { extractFromText } from './text-extract'
+export { canonicalizeUrl } from './url'
+export { countWords } from './word-count'

@@ -2,7 +2,7 @@
  * What a page says about itself, read before any heuristic: JSON-LD (NewsArticle and friends), OpenGraph,
  * named meta tags, <time>, rel=canonical and <html lang>. Each field takes the first source that has it.
  */
-import { type DomDocument, all } from './dom'
+import { all, type DomDocument } from './dom'
 import { cleanMarkupInline } from './text-clean'
 
 /** Metadata found in a page; null where the page says nothing usable. */

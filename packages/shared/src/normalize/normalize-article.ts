@@ -13,7 +13,7 @@ import { toIsoDate } from './metadata'
 import { summarize, truncateAtWord } from './summary'
 import { cleanInline, cleanMarkupInline, decodeEntities, joinParagraphs, stripTags } from './text-clean'
 import { extractFromText } from './text-extract'
-import { type TitleCandidates, chooseTitle, siteNamesFor, stripSiteName } from './title'
+import { chooseTitle, siteNamesFor, stripSiteName, type TitleCandidates } from './title'
 import { canonicalizeUrl } from './url'
 import { countWords } from './word-count'
 

@@ -4,7 +4,7 @@
  */
 import { isJunkLine } from './boilerplate'
 import { parseBylineLine } from './byline'
-import { foldCharacters, dropHugeTokens, splitBlocks } from './text-clean'
+import { dropHugeTokens, foldCharacters, splitBlocks } from './text-clean'
 
 /** A first paragraph this short, without a closing period, followed by more text, is the headline. */
 export const DEFAULT_MAX_HEADLINE_CHARS = 250
