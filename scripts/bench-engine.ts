@@ -87,16 +87,25 @@ while (queries.length < wanted) {
   queries.push(words.slice(start, start + n).join(' '))
 }
 
-function timeQueries(run: (q: string) => unknown): { p50: number; p99: number; mean: number } {
+function timeQueries(run: (q: string) => unknown): { p50: number; p99: number; mean: number; slowest: string } {
   for (const q of queries.slice(0, 50)) run(q) // warm up the JIT
   const times: number[] = []
+  const byQuery: [string, number][] = []
   for (const q of queries) {
     const t = performance.now()
     run(q)
-    times.push(performance.now() - t)
+    const took = performance.now() - t
+    times.push(took)
+    byQuery.push([q, took])
   }
   times.sort((a, b) => a - b)
+  const slowest = byQuery
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([q, took]) => `"${q}" ${took.toFixed(1)} ms`)
+    .join(', ')
   return {
+    slowest,
     p50: percentile(times, 0.5),
     p99: percentile(times, 0.99),
     mean: times.reduce((a, b) => a + b, 0) / times.length,
@@ -148,6 +157,23 @@ const oursFacets = timeQueries((q) =>
 )
 
 const withMini = !process.argv.includes('--no-mini')
+// --- the same documents as 10 segments plus the last 1,000 in the memtable (a writer between compactions)
+const tail = 1000
+const chunk = Math.ceil((docs.length - tail) / 10)
+const parts: Segment[] = []
+for (let i = 0; i < docs.length - tail; i += chunk) {
+  const b = new SegmentBuilder()
+  for (const d of docs.slice(i, Math.min(i + chunk, docs.length - tail))) b.add(d)
+  parts.push(Segment.open(b.finish()))
+}
+t = performance.now()
+const split = new SearchIndex(parts)
+const splitOpenMs = performance.now() - t
+t = performance.now()
+for (const d of docs.slice(docs.length - tail)) split.upsert(d)
+const upsertMs = (performance.now() - t) / tail
+const splitDefault = timeQueries((q) => split.search({ q, limit: 10, offset: 0, sort: 'relevance' }))
+
 // --- raw MiniSearch, configured as measured in the brief: stop words + Porter stemming, title and body
 const stop = new Set(eng)
 const miniOptions = {
@@ -190,9 +216,13 @@ row(
   `${ms(miniExact.p50)} / ${ms(miniExact.p99)}`,
 )
 row('query p50 / p99, defaults + 4 facets', `${ms(oursFacets.p50)} / ${ms(oursFacets.p99)}`, 'n/a')
+row('10 segments + 1,000 in memtable: p50 / p99', `${ms(splitDefault.p50)} / ${ms(splitDefault.p99)}`, 'n/a')
+row('  index over 10 segments / upsert per doc', `${ms(splitOpenMs)} / ${ms(upsertMs)}`, 'n/a')
 const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), 10))
 console.log(`\n${'measure'.padEnd(widths[0] ?? 0)}  ${'edgewire engine'.padEnd(widths[1] ?? 0)}  raw MiniSearch 7.2`)
 for (const r of rows) console.log(`${r[0].padEnd(widths[0] ?? 0)}  ${r[1].padEnd(widths[1] ?? 0)}  ${r[2]}`)
+console.log(`\nslowest (defaults): ${oursDefault.slowest}`)
+console.log(`slowest (10 segments + memtable): ${splitDefault.slowest}`)
 console.log(
   '\nOurs stores every field a hit and its snippet need (id, title, url, body, source, author, date, lang, tags);' +
     '\nour query times include building the 10 hits with snippets; MiniSearch returns ids and titles only.',

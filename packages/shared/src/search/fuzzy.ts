@@ -18,6 +18,19 @@ export function lowerBound(terms: readonly string[], key: string, lo = 0, hi = t
   return a
 }
 
+/** `lowerBound` for a key that is usually a few places ahead of `lo`: exponential steps, then binary search. */
+function gallop(terms: readonly string[], key: string, lo: number, hi: number): number {
+  let step = 1
+  let from = lo
+  while (from < hi && (terms[from] ?? '') < key) {
+    const to = from + step
+    if (to >= hi || (terms[to] ?? '') >= key) return lowerBound(terms, key, from + 1, Math.min(to, hi))
+    from = to + 1
+    step *= 2
+  }
+  return from
+}
+
 /** The range of terms written in the same script block as `query`'s first letter (a typo keeps the script). */
 export function scriptRange(terms: readonly string[], query: string): [number, number] {
   const c = query.charCodeAt(0)
@@ -46,36 +59,37 @@ export function fuzzyWalk(
   hi = terms.length,
 ): void {
   const m = query.length
+  const width = m + 1
+  // Rows deeper than m + maxDistance + 1 are never needed: there every value exceeds maxDistance and the walk prunes.
+  const maxDepth = m + maxDistance + 1
   const q = new Uint16Array(m)
   for (let j = 0; j < m; j++) q[j] = query.charCodeAt(j)
-  const first = new Int32Array(m + 1)
-  for (let j = 0; j <= m; j++) first[j] = j
-  const rows: Int32Array[] = [first]
+  // One flat table: row d (the Levenshtein row after d characters of the term) at [d * width, (d + 1) * width).
+  const dp = new Int32Array((maxDepth + 1) * width)
+  for (let j = 0; j <= m; j++) dp[j] = j
   let previous = ''
   let validDepth = 0
   let i = lo
   while (i < hi) {
     const term = terms[i] ?? ''
+    const length = term.length
     let depth = 0
-    const shared = Math.min(validDepth, term.length)
+    const shared = validDepth < length ? validDepth : length
     while (depth < shared && term.charCodeAt(depth) === previous.charCodeAt(depth)) depth++
     let pruned = 0
-    for (let d = depth + 1; d <= term.length; d++) {
-      const above = rows[d - 1] ?? first
-      let row = rows[d]
-      if (row === undefined) {
-        row = new Int32Array(m + 1)
-        rows[d] = row
-      }
+    for (let d = depth + 1; d <= length; d++) {
+      const above = (d - 1) * width
+      const row = d * width
       const c = term.charCodeAt(d - 1)
-      row[0] = d
+      dp[row] = d
       let min = d
       for (let j = 1; j <= m; j++) {
-        const substitute = (above[j - 1] ?? 0) + (q[j - 1] === c ? 0 : 1)
-        const remove = (above[j] ?? 0) + 1
-        const insert = (row[j - 1] ?? 0) + 1
-        const v = Math.min(substitute, remove, insert)
-        row[j] = v
+        let v = (dp[above + j - 1] as number) + (q[j - 1] === c ? 0 : 1)
+        const remove = (dp[above + j] as number) + 1
+        if (remove < v) v = remove
+        const insert = (dp[row + j - 1] as number) + 1
+        if (insert < v) v = insert
+        dp[row + j] = v
         if (v < min) min = v
       }
       if (min > maxDistance) {
@@ -88,11 +102,11 @@ export function fuzzyWalk(
       // No term starting with term[0, pruned) can come within reach: jump past all of them.
       validDepth = pruned - 1
       const next = term.slice(0, pruned - 1) + String.fromCharCode(term.charCodeAt(pruned - 1) + 1)
-      i = lowerBound(terms, next, i + 1, hi)
+      i = gallop(terms, next, i + 1, hi)
       continue
     }
-    validDepth = term.length
-    const distance = rows[term.length]?.[m] ?? Number.POSITIVE_INFINITY
+    validDepth = length
+    const distance = dp[length * width + m] as number
     if (distance <= maxDistance) found(i, distance)
     i++
   }
