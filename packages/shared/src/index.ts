@@ -1,6 +1,6 @@
 export * from './article'
 export * from './http/access'
-export * from './http/problem'
+export * from './http'
 export * from './lifecycle'
 export * from './normalize'
 export * from './search'

@@ -1,0 +1,86 @@
+import type { Context, Env, MiddlewareHandler } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
+import { HTTPException } from 'hono/http-exception'
+import { timingSafeEqual } from 'hono/utils/buffer'
+import { ProblemError } from './problem'
+
+/** The part of the Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml) the middleware uses. */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>
+}
+
+export interface RateLimitOptions<E extends Env> {
+  /** The binding of this worker, or undefined where it is not configured (then nothing is limited). */
+  binding: (c: Context<E>) => RateLimiter | undefined
+  /** The binding's `simple.period` in seconds (10 or 60): `Retry-After` says when the window ends. */
+  periodSeconds: 10 | 60
+  /** Names the limiter in keys, so two limiters sharing one namespace never share counters. */
+  scope: string
+}
+
+/**
+ * Limits requests per client address (`cf-connecting-ip`, which Cloudflare's edge sets and a client cannot
+ * forge). A request without it did not come through the edge (a service binding, a test calling the worker
+ * directly): there is no client to attribute it to, so it is not limited. Answers 429 problem+json with
+ * `Retry-After`. If the limiter itself fails, the request goes through: an outage of the limiter must not
+ * become an outage of the service.
+ */
+export function rateLimit<E extends Env>(options: RateLimitOptions<E>): MiddlewareHandler<E> {
+  return async (c, next) => {
+    const limiter = options.binding(c)
+    const ip = c.req.header('cf-connecting-ip')
+    if (limiter && ip) {
+      let allowed = true
+      try {
+        allowed = (await limiter.limit({ key: `${options.scope}:${ip}` })).success
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'warn', msg: 'rate limiter failed; request let through', error: String(err) }))
+      }
+      if (!allowed) {
+        // Windows are fixed and aligned to the clock: the rest of this one is the earliest a retry can pass.
+        const retryAfter = options.periodSeconds - (Math.floor(Date.now() / 1000) % options.periodSeconds)
+        throw new ProblemError(429, 'rate-limited', `Too many requests from ${ip}; retry in ${retryAfter} s.`, {
+          headers: { 'retry-after': String(retryAfter) },
+        })
+      }
+    }
+    await next()
+  }
+}
+
+/**
+ * Admin routes: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time (hono/bearer-auth hashes both
+ * sides and compares the digests). With no token configured every admin request is refused: an unset secret
+ * must never mean "open".
+ */
+export function adminAuth<E extends Env>(token: (c: Context<E>) => string | undefined): MiddlewareHandler<E> {
+  const guard = bearerAuth<E>({
+    realm: 'edgewire-admin',
+    verifyToken: async (presented, c: Context<E>) => {
+      const expected = token(c)
+      return expected ? timingSafeEqual(expected, presented) : false
+    },
+  })
+  return async (c, next) => {
+    let authorized = false
+    try {
+      // Only the check runs inside the guard, so errors of the admin handler itself are not mistaken for its own.
+      await guard(c, async () => {
+        authorized = true
+      })
+    } catch (err) {
+      if (!(err instanceof HTTPException)) throw err
+      const challenge = err.getResponse().headers.get('www-authenticate') ?? 'Bearer realm="edgewire-admin"'
+      const status = err.status === 400 ? 400 : 401
+      throw new ProblemError(
+        status,
+        status === 400 ? 'invalid-authorization' : 'unauthorized',
+        status === 400
+          ? 'The Authorization header must be "Bearer <token>".'
+          : 'This route needs Authorization: Bearer <ADMIN_TOKEN>.',
+        { headers: { 'www-authenticate': challenge } },
+      )
+    }
+    if (authorized) await next()
+  }
+}
