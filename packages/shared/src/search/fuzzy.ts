@@ -74,7 +74,7 @@ export function fuzzyWalk(
     const term = terms[i] ?? ''
     const length = term.length
     let depth = 0
-    const shared = validDepth < length ? validDepth : length
+    const shared = Math.min(validDepth, length)
     while (depth < shared && term.charCodeAt(depth) === previous.charCodeAt(depth)) depth++
     let pruned = 0
     for (let d = depth + 1; d <= length; d++) {
