@@ -114,6 +114,28 @@ function rescueEmbeds(doc: DomDocument): void {
   }
 }
 
+/** Text next to a picture up to this long, alone in its box, is the picture's caption or credit. */
+export const DEFAULT_MAX_CAPTION_CHARS = 300
+
+/** Boxes holding a picture and nothing but a short text (a caption without a <figcaption>). */
+function captionBoxes(doc: DomDocument, story: ReadonlySet<DomElement>): DomElement[] {
+  const boxes = new Set<DomElement>()
+  for (const img of all(doc, 'body img, body picture')) {
+    let box = img.parentElement
+    // Climb out of the link or <picture> wrapping the image to the box that holds it and its text.
+    for (let i = 0; box !== null && i < 2 && (INLINE_TAGS.has(box.localName) || box.localName === 'picture'); i++) {
+      box = box.parentElement
+    }
+    // A paragraph with a picture floated into it is text; a caption sits beside the picture, not around it.
+    if (box === null || box.localName === 'p' || story.has(box) || boxes.has(box)) continue
+    const text = (box.textContent ?? '').trim().length
+    if (text === 0 || text > DEFAULT_MAX_CAPTION_CHARS) continue
+    if (all(box, 'p').length > 1 || all(box, 'h1, h2, h3, h4, h5, h6, li').length > 0) continue
+    boxes.add(box)
+  }
+  return [...boxes]
+}
+
 /** Removes furniture from a parsed page in place. */
 export function preClean(doc: DomDocument): void {
   for (const el of all(doc, DROP_TAGS)) el.remove()
@@ -121,6 +143,7 @@ export function preClean(doc: DomDocument): void {
   const total = proseLength(doc)
   const protectAt = Math.max(1, total * DEFAULT_PROTECT_SHARE)
   const story = storyPath(doc)
+  for (const box of captionBoxes(doc, story)) box.remove()
   // Innermost first, so a pop-over card inside a link wrapper goes before the wrapper is judged.
   const candidates = all(
     doc,

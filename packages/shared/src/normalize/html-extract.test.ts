@@ -77,3 +77,18 @@ describe('extractFromHtml protects the story container', () => {
     )
   })
 })
+
+describe('extractFromHtml and pictures', () => {
+  it('drops a caption that sits beside its picture without a <figcaption>', () => {
+    const html = page(
+      `<div class="image top"><img src="a.jpg"><p>Buses wait at the depot. (Photo: Jo Lee)</p></div><p>${PROSE}</p><p>${PROSE}</p>`,
+    )
+    expect(extractFromHtml(html).paragraphs).toEqual([PROSE, PROSE])
+  })
+  it('keeps a paragraph with a picture floated into it', () => {
+    const html = page(
+      `<p><img src="me.jpg">If we have not met yet, my name is Ann and I write about buses.</p><p>${PROSE}</p><p>${PROSE}</p>`,
+    )
+    expect(extractFromHtml(html).paragraphs[0]).toBe('If we have not met yet, my name is Ann and I write about buses.')
+  })
+})
