@@ -51,6 +51,8 @@ const USER_CWD = process.env.INIT_CWD ?? process.cwd()
 const FORMATS = new Set(['.jsonl', '.ndjson', '.json', '.html', '.htm', '.txt'])
 const MAX_REJECTIONS_SHOWN = 10
 
+const articlesText = (n: number) => `${n.toLocaleString('en')} article${n === 1 ? '' : 's'}`
+
 /** Reads one file with readArticles, adding a line number to JSON errors and an origin to each article. */
 async function readFileArticles(path: string): Promise<{ articles: ArticleInput[]; origins: Origin[] }> {
   const name = relative(USER_CWD, path) || path
@@ -205,9 +207,7 @@ async function main(): Promise<number> {
     if (values.lang !== undefined && article.lang === undefined) article.lang = values.lang
   }
   if (values['dry-run']) {
-    console.log(
-      `Read ${articles.length.toLocaleString('en')} articles from ${positionals.join(', ')}; nothing sent (--dry-run).`,
-    )
+    console.log(`Read ${articlesText(articles.length)} from ${positionals.join(', ')}; nothing sent (--dry-run).`)
     return 0
   }
 
@@ -241,7 +241,7 @@ async function main(): Promise<number> {
   ]
   const width = Math.max(...rows.map(([, n]) => n.toLocaleString('en').length))
   console.log(
-    `\n${paint('bold', `${articles.length.toLocaleString('en')} articles`)} sent to ${base} in ${seconds.toFixed(1)} s ` +
+    `\n${paint('bold', articlesText(articles.length))} sent to ${base} in ${seconds.toFixed(1)} s ` +
       `(${rate.toFixed(0)} articles/s)`,
   )
   for (const [label, n] of rows) {
