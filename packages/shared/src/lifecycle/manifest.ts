@@ -28,8 +28,8 @@ export interface Manifest {
 
 export const EMPTY_MANIFEST: Manifest = { version: 0, seq: 0, segments: [], tombstones: [], createdAt: '' }
 
-/** KV values are limited to 25 MiB; segments are written in parts well below that. */
-export const SEGMENT_PART_BYTES = 16 * 1024 * 1024
+/** KV values are limited to 25 MiB; segments are written in parts just below that (one part needs no copy on load). */
+export const SEGMENT_PART_BYTES = 24 * 1024 * 1024
 
 export const segmentPartKey = (segmentId: number, part: number) => `segment:${segmentId}:${part}`
 /** Where an article lives in KV. */
