@@ -1,4 +1,6 @@
 /** `npm run search -- "query" [options]`: asks the search worker and prints readable results. */
+import { EdgewireClient, EdgewireError, type SearchParams } from '@edgewire/client'
+import type { SearchResponse } from '@edgewire/shared/api-schemas'
 import { searchUrl } from '../lib/local-config'
 import { CliError, ensureRunning, intOption, parseCommandLine, problemText, run } from './common'
 import { clean, snippetRuns, styler, textWidth, useColor, wrapRuns } from './terminal'
@@ -30,34 +32,10 @@ Examples
   npm run search -- 월식 --lang ko
 `
 
-interface Hit {
-  id: string
-  url: string | null
-  title: string
-  source: string | null
-  author: string | null
-  published: string | number | null
-  lang: string
-  tags?: string[]
-  score: number
-  snippet?: string
-}
-
-interface SearchAnswer {
-  query: string
-  total: number
-  offset: number
-  limit: number
-  hits: Hit[]
-  facets?: Record<string, { value: string; count: number }[]>
-  indexVersion: number
-  tookMs: number
-}
-
 const DEFAULT_LIMIT = 10
 
 /** A published value (ISO string or epoch ms) as YYYY-MM-DD; the API may send either. */
-function day(published: string | number | null): string {
+function day(published: string | null): string {
   if (published === null || published === '') return ''
   const d = new Date(published)
   return Number.isNaN(d.getTime()) ? clean(String(published)) : d.toISOString().slice(0, 10)
@@ -114,40 +92,38 @@ async function main(): Promise<number> {
   const limit = intOption(values.limit, 'limit', 1, 100) ?? DEFAULT_LIMIT
   const page = intOption(values.page, 'page', 1, 10_001) ?? 1
 
-  const params = new URLSearchParams({ q, limit: String(limit), offset: String((page - 1) * limit) })
-  if (values.sort) params.set('sort', values.sort)
-  for (const name of ['lang', 'source', 'author', 'tag'] as const)
-    for (const v of values[name] ?? []) params.append(name, v)
+  const params: SearchParams = { q, limit, offset: (page - 1) * limit }
+  if (values.sort) params.sort = values.sort
+  for (const name of ['lang', 'source', 'author', 'tag'] as const) if (values[name]) params[name] = values[name]
+  if (values.from) params.from = values.from
   // "To" names a day: include all of it.
-  if (values.from) params.set('from', values.from)
-  if (values.to) params.set('to', /^\d{4}-\d{2}-\d{2}$/.test(values.to) ? `${values.to}T23:59:59.999Z` : values.to)
-  if (values.facets) params.set('facets', 'source,lang,tags')
+  if (values.to) params.to = /^\d{4}-\d{2}-\d{2}$/.test(values.to) ? `${values.to}T23:59:59.999Z` : values.to
+  if (values.facets) params.facets = 'source,lang,tags'
   if (values.exact) {
-    params.set('fuzzy', 'false')
-    params.set('prefix', 'false')
+    params.fuzzy = false
+    params.prefix = false
   }
 
   const base = (values.url ?? searchUrl()).replace(/\/+$/, '')
-  let res: Response
+  let answer: SearchResponse
   try {
-    res = await fetch(`${base}/search?${params}`, { headers: { accept: 'application/json' } })
-  } catch {
+    answer = await new EdgewireClient({ searchUrl: base }).search(params)
+  } catch (err) {
+    if (err instanceof EdgewireError) throw new CliError(problemText(err.status, err.problem))
     // Say why: most often nothing is running at that address.
     await ensureRunning(base, 'search worker', 'SEARCH_PORT')
-    throw new CliError(`the search worker at ${base} did not answer`)
+    throw new CliError(`the search worker at ${base} did not answer (${(err as Error).message})`)
   }
-  const body: unknown = await res.json().catch(() => null)
-  if (!res.ok) throw new CliError(problemText(res.status, body))
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`)
     return 0
   }
-  print(body as SearchAnswer, { q, page, limit, args: process.argv.slice(2) })
+  print(answer, { q, page, limit, args: process.argv.slice(2) })
   return 0
 }
 
 /** Prints an answer for people: a header line, numbered hits, facet counts and how to get the next page. */
-function print(answer: SearchAnswer, ctx: { q: string; page: number; limit: number; args: string[] }): void {
+function print(answer: SearchResponse, ctx: { q: string; page: number; limit: number; args: string[] }): void {
   const paint = styler(useColor(process.stdout))
   const columns = Math.max(40, Math.min(process.stdout.columns || 100, 120))
   const shown = answer.hits.length
