@@ -80,7 +80,7 @@ export function shell(assets: ShellAssets): HtmlEscapedString | Promise<HtmlEsca
 </div>
 <footer>
   <noscript><p>This page needs JavaScript. The API answers without it: <a href="/search?q=GSOMIA">/search?q=GSOMIA</a>.</p></noscript>
-  Articles from Reuters-21578 (research use) and Wikinews (CC BY 2.5). <a href="/openapi.json">API description</a>.
+  Articles from Reuters-21578 (research use) and Wikinews (CC BY 2.5). <a href="/docs">API reference</a> (<a href="/openapi.json">OpenAPI</a>).
 </footer>
 </body>
 </html>
