@@ -99,14 +99,26 @@ function namesOf(value: Json | undefined): string[] {
 
 const URLISH = /^(https?:)?\/\//i
 
-function metaContent(doc: DomDocument, keys: readonly string[]): string | null {
-  for (const key of keys) {
+/** Meta tag contents by lower-cased property/name/itemprop, first one kept; read in one pass over the page. */
+type MetaIndex = ReadonlyMap<string, string>
+
+function indexMeta(doc: DomDocument): MetaIndex {
+  const index = new Map<string, string>()
+  for (const el of all(doc, 'meta[content]')) {
+    const content = el.getAttribute('content')?.trim()
+    if (!content) continue
     for (const attr of ['property', 'name', 'itemprop']) {
-      for (const el of all(doc, `meta[${attr}="${key}" i]`)) {
-        const content = el.getAttribute('content')?.trim()
-        if (content) return content
-      }
+      const key = el.getAttribute(attr)?.trim().toLowerCase()
+      if (key && !index.has(key)) index.set(key, content)
     }
+  }
+  return index
+}
+
+function metaContent(meta: MetaIndex, keys: readonly string[]): string | null {
+  for (const key of keys) {
+    const content = meta.get(key.toLowerCase())
+    if (content) return content
   }
   return null
 }
@@ -144,6 +156,7 @@ function joinNames(names: readonly string[]): string | null {
 
 /** Reads the page's own metadata. Call before anything mutates the document. */
 export function readMetadata(doc: DomDocument): PageMetadata {
+  const meta = indexMeta(doc)
   const ld = jsonLdObjects(doc)
   const articles = ld.filter((o) => typesOf(o).some((t) => ARTICLE_TYPES.has(t) && t !== 'webpage'))
   const pages = ld.filter((o) => typesOf(o).includes('webpage'))
@@ -161,11 +174,11 @@ export function readMetadata(doc: DomDocument): PageMetadata {
     'dcterms.title',
     'title',
   ]
-    .map((key) => clean(metaContent(doc, [key])))
+    .map((key) => clean(metaContent(meta, [key])))
     .filter((t): t is string => t !== null)
 
   const ldAuthors = main ? namesOf(main.author ?? main.creator) : []
-  const metaAuthor = metaContent(doc, [
+  const metaAuthor = metaContent(meta, [
     'author',
     'parsely-author',
     'sailthru.author',
@@ -187,7 +200,7 @@ export function readMetadata(doc: DomDocument): PageMetadata {
   const published =
     toIsoDate(firstString(pick('datePublished'))) ??
     toIsoDate(
-      metaContent(doc, [
+      metaContent(meta, [
         'article:published_time',
         'og:article:published_time',
         'datePublished',
@@ -210,16 +223,16 @@ export function readMetadata(doc: DomDocument): PageMetadata {
 
   const publisher = main?.publisher
   const source =
-    clean(metaContent(doc, ['og:site_name', 'application-name', 'al:ios:app_name'])) ??
+    clean(metaContent(meta, ['og:site_name', 'application-name', 'al:ios:app_name'])) ??
     clean(isObject(publisher) || Array.isArray(publisher) ? firstString(publisher) : null)
 
   const canonical =
-    doc.querySelector('link[rel="canonical"]')?.getAttribute('href') ?? metaContent(doc, ['og:url']) ?? null
+    doc.querySelector('link[rel="canonical"]')?.getAttribute('href') ?? metaContent(meta, ['og:url']) ?? null
   const lang =
     doc.documentElement?.getAttribute('lang') ??
     doc.documentElement?.getAttribute('xml:lang') ??
     firstString(pick('inLanguage')) ??
-    metaContent(doc, ['og:locale', 'content-language', 'language', 'dc.language']) ??
+    metaContent(meta, ['og:locale', 'content-language', 'language', 'dc.language']) ??
     doc.querySelector('meta[http-equiv="content-language" i]')?.getAttribute('content') ??
     null
 
@@ -232,6 +245,6 @@ export function readMetadata(doc: DomDocument): PageMetadata {
     source,
     canonicalUrl: canonical?.trim() || null,
     lang: lang?.trim() || null,
-    description: clean(metaContent(doc, ['og:description', 'description', 'twitter:description'])),
+    description: clean(metaContent(meta, ['og:description', 'description', 'twitter:description'])),
   }
 }
