@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { readArticles } from './lib/corpus'
-import { startDevServers } from './lib/dev-servers'
+import { killAllDevServers, startDevServers } from './lib/dev-servers'
 import { ingestArticles } from './lib/ingest-files'
 import { localSecrets, ROOT } from './lib/local-config'
 
@@ -13,6 +13,14 @@ const ingestPort = Number(process.env.INGEST_PORT || 8787)
 const searchPort = Number(process.env.SEARCH_PORT || 8788)
 const seed = process.env.SEED !== '0'
 const secrets = localSecrets()
+
+// Until the servers are up, Ctrl-C must still stop the wrangler processes already started.
+const early = () => {
+  killAllDevServers()
+  process.exit(130)
+}
+process.once('SIGINT', early)
+process.once('SIGTERM', early)
 
 console.log('Starting Edgewire (wrangler dev, local state in .wrangler/state)…')
 const servers = await startDevServers({
@@ -30,6 +38,8 @@ const shutdown = async () => {
   await servers.stop()
   process.exit(0)
 }
+process.off('SIGINT', early)
+process.off('SIGTERM', early)
 process.on('SIGINT', shutdown)
 process.on('SIGTERM', shutdown)
 

@@ -27,6 +27,7 @@ const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
  */
 export async function startDevServers(options: DevServerOptions): Promise<DevServers> {
   const children: ChildProcess[] = []
+  running.push(children)
   // Wrangler finds the other worker's Durable Object through its dev registry. One registry per state folder
   // keeps two pipelines on one machine (a test run beside `npm start`) from reaching each other's workers.
   const registry = join(options.persistTo, '..', 'dev-registry')
@@ -96,6 +97,19 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/** Children of every startDevServers call, so a Ctrl-C during start-up can still stop them. */
+const running: ChildProcess[][] = []
+
+/** Stops every wrangler dev this process started (they run in their own process groups, out of Ctrl-C's reach). */
+export function killAllDevServers(): void {
+  for (const child of running.flat()) {
+    if (child.exitCode !== null || child.pid === undefined) continue
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {}
   }
 }
 

@@ -1,4 +1,5 @@
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
+import { ProblemError } from '@edgewire/shared/http'
 import { SearchIndex, Segment } from '@edgewire/shared/search'
 import type { Change } from '../../ingest/src/index-writer'
 import type { SearchEnv } from './context'
@@ -111,7 +112,15 @@ export class LiveIndex {
    */
   async ready(ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
     if (this.syncedAt === 0) {
-      await this.sync()
+      try {
+        await this.sync()
+      } catch (err) {
+        // Never answer "no results" for an index that could not load: say so, and when to try again.
+        console.error(JSON.stringify({ level: 'error', msg: 'index load failed', error: String(err) }))
+        throw new ProblemError(503, 'index-unavailable', 'The search index is loading or unavailable. Retry.', {
+          headers: { 'retry-after': '1' },
+        })
+      }
       return
     }
     if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS) return
