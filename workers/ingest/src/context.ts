@@ -1,8 +1,13 @@
+import type { InboxMessage } from './inbox'
 import type { IndexWriter } from './index-writer'
 
 /** Bindings of the ingest worker: generated ones from wrangler.toml, plus secrets and the writer typed for RPC. */
-export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX'> & {
+export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
   INDEX: DurableObjectNamespace<IndexWriter>
+  /** Carries staged deliveries to the consumer (queue-consumer.ts); see inbox.ts. */
+  INGEST_QUEUE: Queue<InboxMessage>
+  /** Per-address limit on every route; optional so a deployment without it still runs. */
+  INGEST_RATE_LIMIT?: RateLimit
   /** `whsec_<base64>`; several separated by spaces while rotating keys. */
   WEBHOOK_SECRET?: string
   ADMIN_TOKEN?: string

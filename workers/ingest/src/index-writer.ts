@@ -212,6 +212,11 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         const hash = recordHash(article)
         const incoming = { publishedMs: publishedMs(article), eventMs: delivery.eventTime }
         const base = { id, ...(article.url ? { url: article.url } : {}) }
+        // A delete wins over every version sent before it: a late retry of an old delivery does not bring it back.
+        if (stored?.deleted && delivery.eventTime < stored.event_ms) {
+          out.push({ ...base, status: 'unchanged' })
+          continue
+        }
         if (stored && !stored.deleted) {
           if (stored.record_hash === hash) {
             out.push({ ...base, status: 'unchanged' })
@@ -335,7 +340,10 @@ export class IndexWriter extends DurableObject<IngestEnv> {
   /** Merges the run of segments the tiered policy picks into one, rebuilt from the current articles. */
   private async mergeSegments(): Promise<boolean> {
     const segments = this.sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
-    const plan = planMerge(segments)
+    // After reindex(): every segment, rebuilt into one.
+    const all = this.meta('rebuild_all') === 1
+    const plan = all && segments.length > 0 ? { from: 0, to: segments.length } : planMerge(segments)
+    if (all && !plan) this.setMeta('rebuild_all', 0)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)
     const first = run[0]
@@ -361,6 +369,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
       for (const key of replaced) {
         this.sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
       }
+      if (all) this.setMeta('rebuild_all', 0)
       this.publish()
     })
     return true
@@ -370,6 +379,14 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     const due = this.sql.exec<{ key: string }>('SELECT key FROM garbage WHERE after <= ?', Date.now()).toArray()
     await Promise.all(due.map((g) => this.env.ARTICLES.delete(g.key)))
     for (const g of due) this.sql.exec('DELETE FROM garbage WHERE key = ?', g.key)
+  }
+
+  /** Admin: writes every article to KV again, and has the next maintenance rebuild all segments into one. */
+  async reindex(): Promise<{ documents: number; headSeq: number }> {
+    this.sql.exec('UPDATE articles SET kv_pending = 1')
+    this.setMeta('rebuild_all', 1)
+    await this.scheduleMaintenance(0)
+    return { documents: this.liveCount(), headSeq: this.headSeq() }
   }
 
   /** Changes after `seq`, oldest first, each the latest state of its article. */

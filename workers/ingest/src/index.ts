@@ -1,5 +1,10 @@
+import type { IngestEnv } from './context'
 import { app } from './ingest.app'
+import { handleQueue } from './queue-consumer'
 
 export { IndexWriter } from './index-writer'
 
-export default app
+export default {
+  fetch: app.fetch,
+  queue: handleQueue,
+} satisfies ExportedHandler<IngestEnv>

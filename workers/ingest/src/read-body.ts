@@ -40,32 +40,52 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-/** Parses JSON, answering 400 with the parser's position on failure; refuses nesting deeper than `maxDepth`. */
+/**
+ * Parses JSON, answering 400 with the parser's position on failure; refuses nesting deeper than `maxDepth`. Strings
+ * holding lone surrogates (`"\ud800"` is valid JSON but no Unicode text) get U+FFFD in their place, as a lenient
+ * decoder would: what is hashed, stored and indexed is then always well-formed.
+ */
 export function parseJson(text: string, maxDepth = 64): unknown {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw new ProblemError(400, 'malformed-json', `The body is not valid JSON: ${(err as Error).message}`)
+    throw new ProblemError(
+      400,
+      'malformed-json',
+      `The body is not valid JSON: ${err instanceof Error ? err.message : ''}`,
+    )
   }
-  if (depthOf(value, maxDepth) > maxDepth) {
-    throw new ProblemError(400, 'too-deep', `The JSON is nested deeper than ${maxDepth} levels.`)
-  }
-  return value
+  return inspect(value, maxDepth)
 }
 
-function depthOf(value: unknown, cap: number): number {
-  // Iterative, so a hostile 100,000-level document cannot overflow the stack here.
-  let max = 0
-  const stack: [unknown, number][] = [[value, 1]]
+const LONE_SURROGATE = /[\uD800-\uDFFF]/
+
+function wellFormed(value: string): string {
+  return LONE_SURROGATE.test(value) ? value.toWellFormed() : value
+}
+
+/** Checks the depth and mends strings in one walk; iterative, so a 100,000-level document cannot overflow the stack. */
+function inspect(root: unknown, maxDepth: number): unknown {
+  if (typeof root === 'string') return wellFormed(root)
+  const stack: [object, number][] = []
+  if (root !== null && typeof root === 'object') stack.push([root, 1])
   while (stack.length > 0) {
     const item = stack.pop()
     if (!item) break
     const [node, depth] = item
-    if (node === null || typeof node !== 'object') continue
-    if (depth > max) max = depth
-    if (max > cap) return max
-    for (const child of Object.values(node)) stack.push([child, depth + 1])
+    if (depth > maxDepth) {
+      throw new ProblemError(400, 'too-deep', `The JSON is nested deeper than ${maxDepth} levels.`)
+    }
+    const record = node as Record<string, unknown>
+    for (const key of Object.keys(record)) {
+      const child = record[key]
+      if (typeof child === 'string') {
+        if (LONE_SURROGATE.test(child)) record[key] = child.toWellFormed()
+      } else if (child !== null && typeof child === 'object') {
+        stack.push([child, depth + 1])
+      }
+    }
   }
-  return max
+  return root
 }

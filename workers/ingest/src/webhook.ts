@@ -7,19 +7,28 @@ import {
   type FieldError,
   importSecrets,
   LIMITS,
-  normalizeArticle,
   ProblemError,
   verifySignature,
   WebhookEnvelopeSchema,
 } from '@edgewire/shared'
 import type { Context } from 'hono'
 import { z } from 'zod'
-import { type IngestApp, writerStub } from './context'
+import { type IngestApp, type IngestEnv, writerStub } from './context'
+import {
+  answerOnly,
+  enqueueDelivery,
+  queuedResult,
+  RETRY_AFTER_SECONDS,
+  type StagedItem,
+  shouldQueue,
+  stagedAnswer,
+} from './inbox'
 import type { Delivery, WriteOp } from './index-writer'
+import { normalizeOp } from './normalize-op'
 import { decodeUtf8, parseJson, readBodyLimited } from './read-body'
 
-/** Seconds a sender should wait before retrying when the index writer is unavailable. */
-const RETRY_AFTER_SECONDS = 5
+/** Longest `webhook-id` taken: ids are opaque, but they are stored and remembered for days. */
+export const MAX_WEBHOOK_ID_CHARS = 256
 
 const keyCache = new Map<string, Promise<CryptoKey[]>>()
 /** Imported keys, kept for the isolate's life: importing on every request would cost a WebCrypto call each. */
@@ -28,6 +37,8 @@ function keysFor(secret: string): Promise<CryptoKey[]> {
   if (cached) return cached
   const keys = importSecrets(secret)
   keyCache.set(secret, keys)
+  // A failed import is not remembered, so a corrected secret is picked up without a restart.
+  keys.catch(() => keyCache.delete(secret))
   return keys
 }
 
@@ -41,7 +52,13 @@ export function fieldErrors(error: z.ZodError, base: string): FieldError[] {
 
 const BatchSchema = z.object({ articles: z.array(z.unknown()).min(1).max(LIMITS.maxBatchArticles) })
 
-/** `POST /webhooks/articles`: verify, parse, normalize each article, hand the delivery to the index writer. */
+/** One entry of the delivery after validation, in input order. */
+type Entry = { kind: 'input'; input: ArticleInput } | Exclude<WriteOp, { kind: 'upsert' }>
+
+/**
+ * `POST /webhooks/articles`: verify, validate, then either normalize and apply inside the request, or (a large
+ * delivery, or the index writer unreachable) stage it in the inbox and answer `queued` (see inbox.ts).
+ */
 export async function handleWebhook(c: Context<IngestApp>): Promise<Response> {
   const contentType = c.req.header('content-type') ?? ''
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
@@ -62,9 +79,11 @@ export async function handleWebhook(c: Context<IngestApp>): Promise<Response> {
   if (!check.ok) {
     throw new ProblemError(401, 'invalid-signature', `The webhook signature was refused: ${check.reason}.`)
   }
+  if (check.id.length > MAX_WEBHOOK_ID_CHARS) {
+    throw new ProblemError(400, 'invalid-webhook-id', `webhook-id must be at most ${MAX_WEBHOOK_ID_CHARS} characters.`)
+  }
 
-  const writer = writerStub(c.env)
-  const previous = await callWriter(() => writer.lookupDelivery(check.id))
+  const previous = await previousAnswer(c.env, check.id)
   if (previous) return c.json({ results: previous }, 202, { 'webhook-replayed': 'true' })
 
   const envelopeCheck = WebhookEnvelopeSchema.safeParse(parseJson(decodeUtf8(bytes)))
@@ -75,75 +94,79 @@ export async function handleWebhook(c: Context<IngestApp>): Promise<Response> {
   }
   const envelope = envelopeCheck.data
   const eventTime = parseEventTime(envelope.timestamp, check.timestamp)
+  const entries = await validate(envelope.type, envelope.data)
   const now = new Date()
-  let ops: WriteOp[]
-  switch (envelope.type) {
+  const delivery = { id: check.id, eventTime, receivedAt: now.toISOString() }
+
+  const inputs = entries.flatMap((e) => (e.kind === 'input' ? [e.input] : []))
+  if (shouldQueue(inputs)) {
+    // Too much to normalize within one request: the queue consumer does it in chunks.
+    const items: StagedItem[] = entries.flatMap((e) => (e.kind === 'rejected' ? [] : [e]))
+    const answer = await Promise.all(entries.map((e) => (e.kind === 'rejected' ? e.result : queuedResult(e))))
+    await enqueueDelivery(c.env, delivery, items, answer)
+    // Remembered now, so a replay is answered as before while the consumer works (best effort: chunk 0 also does it).
+    await tryWriter(() => writerStub(c.env).apply({ id: check.id, eventTime, ops: answer.map(answerOnly) }))
+    return c.json({ results: answer }, 202)
+  }
+
+  const ops: WriteOp[] = []
+  for (const entry of entries) ops.push(entry.kind === 'input' ? await normalizeOp(entry.input, now) : entry)
+  const applied = await tryWriter(() => writerStub(c.env).apply({ id: check.id, eventTime, ops } satisfies Delivery))
+  if (applied.ok) return c.json({ results: applied.value }, 202)
+
+  // The writer is unreachable: the normalized delivery waits in the inbox and the consumer applies it with retries.
+  const items: StagedItem[] = ops.flatMap((op) => (op.kind === 'rejected' ? [] : [op]))
+  const answer = await Promise.all(ops.map((op) => (op.kind === 'rejected' ? op.result : queuedResult(op))))
+  await enqueueDelivery(c.env, delivery, items, answer)
+  return c.json({ results: answer }, 202)
+}
+
+/** Validates the event's data: a schema error of the whole event is a 422, a bad article in a batch is rejected alone. */
+async function validate(type: z.infer<typeof WebhookEnvelopeSchema>['type'], data: unknown): Promise<Entry[]> {
+  switch (type) {
     case 'article.upsert': {
-      const parsed = ArticleInputSchema.safeParse(envelope.data)
+      const parsed = ArticleInputSchema.safeParse(data)
       if (!parsed.success) {
         throw new ProblemError(422, 'invalid-article', 'The article does not match the schema.', {
           errors: fieldErrors(parsed.error, '/data'),
         })
       }
-      ops = [await upsertOp(parsed.data, now)]
-      break
+      return [{ kind: 'input', input: parsed.data }]
     }
     case 'article.batch': {
-      const batch = BatchSchema.safeParse(envelope.data)
+      const batch = BatchSchema.safeParse(data)
       if (!batch.success) {
         throw new ProblemError(
           422,
           'invalid-batch',
           `data.articles must hold 1 to ${LIMITS.maxBatchArticles} articles.`,
-          {
-            errors: fieldErrors(batch.error, '/data'),
-          },
+          { errors: fieldErrors(batch.error, '/data') },
         )
       }
-      ops = []
-      for (const [index, raw] of batch.data.articles.entries()) {
+      return batch.data.articles.map((raw, index): Entry => {
         const parsed = ArticleInputSchema.safeParse(raw)
-        if (parsed.success) {
-          ops.push(await upsertOp(parsed.data, now))
-        } else {
-          const errors = fieldErrors(parsed.error, `/data/articles/${index}`)
-          ops.push({
-            kind: 'rejected',
-            result: { status: 'rejected', error: errors.map((e) => `${e.pointer}: ${e.detail}`).join('; ') },
-          })
+        if (parsed.success) return { kind: 'input', input: parsed.data }
+        const errors = fieldErrors(parsed.error, `/data/articles/${index}`)
+        const result: ArticleResult = {
+          status: 'rejected',
+          error: errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '),
         }
-      }
-      break
+        const url = typeof raw === 'object' && raw !== null ? (raw as { url?: unknown }).url : undefined
+        if (typeof url === 'string' && url.length <= LIMITS.maxUrlChars) result.url = url
+        return { kind: 'rejected', result }
+      })
     }
     case 'article.delete': {
-      const target = DeleteTargetSchema.safeParse(envelope.data)
+      const target = DeleteTargetSchema.safeParse(data)
       if (!target.success) {
         throw new ProblemError(422, 'invalid-delete', 'data must be { "id": string } or { "url": string }.', {
           errors: fieldErrors(target.error, '/data'),
         })
       }
-      ops =
-        'id' in target.data
-          ? [{ kind: 'delete', id: target.data.id }]
-          : [{ kind: 'delete', id: await articleIdFor({ url: target.data.url }), url: target.data.url }]
-      break
+      return 'id' in target.data
+        ? [{ kind: 'delete', id: target.data.id }]
+        : [{ kind: 'delete', id: await articleIdFor({ url: target.data.url }), url: target.data.url }]
     }
-  }
-  const delivery: Delivery = { id: check.id, eventTime, ops }
-  const results = await callWriter(() => writer.apply(delivery))
-  return c.json({ results }, 202)
-}
-
-async function upsertOp(input: ArticleInput, now: Date): Promise<WriteOp> {
-  try {
-    return { kind: 'upsert', article: await normalizeArticle(input, now) }
-  } catch (err) {
-    const result: ArticleResult = {
-      status: 'rejected',
-      error: `could not normalize the article: ${err instanceof Error ? err.message : String(err)}`,
-    }
-    if (input.url) result.url = input.url
-    return { kind: 'rejected', result }
   }
 }
 
@@ -153,13 +176,34 @@ function parseEventTime(timestamp: string | undefined, signedSeconds: number): n
   return Number.isFinite(ms) ? ms : signedSeconds * 1000
 }
 
-/** Calls the writer; if it cannot be reached the sender is told to retry, and nothing was accepted. */
-async function callWriter<T>(call: () => Promise<T>): Promise<T> {
+type Attempt<T> = { ok: true; value: T } | { ok: false }
+
+/** Tries the writer twice (a Durable Object may be restarting); a failure is logged and reported, never thrown. */
+async function tryWriter<T>(call: () => Promise<T>): Promise<Attempt<T>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { ok: true, value: await call() }
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'warn', msg: 'index writer call failed', attempt, error: String(err) }))
+      if (attempt >= 1) return { ok: false }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+/**
+ * The answer given to this webhook-id before, if any: from the writer, or, while the writer is unreachable, from the
+ * inbox. When neither can tell, the delivery is treated as new; applying it again is harmless (same content is
+ * `unchanged`, older content never wins), only not free.
+ */
+async function previousAnswer(env: IngestEnv, id: string): Promise<ArticleResult[] | null> {
+  const fromWriter = await tryWriter(() => writerStub(env).lookupDelivery(id))
+  if (fromWriter.ok) return fromWriter.value
   try {
-    return await call()
+    return await stagedAnswer(env, id)
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'index writer unavailable', error: String(err) }))
-    throw new ProblemError(503, 'writer-unavailable', 'The index writer is unavailable; nothing was stored. Retry.', {
+    console.error(JSON.stringify({ level: 'error', msg: 'writer and inbox both unavailable', error: String(err) }))
+    throw new ProblemError(503, 'unavailable', 'The index writer is unavailable; nothing was stored. Retry.', {
       headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     })
   }

@@ -11,6 +11,9 @@ export const QUERY_BOUNDS = {
   maxFilterValues: 20,
 } as const
 
+/** Longest article id looked up: ids are 32 hex characters, delete events may name ids of up to 128. */
+export const MAX_ARTICLE_ID_CHARS = 128
+
 const FACETS = ['source', 'author', 'lang', 'tags'] as const
 const SORTS = ['relevance', 'newest', 'oldest'] as const
 
@@ -82,7 +85,8 @@ const REPEATABLE = new Set(['source', 'author', 'lang', 'tag'])
 
 /** Reads URL parameters into the schema's shape (repeatable ones as arrays) and answers 400 naming each bad one. */
 export function parseQuery<S extends z.ZodType>(schema: S, url: URL): z.output<S> {
-  const raw: Record<string, string | string[]> = {}
+  // No prototype: a parameter named __proto__ or constructor is just an unknown parameter.
+  const raw: Record<string, string | string[]> = Object.create(null)
   for (const key of new Set(url.searchParams.keys())) {
     const all = url.searchParams.getAll(key)
     if (REPEATABLE.has(key)) raw[key] = all.flatMap((v) => v.split(',')).filter(Boolean)

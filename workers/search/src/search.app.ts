@@ -1,26 +1,38 @@
+import { rateLimit } from '@edgewire/shared/access'
 import type { Article } from '@edgewire/shared/article'
-import { methodNotAllowed, onNotFound, onProblem, ProblemError } from '@edgewire/shared/http'
+import { accessLog, methodNotAllowed, onNotFound, onProblem, ProblemError } from '@edgewire/shared/http'
 import { articleKey } from '@edgewire/shared/lifecycle'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
+import { admin } from './admin'
+import { apiReferencePage } from './api-reference'
 import { type SearchApp, writerStub } from './context'
 import { liveIndex } from './live-index'
+import { openApiDocument } from './openapi'
 import { page } from './page'
-import { parseQuery, SearchQuerySchema, SuggestQuerySchema } from './search-query'
+import { MAX_ARTICLE_ID_CHARS, parseQuery, SearchQuerySchema, SuggestQuerySchema } from './search-query'
 
 /** The search worker: answers queries from this isolate's live index, and articles from KV. */
 export const app = new Hono<SearchApp>()
 
 app.use(requestId())
+app.use(accessLog('search'))
 app.onError(onProblem)
 app.notFound(onNotFound)
-app.use('/search', cors())
-app.use('/suggest', cors())
-app.use('/articles/*', cors())
-app.use('/stats', cors())
+// Any page may read: CORS on the read routes only, GET and HEAD only, no credentials. Admin routes get none,
+// so a browser never sends a cross-origin DELETE or reindex (its preflight is refused).
+const readCors = cors({ origin: '*', allowMethods: ['GET', 'HEAD'], allowHeaders: ['Accept', 'Content-Type'] })
+app.use('/search', readCors)
+app.use('/suggest', readCors)
+app.use('/articles/*', readCors)
+app.use('/stats', readCors)
+const limit = rateLimit<SearchApp>({ binding: (c) => c.env.SEARCH_RATE_LIMIT, periodSeconds: 60, scope: 'search' })
+for (const path of ['/search', '/suggest', '/articles/*', '/admin/*']) app.use(path, limit)
 
 app.get('/healthz', (c) => c.json({ ok: true }))
+app.get('/openapi.json', (c) => c.json(openApiDocument()))
+app.get('/docs', (c) => c.html(apiReferencePage()))
 
 app.get('/search', async (c) => {
   const started = performance.now()
@@ -61,8 +73,12 @@ app.get('/suggest', async (c) => {
   return c.json({ suggestions: live.index.suggest(params.q, params.limit) })
 })
 
+app.route('/', admin)
+
 app.get('/articles/:id', async (c) => {
   const id = c.req.param('id')
+  // Longer ids were never stored, and KV refuses keys over 512 bytes: not found, without asking.
+  if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
   const stored = await c.env.ARTICLES.get<Article>(articleKey(id), 'json')
   // KV is written just after the writer commits; for that moment, the writer itself answers.
   const article = stored ?? (await writerStub(c.env).getArticle(id))

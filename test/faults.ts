@@ -1,0 +1,79 @@
+// Fault injection for the delivery tests: the ingest worker called through its real entry point, with a binding
+// swapped for one that fails. Nothing here exists in the workers themselves.
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { signPayload } from '@edgewire/shared'
+import type { IngestEnv } from '../workers/ingest/src/context'
+import ingest from '../workers/ingest/src/index'
+import type { IndexWriter } from '../workers/ingest/src/index-writer'
+import { INGEST, nextId, type SignOptions, TEST_SECRET } from './helpers'
+
+export const ingestEnv = env as unknown as IngestEnv
+export const writer = () => ingestEnv.INDEX.get(ingestEnv.INDEX.idFromName('main'))
+
+const down = (what: string) => () => Promise.reject(new Error(`${what} is down (injected)`))
+
+/** A Durable Object namespace whose every call fails, as when the index writer cannot be reached. */
+export function brokenWriter(): DurableObjectNamespace<IndexWriter> {
+  const stub = new Proxy({}, { get: () => down('index writer') })
+  const namespace = { idFromName: () => ({}), get: () => stub }
+  return namespace as unknown as DurableObjectNamespace<IndexWriter>
+}
+
+/** A KV namespace whose every call fails. */
+export function brokenKv(): KVNamespace {
+  return new Proxy({}, { get: () => down('KV') }) as unknown as KVNamespace
+}
+
+/** A KV namespace that fails `put` until `heal()` is called, and passes everything else to `real`. */
+export function flakyKv(real: KVNamespace): { kv: KVNamespace; heal(): void; failedPuts(): number } {
+  let broken = true
+  let failed = 0
+  const kv = new Proxy(real, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver)
+      if (prop === 'put' && broken) {
+        return () => {
+          failed++
+          return Promise.reject(new Error('KV put failed (injected)'))
+        }
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return {
+    kv,
+    heal: () => {
+      broken = false
+    },
+    failedPuts: () => failed,
+  }
+}
+
+/** A signed webhook request, as a Standard Webhooks sender makes it. */
+export async function signedRequest(body: string, options: SignOptions = {}): Promise<Request> {
+  const bytes = new TextEncoder().encode(body)
+  const id = options.id ?? nextId()
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
+  const signature = await signPayload(options.secret ?? TEST_SECRET, id, timestamp, bytes)
+  return new Request(`${INGEST}/webhooks/articles`, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
+    body: bytes,
+  })
+}
+
+export const eventBody = (type: string, data: unknown, timestamp = new Date().toISOString()) =>
+  JSON.stringify({ type, timestamp, data })
+
+/** Calls the ingest worker's fetch with some bindings replaced, and waits for what it left running. */
+export async function ingestWith(overrides: Partial<IngestEnv>, request: Request): Promise<Response> {
+  const ctx = createExecutionContext()
+  const response = await ingest.fetch(request, { ...ingestEnv, ...overrides }, ctx)
+  await waitOnExecutionContext(ctx)
+  return response
+}

@@ -1,0 +1,200 @@
+/**
+ * The inbox: deliveries the webhook accepts without applying them itself. Each is cut into chunks, staged in KV
+ * under `inbox:<delivery>:<n>` (queue messages hold at most 128 KB; one article may hold megabytes), and one
+ * queue message per chunk tells the consumer (queue-consumer.ts) to apply it. A staged chunk stays in KV until
+ * the writer has applied it, so an article answered `queued` survives any failure after the answer: the queue
+ * retries, the dead-letter queue records what kept failing, and `POST /admin/redrive` sends what is left again.
+ */
+import { type ArticleInput, type ArticleResult, articleIdFor, canonicalizeUrl, ProblemError } from '@edgewire/shared'
+import type { IngestEnv } from './context'
+import type { WriteOp } from './index-writer'
+
+export const INBOX_QUEUE = 'edgewire-ingest'
+export const DEAD_LETTER_QUEUE = 'edgewire-ingest-dlq'
+export const INBOX_PREFIX = 'inbox:'
+/** Seconds a sender should wait before retrying when neither the writer nor the inbox can take a delivery. */
+export const RETRY_AFTER_SECONDS = 5
+
+/** Most articles in one chunk: what one consumer call normalizes and applies. */
+export const DEFAULT_CHUNK_ARTICLES = 100
+/** Most characters of content (html, text or body) in one chunk: bounds the KV value and the RPC to the writer. */
+export const DEFAULT_CHUNK_CHARS = 2 * 1024 * 1024
+/** Characters of html cost this many times a character of plain text to normalize (a DOM, then Readability). */
+export const HTML_COST = 8
+/**
+ * Deliveries estimated above this (characters of text, html weighted by HTML_COST) go to the queue instead of being
+ * normalized inside the request: about 5 s of CPU, far inside the Workers limit and a webhook sender's timeout
+ * (Standard Webhooks senders give up after about 15 s). 1,000 news stories of plain text cost about 1 Mi.
+ */
+export const INLINE_BUDGET = 16 * 1024 * 1024
+/** Deliveries with more content characters than this go to the queue too: it bounds one RPC to the writer. */
+export const INLINE_MAX_CHARS = 4 * 1024 * 1024
+
+/** An item of a staged chunk: an article still to normalize, or an op ready for the writer. */
+export type StagedItem = { kind: 'input'; input: ArticleInput } | Exclude<WriteOp, { kind: 'rejected' }>
+
+/** One chunk of a delivery as staged in KV. */
+export interface StagedChunk {
+  v: 1
+  /** the `webhook-id` */
+  delivery: string
+  chunk: number
+  chunks: number
+  eventTime: number
+  /** when the webhook accepted it: the articles' `ingestedAt` */
+  receivedAt: string
+  items: StagedItem[]
+  /** on chunk 0: the answer the sender got, which the writer remembers for replays once chunk 0 is applied */
+  answer?: ArticleResult[]
+}
+
+/** The queue message: which staged chunk to apply. Small, whatever the chunk holds. */
+export interface InboxMessage {
+  v: 1
+  delivery: string
+  chunk: number
+  chunks: number
+  key: string
+}
+
+/** The writer's idempotency key of one chunk: a redelivered message or a redrive applies nothing twice. */
+export const chunkDeliveryId = (delivery: string, chunk: number, chunks: number) => `${delivery}#${chunk}/${chunks}`
+
+/** A write op that writes nothing: the writer answers a `rejected` op's result as it is, which records an answer. */
+export const answerOnly = (result: ArticleResult): WriteOp => ({ kind: 'rejected', result })
+
+async function deliveryKey(delivery: string): Promise<string> {
+  // Hashed: a webhook-id may be long or hold any character; KV keys hold 512 bytes.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(delivery)))
+  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+export const chunkKey = async (delivery: string, chunk: number) =>
+  `${INBOX_PREFIX}${await deliveryKey(delivery)}:${chunk}`
+
+/** Characters of content an item carries. */
+export function itemChars(item: StagedItem): number {
+  if (item.kind === 'input') return (item.input.html?.length ?? 0) + (item.input.text?.length ?? 0)
+  if (item.kind === 'upsert') return item.article.body.length + item.article.summary.length
+  return 0
+}
+
+/** The estimated cost of normalizing the articles, in characters of plain text. */
+export function normalizationCost(inputs: ArticleInput[]): { cost: number; chars: number } {
+  let cost = 0
+  let chars = 0
+  for (const input of inputs) {
+    const html = input.html?.length ?? 0
+    const text = input.text?.length ?? 0
+    cost += html * HTML_COST + text
+    chars += html + text
+  }
+  return { cost, chars }
+}
+
+/** True when a delivery of these articles is better normalized by the queue consumer than inside the request. */
+export function shouldQueue(inputs: ArticleInput[]): boolean {
+  const { cost, chars } = normalizationCost(inputs)
+  return cost > INLINE_BUDGET || chars > INLINE_MAX_CHARS
+}
+
+/** Cuts items into chunks of at most `maxItems` items and `maxChars` characters (one larger item goes alone). */
+export function chunkItems(
+  items: StagedItem[],
+  maxItems = DEFAULT_CHUNK_ARTICLES,
+  maxChars = DEFAULT_CHUNK_CHARS,
+): StagedItem[][] {
+  const chunks: StagedItem[][] = []
+  let current: StagedItem[] = []
+  let chars = 0
+  for (const item of items) {
+    const size = itemChars(item)
+    if (current.length > 0 && (current.length >= maxItems || chars + size > maxChars)) {
+      chunks.push(current)
+      current = []
+      chars = 0
+    }
+    current.push(item)
+    chars += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+/** The answer for an article on its way: its id and canonical url are known before it is normalized. */
+export async function queuedResult(item: StagedItem): Promise<ArticleResult> {
+  if (item.kind === 'input') {
+    const url = item.input.url ? canonicalizeUrl(item.input.url) : undefined
+    const id = await articleIdFor({ url: item.input.url ?? null, externalId: item.input.externalId ?? null })
+    return { id, ...(url ? { url } : {}), status: 'queued' }
+  }
+  if (item.kind === 'upsert') {
+    return { id: item.article.id, ...(item.article.url ? { url: item.article.url } : {}), status: 'queued' }
+  }
+  return { id: item.id, ...(item.url ? { url: item.url } : {}), status: 'queued' }
+}
+
+/** A staged delivery's first chunk, if it is in the inbox: a replay arriving while the writer is away is answered from it. */
+export async function stagedAnswer(env: IngestEnv, delivery: string): Promise<ArticleResult[] | null> {
+  const staged = await env.ARTICLES.get<StagedChunk>(await chunkKey(delivery, 0), 'json')
+  return staged?.answer ?? null
+}
+
+/**
+ * Stages the items in KV and sends one message per chunk. `answer` is what the sender is told; it goes with chunk 0.
+ * If the inbox cannot take the delivery the sender is told to retry (503), and what was staged is removed: nothing
+ * was accepted.
+ */
+export async function enqueueDelivery(
+  env: IngestEnv,
+  delivery: { id: string; eventTime: number; receivedAt: string },
+  items: StagedItem[],
+  answer: ArticleResult[],
+): Promise<void> {
+  const chunks = items.length > 0 ? chunkItems(items) : [[]]
+  const keys = await Promise.all(chunks.map((_, i) => chunkKey(delivery.id, i)))
+  try {
+    await Promise.all(
+      chunks.map((chunkItemsOf, i) => {
+        const staged: StagedChunk = {
+          v: 1,
+          delivery: delivery.id,
+          chunk: i,
+          chunks: chunks.length,
+          eventTime: delivery.eventTime,
+          receivedAt: delivery.receivedAt,
+          items: chunkItemsOf,
+          ...(i === 0 ? { answer } : {}),
+        }
+        const metadata: InboxMessage = {
+          v: 1,
+          delivery: delivery.id,
+          chunk: i,
+          chunks: chunks.length,
+          key: keys[i] ?? '',
+        }
+        // The message rides along as metadata, so a redrive can list the inbox without reading what it holds.
+        return env.ARTICLES.put(metadata.key, JSON.stringify(staged), { metadata })
+      }),
+    )
+    const messages = keys.map((key, chunk) => ({
+      body: { v: 1, delivery: delivery.id, chunk, chunks: chunks.length, key } satisfies InboxMessage,
+      contentType: 'json' as const,
+    }))
+    // sendBatch takes at most 100 messages per call.
+    for (let i = 0; i < messages.length; i += 100) await env.INGEST_QUEUE.sendBatch(messages.slice(i, i + 100))
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'inbox unavailable', delivery: delivery.id, error: String(err) }),
+    )
+    await Promise.allSettled(keys.map((key) => env.ARTICLES.delete(key)))
+    throw new ProblemError(
+      503,
+      'unavailable',
+      'Neither the index writer nor the inbox can take the delivery now; nothing was stored. Retry.',
+      {
+        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      },
+    )
+  }
+}
