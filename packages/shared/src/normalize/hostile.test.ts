@@ -34,6 +34,49 @@ describe('hostile input', () => {
     )
   })
 
+  it('never throws on arbitrary tag soup (property)', async () => {
+    const pieces = fc.constantFrom(
+      '<div class="share">',
+      '</div>',
+      '<p>',
+      '</p>',
+      '<script>',
+      '</script>',
+      '<a href="/x">',
+      '</a>',
+      '<h1>',
+      '<title>',
+      '</title>',
+      '<meta property="og:title" content="T&amp;">',
+      '<br>',
+      '<!--',
+      '-->',
+      '&nbsp;',
+      '&#xD800;',
+      '<img src=x>',
+      '<figure>',
+      '<li>',
+      '<table><tr><td>',
+      'Words of a sentence here. ',
+      'By Ann Lee',
+      '\u0000',
+      '\u200B',
+      '<span hidden>',
+      'Advertisement',
+      '<html lang="ko">',
+      '한국어 문장입니다. ',
+      '日本語の文章です。',
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(pieces, { maxLength: 80 }), async (parts) => {
+        const a = await normalizeArticle({ url: 'https://example.com/a', html: parts.join('') }, NOW)
+        for (const field of [a.title, a.body, a.summary]) expectClean(field)
+        expect(a.id).toMatch(/^[0-9a-f]{32}$/)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
   it('survives absurdly deep nesting', async () => {
     const html = `${'<div>'.repeat(20_000)}<p>Deep text survives the nesting here.</p>${'</div>'.repeat(20_000)}`
     const a = await normalizeArticle({ externalId: 'deep', html }, NOW)
