@@ -50,7 +50,7 @@ export interface ParsedQuery {
   terms: WeightedTerm[]
   /** terms produced by the last word (completed as a prefix), for suggestions */
   lastWordTerms: Set<string>
-  /** the last word completions, for suggestions */
+  /** the last word's completions and typo neighbours, for suggestions */
   completions: Set<string>
 }
 
@@ -79,6 +79,7 @@ export function parseQuery(
   }
   for (const [term, count] of counts) put(term, count, true)
 
+  const neighbours = new Map<string, string[]>()
   if (options.fuzzy) {
     const rare = source.docCount() * FUZZY_MAX_DOC_SHARE
     for (const [term, count] of counts) {
@@ -91,6 +92,10 @@ export function parseQuery(
         .sort((a, b) => a.d - b.d || b.df - a.df)
         .slice(0, limits.maxExpansionsPerTerm)
       for (const { candidate, d } of candidates) put(candidate, count * FUZZY_WEIGHT ** d, false)
+      neighbours.set(
+        term,
+        candidates.map((c) => c.candidate),
+      )
     }
   }
 
@@ -99,7 +104,10 @@ export function parseQuery(
   const last = spans[spans.length - 1]
   // A query ending in a space has a finished last word: nothing to complete.
   if (last !== undefined && last.end === text.length) {
-    for (const term of last.terms) lastWordTerms.add(term)
+    for (const term of last.terms) {
+      lastWordTerms.add(term)
+      for (const n of neighbours.get(term) ?? []) completions.add(n)
+    }
     const surfaceChars = last.end - last.start
     if (options.prefix && surfaceChars >= limits.minPrefixChars) {
       const common = source.docCount() * PREFIX_MAX_DOC_SHARE

@@ -117,6 +117,8 @@ describe('SearchIndex ranking', () => {
 
   it('tolerates a typo in a word the index does not know', () => {
     expect(ids(index, q('cofee'))).toContain('coffee-1')
+    // two swapped letters are one typo
+    expect(ids(index, q('cocao'))).toEqual(['cocoa-1'])
   })
 
   it('completes the last word as a prefix', () => {
@@ -331,5 +333,6 @@ describe('suggest', () => {
     const suggestions = index.suggest('brazil cof', 5)
     expect(suggestions[0]?.text).toBe('brazil coffee')
     expect(index.suggest('', 5)).toEqual([])
+    expect(index.suggest('brazil cofee', 5)[0]?.text).toBe('brazil coffee')
   })
 })
