@@ -45,14 +45,35 @@ describe('English term processing', () => {
 })
 
 describe('Korean term processing', () => {
-  it('strips particles so 일본 finds 일본의', () => {
-    expect(terms('일본의')).toEqual(['일본'])
+  it('strips particles so 일본 finds 일본의, and keeps the written form', () => {
+    expect(terms('일본의')).toEqual(['일본', '일본의'])
     expect(terms('일본')).toEqual(['일본'])
   })
 
   it('handles a real sentence', () => {
     const t = terms('일본 정부는 후쿠시마 오염수를 바다에 방류하기로 결정했다.')
-    expect(t).toEqual(['일본', '정부', '후쿠시마', '오염수', '바다', '방류', '결정'])
+    expect(new Set(t)).toEqual(
+      new Set([
+        '일본',
+        '정부',
+        '정부는',
+        '후쿠시마',
+        '오염수',
+        '오염수를',
+        '바다',
+        '바다에',
+        '방류',
+        '방류하기로',
+        '결정',
+        '결정했다',
+      ]),
+    )
+  })
+
+  it('meets a noun that merely ends like a particle (한반도 ends in 도)', () => {
+    const text = new Set(terms('한반도에서 지진이 발생했다'))
+    expect(terms('한반도').some((t) => text.has(t))).toBe(true)
+    expect(text.has('한반도')).toBe(true)
   })
 
   it('keeps one-syllable stems whole rather than guess', () => {
@@ -60,8 +81,9 @@ describe('Korean term processing', () => {
     expect(stripKoreanSuffix('대통령이')).toBe('대통령')
   })
 
-  it('indexes the number of a counted date', () => {
-    expect(terms('2022년 11월')).toEqual(expect.arrayContaining(['2022', '2022년']))
+  it('indexes a counted number as the number, the counted word and both', () => {
+    expect(terms('2022년 11월')).toEqual(expect.arrayContaining(['2022', '2022년', '년']))
+    expect(terms('4대강 방문객 1000만명')).toEqual(expect.arrayContaining(['4', '대강', '4대강', '1000', '만명']))
   })
 })
 

@@ -41,7 +41,7 @@ const CONNECTOR_SPLIT_RE = /([-‐‑'’.&_＆－,])/u
 const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 const BIGRAM_CHAR_RE = /[\p{Script=Han}\p{Script=Katakana}ー]/u
 const HANGUL_RE = /\p{Script=Hangul}/u
-const LEADING_DIGITS_RE = /^(\d+)\p{Script=Hangul}/u
+const LEADING_DIGITS_RE = /^(\d+)(?=\p{Script=Hangul})/u
 const SINGLE_HIRAGANA_RE = /^\p{Script=Hiragana}$/u
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at NUL on purpose
 const ASCII_RE = /^[\x00-\x7f]*$/
@@ -233,14 +233,32 @@ export class Analyzer {
       return
     }
     if (HANGUL_RE.test(folded)) {
+      // A counted number (4대강, 2022년, 1000만명) also gives the number and the counted word.
       const digits = LEADING_DIGITS_RE.exec(folded)
-      if (digits?.[1] !== undefined) sink(digits[1], start, end)
-      sink(this.options.koreanSuffixes ? stripKoreanSuffix(folded) : folded, start, end)
+      if (digits?.[1] !== undefined) {
+        sink(digits[1], start, end)
+        this.korean(folded.slice(digits[1].length), start, end, sink)
+      }
+      this.korean(folded, start, end, sink)
       return
     }
     // Single hiragana words are particles (の, は, を): the stop words of Japanese.
     if (SINGLE_HIRAGANA_RE.test(folded)) return
     sink(folded, start, end)
+  }
+
+  /**
+   * A Korean word as written and, when it ends like a particle, without it: 일본의 → 일본의, 일본. Keeping the written
+   * form too means a noun that merely ends like a particle (한반도 ends in 도) still meets its own inflections.
+   */
+  private korean(word: string, start: number, end: number, sink: TermSink): void {
+    if (!this.options.koreanSuffixes) {
+      sink(word, start, end)
+      return
+    }
+    const stem = stripKoreanSuffix(word)
+    if (stem !== word) sink(stem, start, end)
+    sink(word, start, end)
   }
 
   private stem(word: string): string {
