@@ -22,6 +22,12 @@ describe('English term processing', () => {
     expect(t).toEqual(expect.arrayContaining(['gsomia', 'g20', '2019', 'us']))
   })
 
+  it('keeps a short word in capitals as an acronym, not a stop word', () => {
+    expect(terms('US trade')).toEqual(['us', 'trade'])
+    expect(terms('us trade')).toEqual(['trade'])
+    expect(terms('U.S. trade')).toEqual(terms('US trade'))
+  })
+
   it('keeps decimals, joins thousands and strips possessives', () => {
     expect(terms("Japan's quake measured 7.4 and 155,221 bags")).toEqual([
       'japan',

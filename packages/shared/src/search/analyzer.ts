@@ -46,6 +46,7 @@ const SINGLE_HIRAGANA_RE = /^\p{Script=Hiragana}$/u
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at NUL on purpose
 const ASCII_RE = /^[\x00-\x7f]*$/
 const ASCII_WORD_RE = /^[a-z]+$/
+const CAPITALS_ACRONYM_RE = /^[A-Z]{2,3}$/
 const ASCII_WORD_CHARS_RE = /^[A-Za-z0-9]+$/
 const DIGITS_RE = /^\d+$/
 /** Combining marks on Latin, Greek and Cyrillic letters are diacritics to fold; on kana they are not (が ≠ か). */
@@ -228,7 +229,8 @@ export class Analyzer {
     const folded = foldText(raw)
     if (folded.length === 0 || folded.length > MAX_TERM_CHARS) return
     if (ASCII_WORD_RE.test(folded)) {
-      if (!keepStopWord && this.stopWords.has(folded)) return
+      // A short word in capitals is an acronym (US, WHO, IT), not the function word it spells.
+      if (!keepStopWord && this.stopWords.has(folded) && !CAPITALS_ACRONYM_RE.test(raw)) return
       sink(this.stem(folded), start, end)
       return
     }
