@@ -23,8 +23,8 @@ describe('English term processing', () => {
   })
 
   it('keeps a short word in capitals as an acronym, not a stop word', () => {
-    expect(terms('US trade')).toEqual(['us', 'trade'])
-    expect(terms('us trade')).toEqual(['trade'])
+    expect(terms('WHO warns, IT spending')).toEqual(['who', 'warn', 'it', 'spend'])
+    expect(terms('who warns, it spends')).toEqual(['warn', 'spend'])
     expect(terms('U.S. trade')).toEqual(terms('US trade'))
   })
 
