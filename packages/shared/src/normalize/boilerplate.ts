@@ -165,7 +165,8 @@ const JUNK = {
   // Arrows, bullets and similar decorations around a navigation label.
   decorations: /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu,
   // A row of labels joined by separators ("Home | News | Sport").
-  separators: /\s*[|·•»›>/]\s*/u,
+  // "|", "·", "•" separate labels anywhere; ">", "/", "»", "›" only with spaces around (not in "a/b" or "<tag>").
+  separators: /\s*[|·•]\s*|\s+[»›>/]\s+/u,
   // Sentence prompts that only appear as furniture.
   prompts:
     /^(sign up for|subscribe to|get the latest|follow us on|like us on|download (the|our) app|click here to|you might also like|you may also like|we recommend|recommended for you|read next|also read|read also|see also|see more:|read more:|more from|more news from|more stories from|related:|filed under:|copyright ©|© ?\d{4}|all rights reserved)/iu,

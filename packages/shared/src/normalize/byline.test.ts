@@ -106,3 +106,13 @@ describe('isJunkLine in other languages', () => {
       expect(isJunkLine(line), line).toBe(true)
   })
 })
+
+describe('isJunkLine and markup-like text', () => {
+  it('keeps plain text that contains tag-like characters or paths', () => {
+    for (const line of [
+      'xssmarker <script>alert(document.cookie)</script> in text.',
+      'Read the and/or clause in a/b/c form.',
+    ])
+      expect(isJunkLine(line), line).toBe(false)
+  })
+})

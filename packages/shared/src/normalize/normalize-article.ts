@@ -129,11 +129,6 @@ function trimEdges(
   return { paragraphs: out.filter((_, i) => !drop.has(i)), byline }
 }
 
-/** The same paragraph twice in a row is a template repeating itself (mobile and desktop copies). */
-function dedupeAdjacent(paragraphs: readonly string[]): string[] {
-  return paragraphs.filter((p, i) => i === 0 || p !== paragraphs[i - 1])
-}
-
 /** An absolute http(s) URL, canonical, or null. */
 function absoluteHttpUrl(value: string | null, base: string | null): string | null {
   if (value === null) return null
@@ -195,7 +190,7 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
 
   const own = new Set([givenUrl, pageUrl, input.url].filter((u): u is string => !!u).map(squash))
   // A line that is only this page's own address is a "copy link" box, and a sign-off is not the story.
-  const paragraphs = dedupeAdjacent(found.paragraphs).filter(
+  const paragraphs = found.paragraphs.filter(
     (p, i, list) => !own.has(squash(p)) && !(i >= list.length - SIGN_OFF_EDGE && isSignOff(p)),
   )
   const edges = trimEdges(paragraphs, title, [found.byline, nonEmpty(input.author)])
