@@ -327,6 +327,26 @@ describe('SearchIndex updates and deletes', () => {
   })
 })
 
+describe('SearchIndex over several segments', () => {
+  const segment = (docs: IndexDoc[]): Segment => {
+    const builder = new SegmentBuilder()
+    for (const d of docs) builder.add(d)
+    return Segment.open(builder.finish())
+  }
+
+  it('ranks as one index, and a later segment hides an older copy of the same id', () => {
+    const older = segment([doc('a', 'Cocoa prices', 'Cocoa prices fell.'), doc('b', 'Coffee', 'Coffee rose.')])
+    const newer = segment([doc('a', 'Tea prices', 'Tea prices rose.'), doc('c', 'Cocoa harvest', 'The cocoa harvest.')])
+    const index = new SearchIndex([older, newer])
+    expect(index.documentCount).toBe(3)
+    expect(ids(index, q('cocoa'))).toEqual(['c'])
+    expect(ids(index, q('tea'))).toEqual(['a'])
+    expect(ids(index, q('cofee'))).toEqual(['b'])
+    expect(ids(index, q('harv'))).toEqual(['c'])
+    expect(index.search(q('', { facets: ['lang'] })).facets?.lang).toEqual([{ value: 'en', count: 3 }])
+  })
+})
+
 describe('suggest', () => {
   it('completes the word being typed from titles of matching articles', () => {
     const index = build(NEWS)

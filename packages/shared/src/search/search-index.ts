@@ -62,6 +62,8 @@ export class SearchIndex {
   private memtable: Memtable
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
   private idMap: Map<string, { seg: number; doc: number }> | null = null
+  /** all segments' terms, merged and sorted; built on the first fuzzy or prefix expansion */
+  private segmentTerms: string[] | null = null
 
   constructor(segments: Segment[] = [], options: SearchIndexOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
@@ -124,6 +126,7 @@ export class SearchIndex {
     this.states = [newState(Segment.open(bytes, { analyzerId: this.analyzer.id }))]
     this.memtable = new Memtable(this.analyzer)
     this.idMap = null
+    this.segmentTerms = null
     return bytes
   }
 
@@ -358,6 +361,17 @@ export class SearchIndex {
     return { avgTitle: docs > 0 ? title / docs : 0, avgBody: docs > 0 ? body / docs : 0 }
   }
 
+  /**
+   * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
+   * segments cost one walk, not ten) and the memtable's.
+   */
+  private dictionaries(): string[][] {
+    if (this.segmentTerms === null) {
+      this.segmentTerms = mergeSorted(this.states.map((s) => s.segment.terms))
+    }
+    return this.memtable.size > 0 ? [this.segmentTerms, this.memtable.sortedTerms()] : [this.segmentTerms]
+  }
+
   /** Where query expansion looks terms up: every segment and the memtable. */
   private termSource(): TermSource {
     return {
@@ -377,8 +391,7 @@ export class SearchIndex {
             hi,
           )
         }
-        for (const s of this.states) walk(s.segment.terms)
-        if (this.memtable.size > 0) walk(this.memtable.sortedTerms())
+        for (const terms of this.dictionaries()) walk(terms)
         return out
       },
       completions: (prefix, limit) => {
@@ -390,8 +403,7 @@ export class SearchIndex {
             if (t !== prefix) out.add(t)
           }
         }
-        for (const s of this.states) scan(s.segment.terms)
-        if (this.memtable.size > 0) scan(this.memtable.sortedTerms())
+        for (const terms of this.dictionaries()) scan(terms)
         return [...out]
       },
       docFreq: (term) => this.docFreq(term),
@@ -437,6 +449,46 @@ export class SearchIndex {
 
 function newState(segment: Segment): SegmentState {
   return { segment, deleted: null, deletedCount: 0, scores: null }
+}
+
+/** Merges sorted, duplicate-free lists into one (pairwise, so k lists cost log k linear passes). */
+function mergeSorted(lists: string[][]): string[] {
+  if (lists.length === 0) return []
+  let level = lists
+  while (level.length > 1) {
+    const next: string[][] = []
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] ?? []
+      const b = level[i + 1]
+      next.push(b === undefined ? a : mergeTwo(a, b))
+    }
+    level = next
+  }
+  return level[0] ?? []
+}
+
+function mergeTwo(a: string[], b: string[]): string[] {
+  const out: string[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const x = a[i] ?? ''
+    const y = b[j] ?? ''
+    if (x < y) {
+      out.push(x)
+      i++
+    } else if (y < x) {
+      out.push(y)
+      j++
+    } else {
+      out.push(x)
+      i++
+      j++
+    }
+  }
+  while (i < a.length) out.push(a[i++] ?? '')
+  while (j < b.length) out.push(b[j++] ?? '')
+  return out
 }
 
 function clamp(value: number, min: number, max: number): number {
