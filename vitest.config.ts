@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // Workers log a JSON line per request; show logs only of tests that fail.
+    silent: 'passed-only',
     projects: [
       {
         // Everything that touches Workers code runs inside workerd.

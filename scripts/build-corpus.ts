@@ -61,13 +61,16 @@ await writeJsonl(
   })),
 )
 
+/** Reuters-21578 marks a paragraph start with a literal "&" and a tab (an SGML leftover); make it a paragraph break. */
+const reutersText = (body: string) => body.replace(/\n?&\t/g, '\n\n')
+
 const reuters = (await readJsonl('reuters21578.jsonl')).filter((d) => d.body.trim().length > 0).slice(0, REUTERS_COUNT)
 await writeJsonl(
   'reuters21578-2000.jsonl',
   reuters.map((d) => ({
     externalId: d.id,
     title: d.title,
-    text: d.body,
+    text: reutersText(d.body),
     published: d.published,
     ...(d.author ? { author: d.author } : {}),
     source: 'Reuters',
