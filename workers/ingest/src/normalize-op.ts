@@ -1,35 +1,69 @@
-import { type ArticleInput, type ArticleResult, normalizeArticle } from '@edgewire/shared'
+import { type Article, type ArticleInput, type ArticleResult, countWords, normalizeArticle } from '@edgewire/shared'
 import type { WriteOp } from './index-writer'
 
 /**
  * Largest normalized article stored, in bytes of its JSON. The writer keeps each article in one SQLite row, and a
- * Durable Object's SQLite refuses strings over 2 MB (SQLITE_TOOBIG): a larger article would fail the whole delivery
- * on every retry. About 600,000 words of English, or 200,000 characters of Korean or Japanese per 600 KB.
+ * Durable Object's SQLite refuses strings over 2 MB (SQLITE_TOOBIG): a larger article would fail its whole delivery
+ * on every retry. That is about 300,000 words of English, or 600,000 characters of Korean or Japanese.
  */
 export const MAX_STORED_ARTICLE_BYTES = 1_800_000
 
 const encoder = new TextEncoder()
 
-/** Normalizes one article into an upsert, or a `rejected` result saying why it cannot be stored. */
-export async function normalizeOp(input: ArticleInput, now: Date): Promise<WriteOp> {
-  const rejected = (error: string): WriteOp => {
-    const result: ArticleResult = { status: 'rejected', error }
-    if (input.url) result.url = input.url
-    return { kind: 'rejected', result }
+function utf8Length(json: string): number {
+  // A UTF-16 unit takes one to three bytes of UTF-8: encode only when the length alone cannot tell.
+  return json.length * 3 <= MAX_STORED_ARTICLE_BYTES ? json.length : encoder.encode(json).length
+}
+
+/**
+ * Cuts the body of an article too large to store at the last paragraph (or word) break that fits. The article is
+ * kept, searchable by all but its tail: an article answered `queued` must not be refused later, and this is the
+ * only way normalization can fail to fit.
+ */
+export function fitForStorage(article: Article): { article: Article; cutFrom: number | null } {
+  let bytes = utf8Length(JSON.stringify(article))
+  if (bytes <= MAX_STORED_ARTICLE_BYTES) return { article, cutFrom: null }
+  const originalLength = article.body.length
+  let fitted = article
+  for (let attempt = 0; attempt < 8 && bytes > MAX_STORED_ARTICLE_BYTES; attempt++) {
+    const overhead = bytes - utf8Length(JSON.stringify(fitted.body))
+    const budget = Math.max(0, Math.floor((MAX_STORED_ARTICLE_BYTES - overhead) * (1 - 0.02 * (attempt + 1))))
+    // encodeInto stops at the last whole character that fits; escapes (\n, quotes) are why this may take two tries.
+    const fits = encoder.encodeInto(fitted.body, new Uint8Array(budget)).read
+    let cut = fitted.body.lastIndexOf('\n\n', fits)
+    if (cut < fits * 0.9) cut = fitted.body.lastIndexOf(' ', fits)
+    if (cut < fits * 0.9) cut = fits
+    const body = fitted.body.slice(0, cut).trimEnd()
+    fitted = { ...fitted, body, wordCount: countWords(body) }
+    bytes = utf8Length(JSON.stringify(fitted))
   }
-  let article: Awaited<ReturnType<typeof normalizeArticle>>
+  return { article: fitted, cutFrom: originalLength }
+}
+
+/** Normalizes one article into an upsert, or a `rejected` result saying why it could not be normalized. */
+export async function normalizeOp(input: ArticleInput, now: Date): Promise<WriteOp> {
+  let article: Article
   try {
     article = await normalizeArticle(input, now)
   } catch (err) {
-    return rejected(`could not normalize the article: ${err instanceof Error ? err.message : String(err)}`)
+    const result: ArticleResult = {
+      status: 'rejected',
+      error: `could not normalize the article: ${err instanceof Error ? err.message : String(err)}`,
+    }
+    if (input.url) result.url = input.url
+    return { kind: 'rejected', result }
   }
-  const json = JSON.stringify(article)
-  // A UTF-16 unit takes one to three bytes of UTF-8: encode only when the length alone cannot tell.
-  const bytes = json.length * 3 <= MAX_STORED_ARTICLE_BYTES ? json.length : encoder.encode(json).length
-  if (bytes > MAX_STORED_ARTICLE_BYTES) {
-    return rejected(
-      `the normalized article is ${bytes} bytes; at most ${MAX_STORED_ARTICLE_BYTES} are stored (split it or send less text)`,
+  const fitted = fitForStorage(article)
+  if (fitted.cutFrom !== null) {
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'article body cut to fit storage',
+        id: article.id,
+        chars: fitted.cutFrom,
+        kept: fitted.article.body.length,
+      }),
     )
   }
-  return { kind: 'upsert', article }
+  return { kind: 'upsert', article: fitted.article }
 }

@@ -34,7 +34,9 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
       try {
         allowed = (await limiter.limit({ key: `${options.scope}:${ip}` })).success
       } catch (err) {
-        console.error(JSON.stringify({ level: 'warn', msg: 'rate limiter failed; request let through', error: String(err) }))
+        console.error(
+          JSON.stringify({ level: 'warn', msg: 'rate limiter failed; request let through', error: String(err) }),
+        )
       }
       if (!allowed) {
         // Windows are fixed and aligned to the clock: the rest of this one is the earliest a retry can pass.

@@ -1,0 +1,201 @@
+import { env } from 'cloudflare:test'
+import { signPayload } from '@edgewire/shared'
+import { describe, expect, it } from 'vitest'
+import { ingestEnv, writer } from './faults'
+import { INGEST, nextId, SEARCH, SELF, searchUntil, sendEvent, TEST_SECRET } from './helpers'
+
+// Who may do what: admin routes behind ADMIN_TOKEN, CORS on the search worker's read routes only, and a rate limit
+// per client address on both workers. test/wrangler.toml sets small limits (ingest 5, search 10 a minute) so the
+// 429 path is cheap to reach; requests that carry no cf-connecting-ip (all other tests) are not counted.
+
+const ADMIN_TOKEN = (env as unknown as { ADMIN_TOKEN: string }).ADMIN_TOKEN
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+let addresses = 0
+/** A client address of the TEST-NET-3 range no other test uses. */
+const freshIp = () => `203.0.113.${++addresses}`
+
+/** Windows are fixed minutes: a burst that straddles the turn of a minute would be counted in two. */
+async function awayFromWindowEdge(): Promise<void> {
+  const intoMinute = (Date.now() / 1000) % 60
+  if (intoMinute > 55) await new Promise((r) => setTimeout(r, (60.2 - intoMinute) * 1000))
+}
+
+async function created(url: string, text: string): Promise<string> {
+  const res = await sendEvent('article.upsert', { url, text })
+  const { results } = (await res.json()) as { results: { id: string; status: string }[] }
+  expect(results[0]?.status).toBe('created')
+  return results[0]?.id ?? ''
+}
+
+describe('admin routes', () => {
+  it('refuses DELETE /articles/:id without the admin token, with a wrong one, or a malformed header', async () => {
+    const id = await created('https://access.example/keep', 'An article nobody may delete.')
+    const attempts: Record<string, string>[] = [
+      {},
+      bearer('wrong-token'),
+      bearer(`${ADMIN_TOKEN}x`),
+      bearer(ADMIN_TOKEN.slice(0, -1)),
+      { authorization: ADMIN_TOKEN },
+      { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` },
+      { authorization: `Bearer ${ADMIN_TOKEN} ${ADMIN_TOKEN}` },
+      { authorization: 'Bearer ' },
+    ]
+    for (const headers of attempts) {
+      const res = await SELF.fetch(`${SEARCH}/articles/${id}`, { method: 'DELETE', headers })
+      expect([400, 401], JSON.stringify(headers)).toContain(res.status)
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+      if (res.status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    }
+    expect((await SELF.fetch(`${SEARCH}/articles/${id}`)).status).toBe(200)
+  })
+
+  it('deletes an article with the admin token, and answers 404 for one that is not there', async () => {
+    const id = await created('https://access.example/remove', 'Removemarker: an article the admin deletes.')
+    expect((await searchUntil({ q: 'removemarker' }, 1)).total).toBe(1)
+    const res = await SELF.fetch(`${SEARCH}/articles/${id}`, { method: 'DELETE', headers: bearer(ADMIN_TOKEN) })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ id, status: 'deleted' })
+    expect((await SELF.fetch(`${SEARCH}/articles/${id}`)).status).toBe(404)
+    expect((await searchUntil({ q: 'removemarker' }, 0)).total).toBe(0)
+    const again = await SELF.fetch(`${SEARCH}/articles/${id}`, { method: 'DELETE', headers: bearer(ADMIN_TOKEN) })
+    expect(again.status).toBe(404)
+  })
+
+  it('reindexes only with the admin token: every article is written to KV again and the segments rebuilt', async () => {
+    const id = await created('https://access.example/reindexed', 'Reindexmarker: survives a lost KV entry.')
+    const stub = writer()
+    await searchUntil({ q: 'reindexmarker' }, 1)
+    expect((await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST' })).status).toBe(401)
+    expect((await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer('nope') })).status).toBe(401)
+
+    // KV lost the article (an operator's mistake, a bad migration): reindex writes it back from the writer.
+    await eventually(() => stub.stats().then((s) => s.kvPending), 0)
+    await ingestEnv.ARTICLES.delete(`article:${id}`)
+    const res = await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer(ADMIN_TOKEN) })
+    expect(res.status).toBe(202)
+    const body = (await res.json()) as { documents: number; headSeq: number }
+    expect(body.documents).toBeGreaterThan(0)
+    await eventually(() => ingestEnv.ARTICLES.get(`article:${id}`).then((v) => v !== null), true)
+    expect(await ingestEnv.ARTICLES.get(`article:${id}`)).not.toBeNull()
+    await eventually(() => stub.manifest().then((m) => m.segments.length), 1)
+    expect((await stub.manifest()).segments).toHaveLength(1)
+    expect((await searchUntil({ q: 'reindexmarker' }, 1)).total).toBe(1)
+  }, 20_000)
+
+  it('guards the ingest worker admin routes too', async () => {
+    expect((await SELF.fetch(`${INGEST}/admin/inbox`)).status).toBe(401)
+    expect((await SELF.fetch(`${INGEST}/admin/redrive`, { method: 'POST', headers: bearer('x') })).status).toBe(401)
+    const inbox = await SELF.fetch(`${INGEST}/admin/inbox`, { headers: bearer(ADMIN_TOKEN) })
+    expect(inbox.status).toBe(200)
+    expect(await inbox.json()).toMatchObject({ staged: expect.any(Number), deadLetters: expect.any(Array) })
+  })
+})
+
+describe('CORS', () => {
+  it('lets any page read the search routes', async () => {
+    for (const path of ['/search?q=x', '/suggest?q=x', '/stats', '/articles/none']) {
+      const res = await SELF.fetch(`${SEARCH}${path}`, { headers: { origin: 'https://reader.example' } })
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*')
+      expect(res.headers.get('access-control-allow-credentials'), path).toBeNull()
+    }
+  })
+
+  it('refuses a cross-origin DELETE or reindex at the preflight, and sends no CORS headers on admin answers', async () => {
+    const preflight = await SELF.fetch(`${SEARCH}/articles/abc`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'authorization',
+      },
+    })
+    expect(preflight.headers.get('access-control-allow-methods') ?? '').not.toContain('DELETE')
+    expect((preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()).not.toContain('authorization')
+    const reindexPreflight = await SELF.fetch(`${SEARCH}/admin/reindex`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    })
+    expect(reindexPreflight.headers.get('access-control-allow-origin')).toBeNull()
+    const admin = await SELF.fetch(`${SEARCH}/admin/reindex`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(admin.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('sends no CORS headers from the ingest worker', async () => {
+    const res = await SELF.fetch(`${INGEST}/healthz`, { headers: { origin: 'https://reader.example' } })
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('rate limits', () => {
+  it('answers 429 problem+json with Retry-After once one address passes the search limit', async () => {
+    await awayFromWindowEdge()
+    const ip = freshIp()
+    const statuses: number[] = []
+    let limited: Response | undefined
+    for (let i = 0; i < 12; i++) {
+      const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
+      statuses.push(res.status)
+      if (res.status === 429) limited = res
+      else await res.arrayBuffer()
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10)
+    expect(statuses.slice(10)).toEqual([429, 429])
+    expect(limited?.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    const retryAfter = Number(limited?.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThanOrEqual(1)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect(((await limited?.json()) as { status?: number } | undefined)?.status).toBe(429)
+
+    // Another address is not affected, nor are the health check and the stats.
+    const other = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': freshIp() } })
+    expect(other.status).toBe(200)
+    expect((await SELF.fetch(`${SEARCH}/healthz`, { headers: { 'cf-connecting-ip': ip } })).status).toBe(200)
+  })
+
+  it('limits the webhook per address before the body is read or the signature checked', async () => {
+    await awayFromWindowEdge()
+    const ip = freshIp()
+    const statuses: number[] = []
+    for (let i = 0; i < 7; i++) {
+      const res = await SELF.fetch(`${INGEST}/webhooks/articles`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+        body: '{}',
+      })
+      statuses.push(res.status)
+      await res.arrayBuffer()
+    }
+    // Unsigned: 401 while under the limit, then 429 without looking at the body.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429])
+
+    // A signed delivery from a limited address is refused too; the sender retries after Retry-After.
+    const body = JSON.stringify({ type: 'article.upsert', data: { externalId: 'limited', text: 'x' } })
+    const id = nextId()
+    const ts = Math.floor(Date.now() / 1000)
+    const res = await SELF.fetch(`${INGEST}/webhooks/articles`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'cf-connecting-ip': ip,
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': await signPayload(TEST_SECRET, id, ts, new TextEncoder().encode(body)),
+      },
+      body,
+    })
+    expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+})
+
+async function eventually<T>(probe: () => Promise<T>, want: T, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value === want || Date.now() > deadline) return value
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
