@@ -20,7 +20,7 @@ export const DEFAULT_BM25: Bm25Params = {
   k1: 1.2,
   bTitle: 0.5,
   bBody: 0.75,
-  titleWeight: 2.5,
+  titleWeight: 3,
   bodyWeight: 1,
 }
 
