@@ -30,6 +30,12 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   koreanSuffixes: true,
 }
 
+/**
+ * Bumped on any change to what terms a text gives: it is part of `Analyzer.id`, stored in every segment, so a
+ * segment built by older term processing is refused on open (and rebuilt) instead of silently missing.
+ */
+export const ANALYZER_VERSION = 2
+
 /** Longest term kept; longer "words" are base64 blobs, hashes or junk. */
 export const MAX_TERM_CHARS = 64
 
@@ -103,7 +109,7 @@ export class Analyzer {
   constructor(options: Partial<AnalyzerOptions> = {}) {
     this.options = { ...DEFAULT_ANALYZER_OPTIONS, ...options }
     const o = this.options
-    this.id = `a1:${o.stemmer}:${o.stopWords ? 's' : '-'}:${o.cjkBigrams}:${o.koreanSuffixes ? 'k' : '-'}`
+    this.id = `a${ANALYZER_VERSION}:${o.stemmer}:${o.stopWords ? 's' : '-'}:${o.cjkBigrams}:${o.koreanSuffixes ? 'k' : '-'}`
     this.stopWords = new Set(o.stopWords ? englishStopWords : [])
     this.stemWord = o.stemmer === 'porter' ? porter : o.stemmer === 'porter2' ? porter2 : (w: string) => w
   }
