@@ -22,6 +22,11 @@ describe('English term processing', () => {
     expect(t).toEqual(expect.arrayContaining(['gsomia', 'g20', '2019', 'us']))
   })
 
+  it("drops the possessive 's, also after a name with an apostrophe", () => {
+    expect(terms("O'Neill's plan")).toEqual(terms("O'Neill plan"))
+    expect(terms("O'Neill")).toEqual(expect.arrayContaining(['neill']))
+  })
+
   it('keeps a short word in capitals as an acronym, not a stop word', () => {
     expect(terms('WHO warns, IT spending')).toEqual(['who', 'warn', 'it', 'spend'])
     expect(terms('who warns, it spends')).toEqual(['warn', 'spend'])

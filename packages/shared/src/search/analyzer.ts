@@ -34,7 +34,7 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
  * Bumped on any change to what terms a text gives: it is part of `Analyzer.id`, stored in every segment, so a
  * segment built by older term processing is refused on open (and rebuilt) instead of silently missing.
  */
-export const ANALYZER_VERSION = 2
+export const ANALYZER_VERSION = 3
 
 /** Longest term kept; longer "words" are base64 blobs, hashes or junk. */
 export const MAX_TERM_CHARS = 64
@@ -43,6 +43,7 @@ export const MAX_TERM_CHARS = 64
 const TOKEN_RE = /[\p{L}\p{N}\p{M}]+(?:(?:[-‐‑'’.&_＆－]|,(?=\d))[\p{L}\p{N}\p{M}]+)*/gu
 const TOKEN_AT_RE = new RegExp(TOKEN_RE.source, 'uy')
 const CONNECTOR_RE = /[-‐‑'’.&_＆－,]/u
+const POSSESSIVE_RE = /['’][sS]$/u
 const CONNECTOR_SPLIT_RE = /([-‐‑'’.&_＆－,])/u
 const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 const BIGRAM_CHAR_RE = /[\p{Script=Han}\p{Script=Katakana}ー]/u
@@ -196,6 +197,14 @@ export class Analyzer {
 
   /** Hyphenated names and codes: index the joined form and the parts (Kyung-wha → kyungwha, kyung, wha). */
   private scanCompound(raw: string, start: number, sink: TermSink): void {
+    // English possessive: company's → company, O'Neill's → O'Neill
+    const possessive = POSSESSIVE_RE.exec(raw)
+    if (possessive !== null) {
+      const owner = raw.slice(0, possessive.index)
+      if (CONNECTOR_RE.test(owner)) this.scanCompound(owner, start, sink)
+      else this.word(owner, start, start + owner.length, false, sink)
+      return
+    }
     const pieces = raw.split(CONNECTOR_SPLIT_RE)
     const parts: { text: string; offset: number }[] = []
     const connectors = new Set<string>()
@@ -211,13 +220,6 @@ export class Analyzer {
     if (numeric) {
       // 7.4 stays 7.4; 155,221 becomes 155221 (thousands separator).
       this.word(raw.replaceAll(',', ''), start, end, true, sink)
-      return
-    }
-    const last = parts[parts.length - 1]
-    if ((connectors.has("'") || connectors.has('’')) && parts.length === 2 && last !== undefined && last.text === 's') {
-      // English possessive: company's → company
-      const first = parts[0]
-      if (first !== undefined) this.word(first.text, start, end, false, sink)
       return
     }
     const joined = parts.map((p) => p.text).join('')
