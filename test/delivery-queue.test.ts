@@ -1,0 +1,137 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { IngestEnv } from '../workers/ingest/src/context'
+import {
+  chunkKey,
+  DEAD_LETTER_QUEUE,
+  INBOX_QUEUE,
+  type InboxMessage,
+  type StagedChunk,
+} from '../workers/ingest/src/inbox'
+import { applyChunk, DEAD_LETTER_PREFIX, handleQueue, retryDelaySeconds } from '../workers/ingest/src/queue-consumer'
+import { brokenWriter, ingestEnv, writer } from './faults'
+import { eventually, INGEST, nextId, SELF, searchUntil } from './helpers'
+
+// The inbox consumer on its own: retries with a growing delay while the writer is down, a dead-letter record once
+// the queue gives up, and a redrive that applies what waited in the inbox.
+
+const ADMIN = { authorization: `Bearer ${(env as unknown as { ADMIN_TOKEN: string }).ADMIN_TOKEN}` }
+
+/** Stages one chunk of articles in the inbox, as the webhook does, without sending its message. */
+async function stage(marker: string, count = 2): Promise<InboxMessage> {
+  const delivery = nextId()
+  const key = await chunkKey(delivery, 0)
+  const message: InboxMessage = { v: 1, delivery, chunk: 0, chunks: 1, key }
+  const staged: StagedChunk = {
+    v: 1,
+    delivery,
+    chunk: 0,
+    chunks: 1,
+    eventTime: Date.now(),
+    receivedAt: new Date().toISOString(),
+    items: Array.from({ length: count }, (_, i) => ({
+      kind: 'input' as const,
+      input: { url: `https://queue.example/${marker}/${i}`, text: `Queued article ${i}, marker ${marker}.` },
+    })),
+    answer: [],
+  }
+  await ingestEnv.ARTICLES.put(key, JSON.stringify(staged), { metadata: message })
+  return message
+}
+
+async function consume(queue: string, message: InboxMessage, envOf: IngestEnv, attempts = 1) {
+  const batch = createMessageBatch<unknown>(queue, [
+    { id: `m-${message.delivery}`, timestamp: new Date(), attempts, body: message },
+  ])
+  const ctx = createExecutionContext()
+  await handleQueue(batch, envOf)
+  return getQueueResult(batch, ctx)
+}
+
+describe('the inbox consumer', () => {
+  it('retries while the writer is down (2, 4, 8 … 300 s apart), and keeps the chunk staged', async () => {
+    const message = await stage('retrying')
+    const down = { ...ingestEnv, INDEX: brokenWriter() }
+    for (const attempts of [1, 2, 5, 20]) {
+      const result = await consume(INBOX_QUEUE, message, down, attempts)
+      expect(result.explicitAcks).toEqual([])
+      expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${message.delivery}`])
+    }
+    expect([retryDelaySeconds(1), retryDelaySeconds(2), retryDelaySeconds(5), retryDelaySeconds(20)]).toEqual([
+      2, 4, 32, 300,
+    ])
+    expect(await ingestEnv.ARTICLES.get(message.key)).not.toBeNull()
+    // The delay asked for, seen from a message of our own (the test batch does not report it).
+    const asked: (QueueRetryOptions | undefined)[] = []
+    const own = {
+      queue: INBOX_QUEUE,
+      messages: [
+        {
+          id: 'own',
+          timestamp: new Date(),
+          attempts: 3,
+          body: message,
+          ack() {},
+          retry: (o?: QueueRetryOptions) => asked.push(o),
+        },
+      ],
+    }
+    await handleQueue(own as unknown as MessageBatch<unknown>, down)
+    expect(asked).toEqual([{ delaySeconds: 8 }])
+
+    // The writer is back: applied, acknowledged, and gone from the inbox.
+    const result = await consume(INBOX_QUEUE, message, ingestEnv)
+    expect(result.explicitAcks).toEqual([`m-${message.delivery}`])
+    expect(await ingestEnv.ARTICLES.get(message.key)).toBeNull()
+    expect((await searchUntil({ q: 'retrying' }, 2)).total).toBe(2)
+  })
+
+  it('acknowledges a redelivered message whose chunk was applied already, and applies nothing twice', async () => {
+    const message = await stage('twice')
+    expect(await applyChunk(ingestEnv, message)).toBe('applied')
+    const head = (await writer().stats()).headSeq
+    expect(await applyChunk(ingestEnv, message)).toBe('already-applied')
+    const result = await consume(INBOX_QUEUE, message, ingestEnv)
+    expect(result.explicitAcks).toHaveLength(1)
+    expect((await writer().stats()).headSeq).toBe(head)
+  })
+
+  it('drops a malformed message instead of retrying it forever', async () => {
+    const batch = createMessageBatch<unknown>(INBOX_QUEUE, [
+      { id: 'junk-1', timestamp: new Date(), attempts: 1, body: 'not a message' },
+      { id: 'junk-2', timestamp: new Date(), attempts: 1, body: { v: 2 } },
+    ])
+    const ctx = createExecutionContext()
+    await handleQueue(batch, ingestEnv)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.explicitAcks.sort()).toEqual(['junk-1', 'junk-2'])
+  })
+
+  it('records a dead letter when the queue gives up, and a redrive applies the chunk once the writer is back', async () => {
+    const message = await stage('deadletter', 3)
+    const down = { ...ingestEnv, INDEX: brokenWriter() }
+    const result = await consume(DEAD_LETTER_QUEUE, message, down, 11)
+    expect(result.explicitAcks).toEqual([`m-${message.delivery}`])
+    const record = await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)
+    expect(JSON.parse(record ?? '{}')).toMatchObject({ message, error: expect.stringContaining('down') })
+    expect(await ingestEnv.ARTICLES.get(message.key)).not.toBeNull()
+
+    const inbox = (await (await SELF.fetch(`${INGEST}/admin/inbox`, { headers: ADMIN })).json()) as {
+      staged: number
+      deadLetters: string[]
+    }
+    expect(inbox.staged).toBeGreaterThanOrEqual(1)
+    expect(inbox.deadLetters).toContain(`${DEAD_LETTER_PREFIX}${message.key}`)
+
+    const redrive = await SELF.fetch(`${INGEST}/admin/redrive`, { method: 'POST', headers: ADMIN })
+    expect(redrive.status).toBe(202)
+    expect((await searchUntil({ q: 'deadletter' }, 3)).total).toBe(3)
+    const gone = await eventually(
+      () => ingestEnv.ARTICLES.get(message.key),
+      (v) => v === null,
+      10_000,
+    )
+    expect(gone).toBeNull()
+    expect(await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)).toBeNull()
+  }, 30_000)
+})
