@@ -155,6 +155,8 @@ const oursExact = timeQueries((q) => search(q, false, false))
 const oursFacets = timeQueries((q) =>
   index.search({ q, limit: 10, offset: 0, sort: 'relevance', facets: ['source', 'author', 'lang', 'tags'] }),
 )
+// Steady state: caches (stems, merged term list, score accumulators) filled by the queries above.
+const oursHeapAfterQueries = heap() - before
 
 const withMini = !process.argv.includes('--no-mini')
 // --- the same documents as 10 segments plus the last 1,000 in the memtable (a writer between compactions)
@@ -205,6 +207,7 @@ row('snapshot bytes', mb(segmentBytes), `${mb(miniJsonBytes)} JSON (no bodies st
 row('open / loadJSON', ms(openMs), ms(miniLoadMs))
 row('first query after open', ms(firstQueryMs), ms(miniFirstMs))
 row('heap + buffers held after open', mb(oursHeap), mb(miniHeap))
+row(`  … after ${queries.length * 3 + 150} queries`, mb(oursHeapAfterQueries), '')
 row(
   'query p50 / p99, defaults',
   `${ms(oursDefault.p50)} / ${ms(oursDefault.p99)}`,

@@ -36,6 +36,12 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
  */
 export const ANALYZER_VERSION = 3
 
+/**
+ * Stemmed words remembered (cleared when full): most tokens are frequent words, so a small cache saves most of the
+ * stemming, while its size stays a few MB of the search isolate's memory.
+ */
+const STEM_CACHE_SIZE = 50_000
+
 /** Longest term kept; longer "words" are base64 blobs, hashes or junk. */
 export const MAX_TERM_CHARS = 64
 
@@ -275,8 +281,7 @@ export class Analyzer {
     let stemmed = this.stemCache.get(word)
     if (stemmed === undefined) {
       stemmed = this.stemWord(word)
-      // Bounded: a vocabulary past this size is mostly one-off tokens.
-      if (this.stemCache.size > 500_000) this.stemCache.clear()
+      if (this.stemCache.size >= STEM_CACHE_SIZE) this.stemCache.clear()
       this.stemCache.set(word, stemmed)
     }
     return stemmed
