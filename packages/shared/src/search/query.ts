@@ -43,15 +43,25 @@ export interface TermSource {
 export interface QueryOptions {
   fuzzy: boolean
   prefix: boolean
+  /**
+   * The last word is still being typed (suggestions): it is completed from SUGGEST_MIN_PREFIX_CHARS, even when it
+   * is a common word, and its exact form weighs no more than a completion, so "oil pri" leans to "prices".
+   */
+  typing?: boolean
 }
+
+/** Shortest last word completed while typing. */
+export const SUGGEST_MIN_PREFIX_CHARS = 2
 
 /** The analysed query: what to score, and which terms to highlight. */
 export interface ParsedQuery {
   terms: WeightedTerm[]
   /** terms produced by the last word (completed as a prefix), for suggestions */
   lastWordTerms: Set<string>
-  /** the last word's completions and typo neighbours, for suggestions */
+  /** the last word's completions, for suggestions */
   completions: Set<string>
+  /** the last word's typo neighbours, for suggestions */
+  neighbours: Set<string>
 }
 
 /** Analyses the query with the index's analyzer and adds bounded fuzzy and prefix expansions. */
@@ -101,16 +111,22 @@ export function parseQuery(
 
   const lastWordTerms = new Set<string>()
   const completions = new Set<string>()
+  const lastNeighbours = new Set<string>()
   const last = spans[spans.length - 1]
   // A query ending in a space has a finished last word: nothing to complete.
   if (last !== undefined && last.end === text.length) {
     for (const term of last.terms) {
       lastWordTerms.add(term)
-      for (const n of neighbours.get(term) ?? []) completions.add(n)
+      for (const n of neighbours.get(term) ?? []) lastNeighbours.add(n)
+      if (options.typing === true) {
+        const w = weights.get(term)
+        if (w !== undefined) w.weight = Math.min(w.weight, PREFIX_WEIGHT)
+      }
     }
     const surfaceChars = last.end - last.start
-    if (options.prefix && surfaceChars >= limits.minPrefixChars) {
-      const common = source.docCount() * PREFIX_MAX_DOC_SHARE
+    const minChars = options.typing === true ? SUGGEST_MIN_PREFIX_CHARS : limits.minPrefixChars
+    if (options.prefix && surfaceChars >= minChars) {
+      const common = options.typing === true ? Number.POSITIVE_INFINITY : source.docCount() * PREFIX_MAX_DOC_SHARE
       for (const term of last.terms) {
         if (source.docFreq(term) > common) continue
         const candidates = source
@@ -125,5 +141,5 @@ export function parseQuery(
       }
     }
   }
-  return { terms: [...weights.values()], lastWordTerms, completions }
+  return { terms: [...weights.values()], lastWordTerms, completions, neighbours: lastNeighbours }
 }

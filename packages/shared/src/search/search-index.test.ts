@@ -354,5 +354,7 @@ describe('suggest', () => {
     expect(suggestions[0]?.text).toBe('brazil coffee')
     expect(index.suggest('', 5)).toEqual([])
     expect(index.suggest('brazil cofee', 5)[0]?.text).toBe('brazil coffee')
+    // a word being typed is completed even when it is a word already, and from two letters
+    expect(index.suggest('ma', 5).map((s) => s.text)).toEqual(expect.arrayContaining(['market', 'marker']))
   })
 })

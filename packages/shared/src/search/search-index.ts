@@ -47,8 +47,8 @@ interface CompiledFilter {
   to: number
 }
 
-/** Hit counts per result page: more than this many docs are never scored for snippets. */
-const SUGGEST_HITS = 20
+/** Suggestions are read from the titles of this many best matches. */
+const SUGGEST_HITS = 50
 
 /**
  * The live index: immutable base segments plus a small memtable of recent upserts. Upserts and deletes hide older
@@ -153,9 +153,14 @@ export class SearchIndex {
     const { candidates, query } = this.evaluate(
       { q: text, limit: SUGGEST_HITS, offset: 0, sort: 'relevance', fuzzy: true, prefix: true },
       SUGGEST_HITS,
+      true,
     )
     if (query === null) return []
-    const wanted = new Set([...query.lastWordTerms, ...query.completions])
+    // Typo neighbours only when nothing completes what was typed ("dollr" → dollar, but "japa" → japan, not napa).
+    const wanted = new Set([
+      ...query.lastWordTerms,
+      ...(query.completions.size > 0 ? query.completions : query.neighbours),
+    ])
     const spans = this.analyzer.spans(text)
     const lastSpan = spans[spans.length - 1]
     const head = lastSpan !== undefined && lastSpan.end === text.length ? text.slice(0, lastSpan.start) : `${text} `
@@ -179,6 +184,7 @@ export class SearchIndex {
   private evaluate(
     params: SearchParams,
     k: number,
+    typing = false,
   ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
     const q = params.q.slice(0, this.limits.maxQueryChars)
     const query =
@@ -191,6 +197,7 @@ export class SearchIndex {
             {
               fuzzy: params.fuzzy ?? DEFAULT_QUERY_OPTIONS.fuzzy,
               prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
+              typing,
             },
             this.limits,
           )
