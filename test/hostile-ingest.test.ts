@@ -264,6 +264,8 @@ describe('hostile content that passes the schema', () => {
     }
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the test
     expect(article.title).not.toMatch(/[\u0000-\u001f\u007f]/)
+    expect(article.title).not.toMatch(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066\ufeff]/)
+    expect(article.body).not.toMatch(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066\ufeff]/)
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the test
     expect(article.body).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/)
     expect((await searchUntil({ q: 'controlmarker' }, 1)).total).toBe(1)
