@@ -50,7 +50,9 @@ export interface QueryOptions {
   typing?: boolean
 }
 
-/** Shortest last word completed while typing. */
+const WIDE_SCRIPT_RE = /[\p{Script=Hangul}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
+
+/** Shortest last word completed while typing (Latin letters; a Hangul or Han character counts two). */
 export const SUGGEST_MIN_PREFIX_CHARS = 2
 
 /** The analysed query: what to score, and which terms to highlight. */
@@ -123,7 +125,11 @@ export function parseQuery(
         if (w !== undefined) w.weight = Math.min(w.weight, PREFIX_WEIGHT)
       }
     }
-    const surfaceChars = last.end - last.start
+    // While typing, a Hangul syllable or a Han/kana character says about as much as two Latin letters (일본 방 →
+    // 방류). Search itself does not complete two-syllable words: they are usually whole words (measured: ko nDCG
+    // 0.960 → 0.950 when it did).
+    const surface = text.slice(last.start, last.end)
+    const surfaceChars = surface.length * (options.typing === true && WIDE_SCRIPT_RE.test(surface) ? 2 : 1)
     const minChars = options.typing === true ? SUGGEST_MIN_PREFIX_CHARS : limits.minPrefixChars
     if (options.prefix && surfaceChars >= minChars) {
       const common = options.typing === true ? Number.POSITIVE_INFINITY : source.docCount() * PREFIX_MAX_DOC_SHARE

@@ -356,5 +356,8 @@ describe('suggest', () => {
     expect(index.suggest('brazil cofee', 5)[0]?.text).toBe('brazil coffee')
     // a word being typed is completed even when it is a word already, and from two letters
     expect(index.suggest('ma', 5).map((s) => s.text)).toEqual(expect.arrayContaining(['market', 'marker']))
+    // one Hangul syllable is enough to complete; forms of one word are one suggestion
+    expect(index.suggest('일본 방', 5)[0]?.text).toBe('일본 방류')
+    expect(index.suggest('일', 5).map((s) => s.text)).toEqual(['일본'])
   })
 })

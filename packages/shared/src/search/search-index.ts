@@ -47,6 +47,8 @@ interface CompiledFilter {
   to: number
 }
 
+const HANGUL_RE = /\p{Script=Hangul}/u
+
 /** Suggestions are read from the titles of this many best matches. */
 const SUGGEST_HITS = 50
 
@@ -164,20 +166,29 @@ export class SearchIndex {
     const spans = this.analyzer.spans(text)
     const lastSpan = spans[spans.length - 1]
     const head = lastSpan !== undefined && lastSpan.end === text.length ? text.slice(0, lastSpan.start) : `${text} `
-    const scores = new Map<string, number>()
+    // Forms of one word (oil price / oil prices, 대통령 / 대통령의) are one suggestion, shown as its commonest form.
+    const byStem = new Map<string, { score: number; forms: Map<string, number> }>()
     for (const c of candidates) {
       const title = this.fieldTitle(c)
       for (const span of this.analyzer.spans(title)) {
         if (!span.terms.some((t) => wanted.has(t))) continue
-        const completed = `${head}${title.slice(span.start, span.end)}`.toLowerCase().replace(/\s+/g, ' ').trim()
-        scores.set(completed, (scores.get(completed) ?? 0) + c.score)
+        const stem = span.terms[0] ?? ''
+        // A Korean stem is a word (일본의 → 일본); an English one often is not (compani), so show what was written.
+        const word = HANGUL_RE.test(stem) ? stem : title.slice(span.start, span.end)
+        const form = `${head}${word}`.toLowerCase().replace(/\s+/g, ' ').trim()
+        const key = `${head.toLowerCase()}\u0000${stem}`
+        const entry = byStem.get(key) ?? { score: 0, forms: new Map<string, number>() }
+        entry.score += c.score
+        entry.forms.set(form, (entry.forms.get(form) ?? 0) + c.score)
+        byStem.set(key, entry)
         break
       }
     }
-    return [...scores]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    return [...byStem.values()]
+      .map((e) => ({ text: [...e.forms].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '', score: e.score }))
+      .sort((a, b) => b.score - a.score || a.text.localeCompare(b.text))
       .slice(0, max)
-      .map(([t, score]) => ({ text: t, score: Math.round(score * 1000) / 1000 }))
+      .map((e) => ({ text: e.text, score: Math.round(e.score * 1000) / 1000 }))
   }
 
   /** Scores, filters, counts facets and selects the best `k` candidates in sort order. */

@@ -162,13 +162,14 @@ function passage(body: string, start: number, matches: Range[]): string {
   return out
 }
 
-/** Sorts ranges and merges overlapping ones (CJK bigrams overlap the words they came from). */
+/** Sorts ranges and merges overlapping or touching ones (CJK bigrams overlap the words they came from). */
 function mergeRanges(ranges: Range[]): Range[] {
   ranges.sort((a, b) => a.start - b.start || b.end - a.end)
   const out: Range[] = []
   for (const r of ranges) {
     const last = out[out.length - 1]
-    if (last !== undefined && r.start < last.end) {
+    // Touching ranges merge too: 宮城 + 県 is marked as one 宮城県.
+    if (last !== undefined && r.start <= last.end) {
       last.end = Math.max(last.end, r.end)
       last.weight = Math.max(last.weight, r.weight)
       last.terms.push(...r.terms)
