@@ -19,6 +19,8 @@ export const RETRY_AFTER_SECONDS = 5
 export const DEFAULT_CHUNK_ARTICLES = 100
 /** Most characters of content (html, text or body) in one chunk: bounds the KV value and the RPC to the writer. */
 export const DEFAULT_CHUNK_CHARS = 2 * 1024 * 1024
+/** Most normalization cost in one chunk (see INLINE_BUDGET): about a second of CPU, so a batch of messages fits one consumer call. */
+export const DEFAULT_CHUNK_COST = 4 * 1024 * 1024
 /** Characters of html cost this many times a character of plain text to normalize (a DOM, then Readability). */
 export const HTML_COST = 8
 /**
@@ -72,11 +74,15 @@ async function deliveryKey(delivery: string): Promise<string> {
 export const chunkKey = async (delivery: string, chunk: number) =>
   `${INBOX_PREFIX}${await deliveryKey(delivery)}:${chunk}`
 
-/** Characters of content an item carries. */
-export function itemChars(item: StagedItem): number {
-  if (item.kind === 'input') return (item.input.html?.length ?? 0) + (item.input.text?.length ?? 0)
-  if (item.kind === 'upsert') return item.article.body.length + item.article.summary.length
-  return 0
+/** Characters of content an item carries, and what normalizing it costs (nothing once it is normalized). */
+export function itemSize(item: StagedItem): { chars: number; cost: number } {
+  if (item.kind === 'input') {
+    const html = item.input.html?.length ?? 0
+    const text = item.input.text?.length ?? 0
+    return { chars: html + text, cost: html * HTML_COST + text }
+  }
+  if (item.kind === 'upsert') return { chars: item.article.body.length + item.article.summary.length, cost: 0 }
+  return { chars: 0, cost: 0 }
 }
 
 /** The estimated cost of normalizing the articles, in characters of plain text. */
@@ -98,24 +104,27 @@ export function shouldQueue(inputs: ArticleInput[]): boolean {
   return cost > INLINE_BUDGET || chars > INLINE_MAX_CHARS
 }
 
-/** Cuts items into chunks of at most `maxItems` items and `maxChars` characters (one larger item goes alone). */
+/** Cuts items into chunks within the limits of articles, characters and cost (one larger item goes alone). */
 export function chunkItems(
   items: StagedItem[],
-  maxItems = DEFAULT_CHUNK_ARTICLES,
-  maxChars = DEFAULT_CHUNK_CHARS,
+  limits = { items: DEFAULT_CHUNK_ARTICLES, chars: DEFAULT_CHUNK_CHARS, cost: DEFAULT_CHUNK_COST },
 ): StagedItem[][] {
   const chunks: StagedItem[][] = []
   let current: StagedItem[] = []
   let chars = 0
+  let cost = 0
   for (const item of items) {
-    const size = itemChars(item)
-    if (current.length > 0 && (current.length >= maxItems || chars + size > maxChars)) {
+    const size = itemSize(item)
+    const full = current.length >= limits.items || chars + size.chars > limits.chars || cost + size.cost > limits.cost
+    if (current.length > 0 && full) {
       chunks.push(current)
       current = []
       chars = 0
+      cost = 0
     }
     current.push(item)
-    chars += size
+    chars += size.chars
+    cost += size.cost
   }
   if (current.length > 0) chunks.push(current)
   return chunks
