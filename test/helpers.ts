@@ -1,5 +1,5 @@
-import { signPayload } from '@edgewire/shared'
 import { env, SELF } from 'cloudflare:test'
+import { signPayload } from '@edgewire/shared'
 
 export const TEST_SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLWVkZ2V3aXJlLXRlc3Rz'
 export const INGEST = 'http://ingest.test'

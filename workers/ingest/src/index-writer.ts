@@ -26,6 +26,12 @@ export const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
 export const MAX_CHANGES_PER_CALL = 2000
 /** KV writes in flight at once when flushing the outbox. */
 const KV_CONCURRENCY = 50
+/** Rows read per step of the KV outbox. */
+const KV_CHUNK_ROWS = 100
+/** Rows the outbox writes per maintenance round while changes are arriving (so KV keeps moving during a burst). */
+const KV_ROWS_WHILE_INDEXING = 100
+/** Changes this recent mean a burst is on: KV waits for it to pause. */
+const BURST_QUIET_MS = 500
 /** Delay before the alarm retries a failed KV flush or segment write. */
 const RETRY_MS = 2000
 /** How soon after a change the alarm writes pending changes into a new segment. */
@@ -461,11 +467,21 @@ export class IndexWriter extends DurableObject<IngestEnv> {
   }
 
   private async flushOnce(): Promise<void> {
-    for (;;) {
+    for (let written = 0; ; ) {
+      // The index comes first: while changes arrive, KV gets a bounded share of each round and the alarm comes back
+      // for the rest once the burst pauses. (Local KV writes cost about a millisecond of CPU each; a burst of
+      // thousands would otherwise starve the segment flush and with it the readers' catch-up.)
+      const indexing =
+        this.headSeq() > this.meta('manifest_seq') || Date.now() - this.meta('last_change_at') < BURST_QUIET_MS
+      if (written >= KV_ROWS_WHILE_INDEXING && indexing) {
+        await this.scheduleMaintenance(FLUSH_DELAY_MS)
+        return
+      }
       const rows = this.sql
-        .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT 500')
+        .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT ?', KV_CHUNK_ROWS)
         .toArray()
       if (rows.length === 0) return
+      written += rows.length
       for (let i = 0; i < rows.length; i += KV_CONCURRENCY) {
         await Promise.all(
           rows
@@ -489,10 +505,27 @@ export class IndexWriter extends DurableObject<IngestEnv> {
    */
   override async alarm(): Promise<void> {
     try {
-      // The KV outbox is I/O and may take seconds locally: it runs beside the index work, not before it.
+      // The KV outbox runs beside the index work (it yields to it, see flushOnce), not before it.
       this.ctx.waitUntil(this.flushToKv())
-      await this.flushSegment()
-      if (await this.mergeSegments()) {
+      const started = Date.now()
+      const flushed = await this.flushSegment()
+      const merged = await this.mergeSegments()
+      if (flushed || merged) {
+        const stats = await this.stats()
+        console.log(
+          JSON.stringify({
+            level: 'info',
+            msg: 'index maintenance',
+            flushed,
+            merged,
+            ms: Date.now() - started,
+            segments: stats.segments,
+            manifestSeq: stats.manifestSeq,
+            kvPending: stats.kvPending,
+          }),
+        )
+      }
+      if (merged) {
         await this.scheduleMaintenance(0)
         return
       }

@@ -1,5 +1,5 @@
-import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { ProblemError } from '@edgewire/shared/http'
+import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment } from '@edgewire/shared/search'
 import type { Change } from '../../ingest/src/index-writer'
 import type { SearchEnv } from './context'
