@@ -200,6 +200,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             '200': json(ref('SuggestResponse'), 'Suggestions, best first'),
             '400': problem('A bad parameter'),
+            '429': problem('Rate limited; see Retry-After'),
           },
         },
       },
@@ -208,7 +209,50 @@ export function openApiDocument(): JsonSchema {
         get: {
           tags: ['search'],
           summary: 'One normalized article',
-          responses: { '200': json(ref('Article'), 'The article'), '404': problem('No such article') },
+          responses: {
+            '200': json(ref('Article'), 'The article'),
+            '404': problem('No such article'),
+            '429': problem('Rate limited; see Retry-After'),
+          },
+        },
+        delete: {
+          tags: ['search', 'admin'],
+          summary: 'Delete an article (admin)',
+          security: [{ admin: [] }],
+          responses: {
+            '200': json(ref('ArticleResult'), 'Deleted'),
+            '401': problem('Missing or wrong ADMIN_TOKEN'),
+            '404': problem('No such article'),
+          },
+        },
+      },
+      '/admin/reindex': {
+        post: {
+          tags: ['search', 'admin'],
+          summary: 'Rewrite every article to KV and rebuild the index segments (admin)',
+          security: [{ admin: [] }],
+          responses: {
+            '202': { description: 'Started; /stats shows the new snapshot version when done' },
+            '401': problem('Missing or wrong ADMIN_TOKEN'),
+          },
+        },
+      },
+      '/admin/inbox': {
+        servers: [{ url: 'http://127.0.0.1:8787' }],
+        get: {
+          tags: ['ingest', 'admin'],
+          summary: 'Queued deliveries waiting for the writer, and dead letters (admin)',
+          security: [{ admin: [] }],
+          responses: { '200': { description: 'The inbox' }, '401': problem('Missing or wrong ADMIN_TOKEN') },
+        },
+      },
+      '/admin/redrive': {
+        servers: [{ url: 'http://127.0.0.1:8787' }],
+        post: {
+          tags: ['ingest', 'admin'],
+          summary: 'Send dead-lettered deliveries through the queue again (admin)',
+          security: [{ admin: [] }],
+          responses: { '202': { description: 'Requeued' }, '401': problem('Missing or wrong ADMIN_TOKEN') },
         },
       },
       '/stats': {
