@@ -210,7 +210,62 @@ try {
   await rm(dir, { recursive: true, force: true })
 }
 
-// 5. The same documents and queries in raw MiniSearch and SQLite FTS5.
+// 5. A crash in the middle of an ingest: every article answered 202 before it is there after the restart.
+{
+  const crashDir = await mkdtemp(join(tmpdir(), 'edgewire-crash-'))
+  const startCrashable = () =>
+    startDevServers({
+      ingestPort: PORT + 2,
+      searchPort: PORT + 3,
+      persistTo: join(crashDir, 'state'),
+      vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin' },
+      output: 'ignore',
+    })
+  let crashable = await startCrashable()
+  try {
+    const sender = new WebhookClient(`${crashable.ingest}/webhooks/articles`, SECRET)
+    const acknowledged = new Set<string>()
+    const inputs = docs.slice(0, 10_000).map((d) => ({ externalId: d.id, title: d.title, text: d.body || d.title }))
+    const sending = (async () => {
+      for (let from = 0; from < inputs.length; from += 250) {
+        const res = await sender.send('article.batch', { articles: inputs.slice(from, from + 250) }, undefined, 0)
+        if (res.status !== 202) return
+        for (const r of res.results) if (r.id && r.status !== 'rejected') acknowledged.add(r.id)
+      }
+    })().catch(() => undefined)
+    while (acknowledged.size < 3000) await sleep(5)
+    crashable.crash()
+    await sending
+    log(
+      `Crashed both workers (SIGKILL) in the middle of an ingest, after ${acknowledged.size} articles were answered 202…`,
+    )
+    crashable = await startCrashable()
+    const deadline = Date.now() + 120_000
+    let found = 0
+    while (Date.now() < deadline) {
+      found = (await stats(crashable)).documents
+      if (found >= acknowledged.size) break
+      await sleep(100)
+    }
+    let missing = 0
+    for (const id of acknowledged) {
+      const res = await fetch(`${crashable.search}/articles/${id}`)
+      await res.arrayBuffer()
+      if (res.status !== 200) missing++
+    }
+    results.crash = {
+      acknowledgedBeforeCrash: acknowledged.size,
+      searchableAfterRestart: found,
+      missingArticles: missing,
+    }
+    log(`  after the restart: ${found} searchable, ${missing} of the ${acknowledged.size} acknowledged missing`)
+  } finally {
+    await crashable.stop()
+    await rm(crashDir, { recursive: true, force: true })
+  }
+}
+
+// 6. The same documents and queries in raw MiniSearch and SQLite FTS5.
 log('Measuring raw MiniSearch and SQLite FTS5 in Node on the same documents and queries…')
 const benchDocs: BenchDoc[] = docs.map((d) => ({ id: d.id, title: d.title, body: d.body }))
 const baselines: BaselineFigures[] = [miniSearchBaseline(benchDocs, queries), fts5Baseline(benchDocs, queries)]

@@ -8,6 +8,8 @@ export interface DevServers {
   /** pids of the two `wrangler dev` processes (their workerd runs beneath each) */
   pids: { ingest: number; search: number }
   stop(): Promise<void>
+  /** Kills both at once with SIGKILL, as a crash or a pulled plug would: no graceful shutdown. */
+  crash(): void
 }
 
 export interface DevServerOptions {
@@ -93,7 +95,14 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     await waitForHealth(ingest, children)
     const searchChild = start('search', options.searchPort)
     await waitForHealth(search, children)
-    return { ingest, search, pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 }, stop }
+    const crash = () => {
+      for (const child of children) {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+        } catch {}
+      }
+    }
+    return { ingest, search, pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 }, stop, crash }
   } catch (err) {
     await stop()
     throw err
