@@ -1,11 +1,11 @@
 // Fault injection for the delivery tests: the ingest worker called through its real entry point, with a binding
 // swapped for one that fails. Nothing here exists in the workers themselves.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
-import { signPayload } from '@edgewire/shared'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import ingest from '../workers/ingest/src/index'
 import type { IndexWriter } from '../workers/ingest/src/index-writer'
-import { INGEST, nextId, type SignOptions, TEST_SECRET } from './helpers'
+
+export { signedRequest } from './helpers'
 
 export const ingestEnv = env as unknown as IngestEnv
 export const writer = () => ingestEnv.INDEX.get(ingestEnv.INDEX.idFromName('main'))
@@ -47,24 +47,6 @@ export function flakyKv(real: KVNamespace): { kv: KVNamespace; heal(): void; fai
     },
     failedPuts: () => failed,
   }
-}
-
-/** A signed webhook request, as a Standard Webhooks sender makes it. */
-export async function signedRequest(body: string, options: SignOptions = {}): Promise<Request> {
-  const bytes = new TextEncoder().encode(body)
-  const id = options.id ?? nextId()
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
-  const signature = await signPayload(options.secret ?? TEST_SECRET, id, timestamp, bytes)
-  return new Request(`${INGEST}/webhooks/articles`, {
-    method: 'POST',
-    headers: {
-      'content-type': options.contentType ?? 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signature,
-    },
-    body: bytes,
-  })
 }
 
 export const eventBody = (type: string, data: unknown, timestamp = new Date().toISOString()) =>

@@ -16,13 +16,13 @@ export interface SignOptions {
   contentType?: string
 }
 
-/** Posts a body to the webhook, signed as a Standard Webhooks sender would. */
-export async function postSigned(body: string | Uint8Array, options: SignOptions = {}): Promise<Response> {
+/** A signed webhook request, as a Standard Webhooks sender makes it. */
+export async function signedRequest(body: string | Uint8Array, options: SignOptions = {}): Promise<Request> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
   const id = options.id ?? nextId()
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000)
   const signature = await signPayload(options.secret ?? TEST_SECRET, id, timestamp, bytes)
-  return SELF.fetch(`${INGEST}/webhooks/articles`, {
+  return new Request(`${INGEST}/webhooks/articles`, {
     method: 'POST',
     headers: {
       'content-type': options.contentType ?? 'application/json',
@@ -32,6 +32,11 @@ export async function postSigned(body: string | Uint8Array, options: SignOptions
     },
     body: bytes,
   })
+}
+
+/** Posts a body to the webhook through the worker's real entry point, signed as a sender would. */
+export async function postSigned(body: string | Uint8Array, options: SignOptions = {}): Promise<Response> {
+  return SELF.fetch(await signedRequest(body, options))
 }
 
 /** Sends one event of the contract's envelope. */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { IngestApp, IngestEnv } from './context'
+import { type IngestApp, type IngestEnv, writerStub } from './context'
 import { INBOX_PREFIX, type InboxMessage } from './inbox'
 import { DEAD_LETTER_PREFIX } from './queue-consumer'
 
@@ -23,6 +23,9 @@ const isMessage = (m: unknown): m is InboxMessage =>
   m !== null &&
   (m as { v?: unknown }).v === 1 &&
   typeof (m as { key?: unknown }).key === 'string'
+
+/** `GET /admin/writer`: the index writer's own figures (live articles, sequence, KV outbox, segments). */
+admin.get('/writer', async (c) => c.json(await writerStub(c.env).stats()))
 
 /** `GET /admin/inbox`: chunks still staged (not yet applied) and dead letters recorded. */
 admin.get('/inbox', async (c) => {

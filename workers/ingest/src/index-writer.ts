@@ -314,6 +314,18 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     return { id, seq_from: seqFrom, seq_to: seqTo, docs, bytes: bytes.length, parts: parts.length }
   }
 
+  private insertSegment(row: SegmentRow): void {
+    this.sql.exec(
+      'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
+      row.id,
+      row.seq_from,
+      row.seq_to,
+      row.docs,
+      row.bytes,
+      row.parts,
+    )
+  }
+
   private publish(): void {
     this.setMeta('manifest_version', this.meta('manifest_version') + 1)
     this.setMeta('manifest_at', Date.now())
@@ -326,17 +338,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     if (to <= from) return false
     const row = await this.writeSegment(from, to)
     this.ctx.storage.transactionSync(() => {
-      if (row) {
-        this.sql.exec(
-          'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
-          row.id,
-          row.seq_from,
-          row.seq_to,
-          row.docs,
-          row.bytes,
-          row.parts,
-        )
-      }
+      if (row) this.insertSegment(row)
       this.setMeta('manifest_seq', to)
       this.publish()
     })
@@ -359,17 +361,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     const replaced = run.flatMap((r) => Array.from({ length: r.parts }, (_, i) => segmentPartKey(r.id, i)))
     this.ctx.storage.transactionSync(() => {
       for (const r of run) this.sql.exec('DELETE FROM segments WHERE id = ?', r.id)
-      if (row) {
-        this.sql.exec(
-          'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
-          row.id,
-          row.seq_from,
-          row.seq_to,
-          row.docs,
-          row.bytes,
-          row.parts,
-        )
-      }
+      if (row) this.insertSegment(row)
       // Once the oldest segments are rebuilt, no copy older than seq_to is left to hide.
       if (first.seq_from === 0 && plan.from === 0) this.sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
       for (const key of replaced) {
