@@ -64,7 +64,7 @@ const start = () =>
     ingestPort: PORT,
     searchPort: PORT + 1,
     persistTo: join(dir, 'state'),
-    vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin' },
+    vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin', LOG_LEVEL: 'warn' },
     output: 'ignore',
   })
 
@@ -233,7 +233,7 @@ try {
       ingestPort: PORT + 2,
       searchPort: PORT + 3,
       persistTo: join(crashDir, 'state'),
-      vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin' },
+      vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin', LOG_LEVEL: 'warn' },
       output: 'ignore',
     })
   let crashable = await startCrashable()
