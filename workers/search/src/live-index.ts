@@ -7,6 +7,8 @@ import { writerStub } from './context'
 
 /** A search finding the index older than this asks the writer for changes first. */
 export const SYNC_INTERVAL_MS = 100
+/** Older than this, a search waits for the sync (at most SYNC_WAIT_MS) instead of answering beside it. */
+export const MAX_STALENESS_MS = 1000
 /** How long a search waits for that sync before answering from the state it has (the sync goes on). */
 export const SYNC_WAIT_MS = 250
 
@@ -107,8 +109,8 @@ export class LiveIndex {
 
   /**
    * Makes the index fresh enough to answer. A cold isolate waits for its first load. A warm one older than
-   * SYNC_INTERVAL_MS syncs first but waits at most SYNC_WAIT_MS: if the writer is slow or down, searches
-   * still answer from what this isolate has, and the sync finishes in the background.
+   * SYNC_INTERVAL_MS starts a sync beside the request; past MAX_STALENESS_MS it waits for it, at most SYNC_WAIT_MS:
+   * if the writer is slow or down, searches still answer from what this isolate has.
    */
   async ready(ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
     if (this.syncedAt === 0) {
@@ -123,11 +125,15 @@ export class LiveIndex {
       }
       return
     }
-    if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS) return
+    const age = Date.now() - this.syncedAt
+    if (age <= SYNC_INTERVAL_MS) return
     const sync = this.sync().catch((err: unknown) => {
       console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
     })
     ctx.waitUntil(sync)
+    // Recently synced: answer now, the sync runs beside this request (a busy isolate syncs every interval, so
+    // changes still show within about SYNC_INTERVAL_MS). Stale: wait for it, within bounds.
+    if (age <= MAX_STALENESS_MS) return
     await Promise.race([sync, new Promise((resolve) => setTimeout(resolve, SYNC_WAIT_MS))])
   }
 }
