@@ -49,7 +49,7 @@ if (seed) {
     label: 'Seeding corpus/',
   })
   console.log(
-    `Seeded ${articles.length} articles: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected.`,
+    `Seeded ${articles.length} articles: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.queued} queued, ${summary.rejected} rejected.`,
   )
 }
 
