@@ -12,6 +12,7 @@ import MiniSearch from 'minisearch'
 import { stemmer } from 'stemmer'
 import { eng } from 'stopword'
 import { type IndexDoc, SearchIndex, Segment, SegmentBuilder } from '../packages/shared/src/search'
+import { quantile } from './lib/bench-stats'
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'reuters21578.jsonl')
 
@@ -26,10 +27,6 @@ function heap(): number {
   gc?.()
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -106,8 +103,8 @@ function timeQueries(run: (q: string) => unknown): { p50: number; p99: number; m
     .join(', ')
   return {
     slowest,
-    p50: percentile(times, 0.5),
-    p99: percentile(times, 0.99),
+    p50: quantile(times, 0.5),
+    p99: quantile(times, 0.99),
     mean: times.reduce((a, b) => a + b, 0) / times.length,
   }
 }

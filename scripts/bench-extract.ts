@@ -9,10 +9,10 @@
  * its resident set right after start-up.
  *   --repeat=N   round trips per page and endpoint (default 3)
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { unstable_startWorker } from 'wrangler'
 import { normalizeArticle } from '../packages/shared/src/normalize'
+import { descendantsNamed, processMemory, quantile } from './lib/bench-stats'
 import { type DevPage, loadDevPages, PROJECT_ROOT } from './lib/extract-dev-set'
 
 /** Round trips per page and endpoint; the median is kept. */
@@ -21,55 +21,18 @@ const WARMUP_PAGES = 5
 
 const repeat = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? DEFAULT_REPEAT)
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[index] ?? Number.NaN
-}
-
 function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  )
+  return quantile([...values], 0.5)
 }
 
-/** A /proc/<pid>/status field in MiB (Linux only), or NaN. */
-function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]
-    return kb === undefined ? Number.NaN : Number(kb) / 1024
-  } catch {
-    return Number.NaN
-  }
+/** A /proc/<pid>/status figure in MiB (Linux only), or NaN. */
+function procStatusMiB(pid: number, field: 'peak' | 'rss'): number {
+  const memory = processMemory(pid)
+  return memory ? memory[field] / 1024 / 1024 : Number.NaN
 }
 
 /** Pids of workerd processes started below this process (wrangler runs workerd as a child). */
-function workerdPids(): number[] {
-  const parents = new Map<number, number>()
-  const names = new Map<number, string>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const name = stat.slice(stat.indexOf('(') + 1, close)
-      const ppid = Number(stat.slice(close + 2).split(' ')[1])
-      parents.set(Number(entry), ppid)
-      names.set(Number(entry), name)
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const isOurs = (pid: number): boolean => {
-    for (let p = parents.get(pid), depth = 0; p !== undefined && depth < 10; p = parents.get(p), depth++) {
-      if (p === process.pid) return true
-    }
-    return false
-  }
-  return [...names].filter(([pid, name]) => name.startsWith('workerd') && isOurs(pid)).map(([pid]) => pid)
-}
+const workerdPids = (): number[] => descendantsNamed(process.pid, 'workerd')
 
 const ms = (x: number): string => `${x.toFixed(1)} ms`
 const mib = (x: number): string => `${x.toFixed(0)} MiB`
@@ -86,7 +49,7 @@ async function benchWorkerd(pages: readonly DevPage[]): Promise<void> {
   try {
     await worker.ready
     const pids = workerdPids()
-    const startRss = pids.reduce((sum, pid) => sum + procStatusMiB(pid, 'VmRSS'), 0)
+    const startRss = pids.reduce((sum, pid) => sum + procStatusMiB(pid, 'rss'), 0)
     const roundTrip = async (path: string, body: string): Promise<number> => {
       const started = performance.now()
       const response = await worker.fetch(`http://bench${path}`, { method: 'POST', body })
@@ -107,10 +70,10 @@ async function benchWorkerd(pages: readonly DevPage[]): Promise<void> {
       perPage.push(Math.max(0, median(extract) - median(echo)))
     }
     const sorted = perPage.sort((a, b) => a - b)
-    const peak = pids.reduce((sum, pid) => sum + procStatusMiB(pid, 'VmHWM'), 0)
+    const peak = pids.reduce((sum, pid) => sum + procStatusMiB(pid, 'peak'), 0)
     console.log(`workerd (${pids.length} process${pids.length === 1 ? '' : 'es'}, ${repeat} round trips per page)`)
     console.log(
-      `  extraction per page  p50 ${ms(percentile(sorted, 50))}  p99 ${ms(percentile(sorted, 99))}  max ${ms(sorted[sorted.length - 1] ?? Number.NaN)}`,
+      `  extraction per page  p50 ${ms(quantile(sorted, 0.5))}  p99 ${ms(quantile(sorted, 0.99))}  max ${ms(sorted[sorted.length - 1] ?? Number.NaN)}`,
     )
     console.log(`  workerd memory       resident after start ${mib(startRss)}, peak resident (VmHWM) ${mib(peak)}`)
   } finally {
@@ -122,7 +85,7 @@ async function benchNode(pages: readonly DevPage[]): Promise<void> {
   for (const page of pages.slice(0, WARMUP_PAGES))
     await normalizeArticle({ url: page.url, externalId: 'w', html: page.html }, new Date())
   const perPage: number[] = []
-  const startRss = procStatusMiB(process.pid, 'VmRSS')
+  const startRss = procStatusMiB(process.pid, 'rss')
   for (const page of pages) {
     const times: number[] = []
     for (let i = 0; i < repeat; i++) {
@@ -135,10 +98,10 @@ async function benchNode(pages: readonly DevPage[]): Promise<void> {
   const sorted = perPage.sort((a, b) => a - b)
   console.log(`Node ${process.version}`)
   console.log(
-    `  extraction per page  p50 ${ms(percentile(sorted, 50))}  p99 ${ms(percentile(sorted, 99))}  max ${ms(sorted[sorted.length - 1] ?? Number.NaN)}`,
+    `  extraction per page  p50 ${ms(quantile(sorted, 0.5))}  p99 ${ms(quantile(sorted, 0.99))}  max ${ms(sorted[sorted.length - 1] ?? Number.NaN)}`,
   )
   console.log(
-    `  node memory          resident before ${mib(startRss)} (dev set loaded), peak resident (VmHWM) ${mib(procStatusMiB(process.pid, 'VmHWM'))}`,
+    `  node memory          resident before ${mib(startRss)} (dev set loaded), peak resident (VmHWM) ${mib(procStatusMiB(process.pid, 'peak'))}`,
   )
 }
 
@@ -147,7 +110,7 @@ async function main(): Promise<void> {
   const sizes = pages.map((p) => p.html.length).sort((a, b) => a - b)
   const largest = (sizes[sizes.length - 1] ?? 0) / 1024 / 1024
   console.log(
-    `Extraction benchmark on ${pages.length} dev pages (html ${(percentile(sizes, 50) / 1024).toFixed(0)} KiB median, ${largest.toFixed(1)} MiB largest)\n`,
+    `Extraction benchmark on ${pages.length} dev pages (html ${(quantile(sizes, 0.5) / 1024).toFixed(0)} KiB median, ${largest.toFixed(1)} MiB largest)\n`,
   )
   // Node first, so its peak resident figure is the normalizer's and not wrangler's.
   await benchNode(pages)

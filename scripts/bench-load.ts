@@ -9,10 +9,12 @@
  * request, as in production, without throttling the load (test/access.test.ts shows one address being limited).
  * About two minutes; BENCH_LOAD_SECONDS sets the length of each step (default 8).
  */
+
 import { createHmac, randomUUID } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon, { type RawRequest, type Result } from 'autocannon'
 import { fmt } from './lib/bench-stats'
 import { readArticles } from './lib/corpus'
@@ -28,7 +30,6 @@ const WEBHOOK_CONNECTIONS = [1, 4, 16]
 const DEADLINE_MS = 10 * 60 * 1000
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The next address of 198.18.0.0/15, round robin over its 131,072 addresses. */
 let addressCounter = 0

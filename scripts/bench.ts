@@ -3,10 +3,12 @@
  * ../shared/corpus/reuters21578.jsonl, each figure beside raw MiniSearch and SQLite FTS5 on the same documents
  * and queries. Prints a table and writes bench-results/bench.json. Takes a few minutes.
  */
+
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
 import { descendantsNamed, fmt, processMemory, quantile } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
@@ -69,7 +71,6 @@ const start = () =>
   })
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function stats(
   servers: DevServers,

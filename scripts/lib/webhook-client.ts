@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Webhook } from 'standardwebhooks'
 
 export type ArticleStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'queued' | 'rejected'
@@ -75,4 +76,3 @@ export class WebhookClient {
 }
 
 export const newMessageId = () => `msg_${randomUUID().replaceAll('-', '')}`
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

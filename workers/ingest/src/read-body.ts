@@ -1,4 +1,4 @@
-import { ProblemError } from '@edgewire/shared'
+import { joinParts, ProblemError } from '@edgewire/shared'
 
 /** Reads a request body as bytes, refusing (413) as soon as it passes `limit`, whatever Content-Length says. */
 export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array> {
@@ -18,13 +18,7 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
     }
     chunks.push(value)
   }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
+  return joinParts(chunks)
 }
 
 function tooLarge(limit: number): ProblemError {
