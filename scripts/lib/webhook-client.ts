@@ -1,14 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { signedWebhookInit } from '@edgewire/client'
+import type { WebhookResponse } from '@edgewire/shared/api-schemas'
 import { Webhook } from 'standardwebhooks'
 
-export type ArticleStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'queued' | 'rejected'
-export interface ArticleResult {
-  id?: string
-  url?: string
-  status: ArticleStatus
-  error?: string
-}
+export type ArticleResult = WebhookResponse['results'][number]
+export type ArticleStatus = ArticleResult['status']
 
 export interface SendResult {
   status: number
@@ -45,19 +42,9 @@ export class WebhookClient {
         .digest('hex')
         .slice(0, 32)}`
     for (let attempt = 0; ; attempt++) {
-      const now = new Date()
       let response: Response
       try {
-        response = await fetch(this.endpoint, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'webhook-id': msgId,
-            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-            'webhook-signature': this.webhook.sign(msgId, now, body),
-          },
-          body,
-        })
+        response = await fetch(this.endpoint, signedWebhookInit(this.webhook, msgId, body))
       } catch (err) {
         if (attempt >= retries) throw err
         await sleep(500 * 2 ** attempt)
@@ -74,5 +61,3 @@ export class WebhookClient {
     }
   }
 }
-
-export const newMessageId = () => `msg_${randomUUID().replaceAll('-', '')}`

@@ -21,6 +21,20 @@ export type WebhookEvent =
   | { type: 'article.batch'; data: { articles: ArticleInput[] } }
   | { type: 'article.delete'; data: { id: string } | { url: string } }
 
+/** The request for one signed webhook delivery: Standard Webhooks headers over the exact body sent. */
+export function signedWebhookInit(webhook: Webhook, id: string, body: string, now: Date = new Date()): RequestInit {
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': webhook.sign(id, now, body),
+    },
+    body,
+  }
+}
+
 /** An error answer of the API, with its RFC 9457 problem details. */
 export class EdgewireError extends Error {
   constructor(
@@ -78,17 +92,10 @@ export class EdgewireClient {
   ): Promise<WebhookResponse> {
     if (!this.webhook || !this.options.ingestUrl) throw new Error('send needs ingestUrl and secret')
     const body = JSON.stringify({ ...event, timestamp: new Date().toISOString() })
-    const now = new Date()
-    const res = await this.doFetch(`${this.options.ingestUrl}/webhooks/articles`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': this.webhook.sign(id, now, body),
-      },
-      body,
-    })
+    const res = await this.doFetch(
+      `${this.options.ingestUrl}/webhooks/articles`,
+      signedWebhookInit(this.webhook, id, body),
+    )
     return this.read<WebhookResponse>(res)
   }
 
