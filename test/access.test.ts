@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { signPayload } from '@edgewire/shared'
 import { describe, expect, it } from 'vitest'
 import { ingestEnv, writer } from './faults'
-import { INGEST, nextId, SEARCH, SELF, searchUntil, sendEvent, TEST_SECRET } from './helpers'
+import { eventually, INGEST, nextId, SEARCH, SELF, searchUntil, sendEvent, TEST_SECRET } from './helpers'
 
 // Who may do what: admin routes behind ADMIN_TOKEN, CORS on the search worker's read routes only, and a rate limit
 // per client address on both workers. test/wrangler.toml sets small limits (ingest 5, search 10 a minute) so the
@@ -69,15 +69,25 @@ describe('admin routes', () => {
     expect((await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer('nope') })).status).toBe(401)
 
     // KV lost the article (an operator's mistake, a bad migration): reindex writes it back from the writer.
-    await eventually(() => stub.stats().then((s) => s.kvPending), 0)
+    await eventually(
+      () => stub.stats().then((s) => s.kvPending),
+      (n) => n === 0,
+      10_000,
+      50,
+    )
     await ingestEnv.ARTICLES.delete(`article:${id}`)
     const res = await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer(ADMIN_TOKEN) })
     expect(res.status).toBe(202)
     const body = (await res.json()) as { documents: number; headSeq: number }
     expect(body.documents).toBeGreaterThan(0)
-    await eventually(() => ingestEnv.ARTICLES.get(`article:${id}`).then((v) => v !== null), true)
+    await eventually(() => ingestEnv.ARTICLES.get(`article:${id}`).then((v) => v !== null), Boolean, 10_000, 50)
     expect(await ingestEnv.ARTICLES.get(`article:${id}`)).not.toBeNull()
-    await eventually(() => stub.manifest().then((m) => m.segments.length), 1)
+    await eventually(
+      () => stub.manifest().then((m) => m.segments.length),
+      (n) => n === 1,
+      10_000,
+      50,
+    )
     expect((await stub.manifest()).segments).toHaveLength(1)
     expect((await searchUntil({ q: 'reindexmarker' }, 1)).total).toBe(1)
   }, 20_000)
@@ -190,12 +200,3 @@ describe('rate limits', () => {
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
   })
 })
-
-async function eventually<T>(probe: () => Promise<T>, want: T, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value === want || Date.now() > deadline) return value
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

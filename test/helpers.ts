@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test'
 import { signPayload } from '@edgewire/shared'
+import { eventually } from './eventually'
 
 export const TEST_SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLWVkZ2V3aXJlLXRlc3Rz'
 export const INGEST = 'http://ingest.test'
@@ -67,19 +68,6 @@ export async function search(params: Record<string, string>): Promise<SearchBody
   return res.json()
 }
 
-/**
- * Repeats a probe until it passes or `timeoutMs` runs out, then returns its last value. Search isolates follow
- * the writer within a fraction of a second, not within the same instant, so searches after a write poll.
- */
-export async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (ok(value) || Date.now() > deadline) return value
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
 /** Searches until the total is what the test expects (or the time is up) and returns the last answer. */
 export const searchUntil = (params: Record<string, string>, total: number) =>
   eventually(
@@ -87,4 +75,5 @@ export const searchUntil = (params: Record<string, string>, total: number) =>
     (r) => r.total === total,
   )
 
+export { eventually } from './eventually'
 export { env, SELF }

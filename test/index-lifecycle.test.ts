@@ -72,7 +72,10 @@ describe('the index lifecycle', () => {
     await settle()
     const v2 = await article('upd', 'Nickel output rose again in the second quarter.')
     await apply({ kind: 'upsert', article: v2 })
-    for (const live of [await coldReader(), await (async () => (await settle(), coldReader()))()]) {
+    const beforeFlush = await coldReader()
+    await settle()
+    const afterFlush = await coldReader()
+    for (const live of [beforeFlush, afterFlush]) {
       const hits = live.index.search({ q: 'nickel', limit: 10, offset: 0, sort: 'relevance' }).hits
       expect(hits.map((h) => h.id)).toEqual([v1.id])
       expect(hits[0]?.snippet).toContain('rose again')

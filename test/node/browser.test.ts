@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
 import { ROOT } from '../../scripts/lib/local-config'
 import { WebhookClient } from '../../scripts/lib/webhook-client'
+import { eventually } from '../eventually'
 import { BROWSER_ARTICLES } from './lib/browser-fixtures'
 
 // The search page in Debian's Chromium, against both workers under `wrangler dev`, fed through the signed webhook.
@@ -29,15 +30,6 @@ let browser: Browser | undefined
 let page: Page
 const problems: string[] = []
 const requests: string[] = []
-
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (ok(value) || Date.now() > deadline) return value
-    await new Promise((r) => setTimeout(r, 150))
-  }
-}
 
 const totalFor = async (q: string) => {
   const res = await fetch(`${servers?.search}/search?q=${encodeURIComponent(q)}`)
@@ -73,6 +65,8 @@ describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
       await eventually(
         () => totalFor('lighthouse'),
         (n) => n >= 5,
+        15_000,
+        150,
       ),
     ).toBeGreaterThanOrEqual(5)
 

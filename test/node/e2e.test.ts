@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
 import { ROOT } from '../../scripts/lib/local-config'
 import { WebhookClient } from '../../scripts/lib/webhook-client'
+import { eventually } from '../eventually'
 
 // The real thing: both workers under `wrangler dev`, one persisted local state, the signed webhook over HTTP.
 const SECRET = 'whsec_ZTJlLXRlc3Qtc2VjcmV0LWZvci1lZGdld2lyZQ=='
@@ -20,15 +21,6 @@ const start = () =>
     vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'e2e-admin' },
     output: 'ignore',
   })
-
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (ok(value) || Date.now() > deadline) return value
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 const searchFor = async (q: string) =>
   (await (await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)).json()) as {
@@ -56,6 +48,8 @@ describe('npm start, end to end over HTTP', () => {
     const found = await eventually(
       () => searchFor('GSOMIA'),
       (r) => r.total > 0,
+      10_000,
+      100,
     )
     expect(found.hits[0]?.title).toBe('Groundwork laid for negotiation on Tokyo’s trade curbs, GSOMIA: Kang')
   })
@@ -93,6 +87,8 @@ describe('npm start, end to end over HTTP', () => {
     const found = await eventually(
       () => searchFor('GSOMIA'),
       (r) => r.total > 0,
+      10_000,
+      100,
     )
     expect(found.total).toBe(1)
   })
