@@ -2,8 +2,7 @@ import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment } from '@edgewire/shared/search'
 import type { Change } from '../../ingest/src/index-writer'
-import type { SearchEnv } from './context'
-import { writerStub } from './context'
+import { type SearchEnv, writerStub } from './context'
 
 /** A search finding the index older than this asks the writer for changes first. */
 export const SYNC_INTERVAL_MS = 100
@@ -28,10 +27,10 @@ export class LiveIndex {
   private segments = new Map<number, Segment>()
   private syncing: Promise<void> | null = null
 
-  constructor(private readonly env: SearchEnv) {}
-
   /** The segments this isolate holds, as the manifest describes them. */
   segmentRefs: SegmentRef[] = []
+
+  constructor(private readonly env: SearchEnv) {}
 
   /** Brings the index up to the writer's head. One sync runs at a time; callers share it. */
   sync(): Promise<void> {
