@@ -145,14 +145,18 @@ describe('rate limits', () => {
     const ip = freshIp()
     const statuses: number[] = []
     let limited: Response | undefined
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 14; i++) {
       const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
       statuses.push(res.status)
       if (res.status === 429) limited = res
       else await res.arrayBuffer()
     }
-    expect(statuses.filter((s) => s === 200)).toHaveLength(10)
-    expect(statuses.slice(10)).toEqual([429, 429])
+    // Reads never wait for the limiter: the verdict on the 11th request refuses the ones after it. So ten are
+    // answered, perhaps the 11th too (its verdict came after its answer), and every one after is refused.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200))
+    expect(statuses.slice(12)).toEqual([429, 429])
+    expect(statuses.indexOf(429)).toBeLessThanOrEqual(11)
+    expect(statuses.slice(statuses.indexOf(429)).every((s) => s === 429)).toBe(true)
     expect(limited?.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     const retryAfter = Number(limited?.headers.get('retry-after'))
     expect(retryAfter).toBeGreaterThanOrEqual(1)
@@ -163,6 +167,23 @@ describe('rate limits', () => {
     const other = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': freshIp() } })
     expect(other.status).toBe(200)
     expect((await SELF.fetch(`${SEARCH}/healthz`, { headers: { 'cf-connecting-ip': ip } })).status).toBe(200)
+  })
+
+  it('makes admin writes on the search worker wait for the verdict, sharing the address counter with reads', async () => {
+    await awayFromWindowEdge()
+    const ip = freshIp()
+    for (let i = 0; i < 10; i++) {
+      const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+    }
+    // The 11th request of this address in the window is a DELETE: it waits for the limiter and is refused at once.
+    const res = await SELF.fetch(`${SEARCH}/articles/${'0'.repeat(32)}`, {
+      method: 'DELETE',
+      headers: { 'cf-connecting-ip': ip, ...bearer(ADMIN_TOKEN) },
+    })
+    expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
   })
 
   it('limits the webhook per address before the body is read or the signature checked', async () => {

@@ -2,7 +2,7 @@ import { rateLimit } from '@edgewire/shared/access'
 import type { Article } from '@edgewire/shared/article'
 import { accessLog, methodNotAllowed, onNotFound, onProblem, ProblemError } from '@edgewire/shared/http'
 import { articleKey } from '@edgewire/shared/lifecycle'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { admin } from './admin'
@@ -27,8 +27,16 @@ app.use('/search', readCors)
 app.use('/suggest', readCors)
 app.use('/articles/*', readCors)
 app.use('/stats', readCors)
-const limit = rateLimit<SearchApp>({ binding: (c) => c.env.SEARCH_RATE_LIMIT, periodSeconds: 60, scope: 'search' })
-for (const path of ['/search', '/suggest', '/articles/*', '/admin/*']) app.use(path, limit)
+// One limit (one counter per address) for every limited route; reads never wait for its verdict, writes do.
+const limiter = {
+  binding: (c: Context<SearchApp>) => c.env.SEARCH_RATE_LIMIT,
+  periodSeconds: 60,
+  scope: 'search',
+} as const
+app.on(['GET', 'HEAD'], ['/search', '/suggest', '/articles/*'], rateLimit<SearchApp>({ ...limiter, mode: 'ahead' }))
+const waitLimit = rateLimit<SearchApp>({ ...limiter, mode: 'wait' })
+app.use('/admin/*', waitLimit)
+app.on('DELETE', '/articles/*', waitLimit)
 
 app.get('/healthz', (c) => c.json({ ok: true }))
 app.get('/openapi.json', (c) => c.json(openApiDocument()))
