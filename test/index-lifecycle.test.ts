@@ -1,9 +1,11 @@
 import { env, runDurableObjectAlarm } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
+import { articleKey } from '@edgewire/shared/lifecycle'
 import { describe, expect, it } from 'vitest'
-import type { WriteOp } from '../workers/ingest/src/index-writer'
+import { BURST_QUIET_MS, type WriteOp } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
+import { eventually } from './eventually'
 
 // The index lifecycle against the real Durable Object, SQLite and KV inside workerd. Each LiveIndex stands for a
 // search isolate: a new one is a cold start.
@@ -19,8 +21,12 @@ async function apply(...ops: WriteOp[]) {
   return writer().apply({ id: `lifecycle-${deliveries++}`, eventTime: Date.now(), ops })
 }
 
-/** Runs the writer's alarm until no flush or merge is left. */
-async function settle(): Promise<void> {
+/**
+ * Runs the writer's alarm until no flush or merge is left. Merges wait while a burst is on (a change within
+ * BURST_QUIET_MS), so by default this first lets the burst end; `{ burst: true }` runs the alarm inside it.
+ */
+async function settle(options: { burst?: boolean } = {}): Promise<void> {
+  if (!options.burst) await new Promise((resolve) => setTimeout(resolve, BURST_QUIET_MS + 10))
   for (let i = 0; i < 50; i++) {
     const before = await writer().stats()
     await runDurableObjectAlarm(writer())
@@ -95,8 +101,9 @@ describe('the index lifecycle', () => {
     expect(ids(await coldReader(), 'tin stocks')).toEqual([back.id])
   })
 
-  it('merges many small segments and loses nothing', async () => {
+  it('flushes a burst into small segments at once and merges them when it pauses, losing nothing', async () => {
     const all: string[] = []
+    const before = (await writer().stats()).segments
     for (let round = 0; round < 9; round++) {
       const ops: WriteOp[] = []
       for (let i = 0; i < 5; i++) {
@@ -105,13 +112,34 @@ describe('the index lifecycle', () => {
         ops.push({ kind: 'upsert', article: a })
       }
       await apply(...ops)
-      await settle()
+      await settle({ burst: true })
     }
+    // During the burst every delivery went into a segment of its own, searchable by cold readers, and none merged.
+    expect((await writer().stats()).segments).toBe(before + 9)
+    expect(new Set(ids(await coldReader(), 'merchant grain'))).toEqual(new Set(all))
+    await settle()
     const manifest = await writer().manifest()
     expect(manifest.segments.length).toBeLessThan(9)
     const live = await coldReader()
     expect(new Set(ids(live, 'merchant grain'))).toEqual(new Set(all))
     expect(live.index.documentCount).toBe((await writer().stats()).documents)
+  })
+
+  it('keeps KV writes out of a burst and makes them when it pauses', async () => {
+    const a = await article('kv-burst', 'Zinc smelters cut output in the north.')
+    await apply({ kind: 'upsert', article: a })
+    await settle({ burst: true })
+    // Searchable at once (segment flushed), but KV waits: the article is durable in SQLite meanwhile.
+    expect(ids(await coldReader(), 'zinc smelters')).toEqual([a.id])
+    expect((await writer().stats()).kvPending).toBeGreaterThan(0)
+    expect(await searchEnv.ARTICLES.get(articleKey(a.id))).toBeNull()
+    await settle()
+    const pending = await eventually(
+      async () => (await writer().stats()).kvPending,
+      (n) => n === 0,
+    )
+    expect(pending).toBe(0)
+    expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(a.id))) ?? '{}').id).toBe(a.id)
   })
 
   it('lets a warm reader pick up a new manifest version', async () => {

@@ -28,10 +28,14 @@ export const MAX_CHANGES_PER_CALL = 2000
 const KV_CONCURRENCY = 50
 /** Rows read per step of the KV outbox. */
 const KV_CHUNK_ROWS = 100
-/** Rows the outbox writes per maintenance round while changes are arriving (so KV keeps moving during a burst). */
-const KV_ROWS_WHILE_INDEXING = 100
-/** Changes this recent mean a burst is on: KV waits for it to pause. */
-const BURST_QUIET_MS = 500
+/** Changes this recent mean a burst is on: KV writes and merges wait for it to pause (within the bounds below). */
+export const BURST_QUIET_MS = 500
+/** Longest KV waits behind a burst: past it, the outbox writes KV_ROWS_PER_ROUND rows each round anyway. */
+const KV_MAX_WAIT_MS = 30_000
+/** Rows the outbox writes per maintenance round once it has waited KV_MAX_WAIT_MS during a burst. */
+const KV_ROWS_PER_ROUND = 200
+/** Segments a burst may pile up before a merge runs in the middle of it (readers search every segment). */
+const MAX_SEGMENTS_IN_BURST = 24
 /** Delay before the alarm retries a failed KV flush or segment write. */
 const RETRY_MS = 2000
 /** How soon after a change the alarm writes pending changes into a new segment. */
@@ -171,6 +175,10 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     return this.meta('head_seq')
   }
 
+  private segmentCount(): number {
+    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM segments').one().n
+  }
+
   private liveCount(): number {
     return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM articles WHERE deleted = 0').one().n
   }
@@ -254,6 +262,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
       }
       this.setMeta('head_seq', seq)
       this.setMeta('last_change_at', Date.now())
+      if (this.meta('kv_waiting_since') === 0) this.setMeta('kv_waiting_since', Date.now())
       this.sql.exec(
         'INSERT INTO deliveries (id, at, results) VALUES (?, ?, ?)',
         delivery.id,
@@ -458,21 +467,31 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     return this.flushing.then(() => this.flushToKv())
   }
 
+  /** Changes are arriving, or wait to go into a segment: the index's work comes first. */
+  private inBurst(): boolean {
+    return this.headSeq() > this.meta('manifest_seq') || Date.now() - this.meta('last_change_at') < BURST_QUIET_MS
+  }
+
   private async flushOnce(): Promise<void> {
     for (let written = 0; ; ) {
-      // The index comes first: while changes arrive, KV gets a bounded share of each round and the alarm comes back
-      // for the rest once the burst pauses. (Local KV writes cost about a millisecond of CPU each; a burst of
-      // thousands would otherwise starve the segment flush and with it the readers' catch-up.)
-      const indexing =
-        this.headSeq() > this.meta('manifest_seq') || Date.now() - this.meta('last_change_at') < BURST_QUIET_MS
-      if (written >= KV_ROWS_WHILE_INDEXING && indexing) {
-        await this.scheduleMaintenance(FLUSH_DELAY_MS)
-        return
+      // The index comes first: during a burst KV waits, at most KV_MAX_WAIT_MS, and then gets a bounded share of
+      // each round; the alarm comes back for the rest once the burst pauses. Every article is durable in SQLite
+      // meanwhile, and /articles/:id answers from the writer when KV does not have it yet. (Local KV writes cost
+      // about 1.5 ms of CPU each on the writer's thread: a burst of thousands would otherwise halve the ingest rate.)
+      if (this.inBurst()) {
+        const waited = Date.now() - this.meta('kv_waiting_since')
+        if (waited < KV_MAX_WAIT_MS || written >= KV_ROWS_PER_ROUND) {
+          await this.scheduleMaintenance(waited < KV_MAX_WAIT_MS ? BURST_QUIET_MS : FLUSH_DELAY_MS)
+          return
+        }
       }
       const rows = this.sql
         .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT ?', KV_CHUNK_ROWS)
         .toArray()
-      if (rows.length === 0) return
+      if (rows.length === 0) {
+        this.setMeta('kv_waiting_since', 0)
+        return
+      }
       written += rows.length
       for (let i = 0; i < rows.length; i += KV_CONCURRENCY) {
         await Promise.all(
@@ -501,7 +520,11 @@ export class IndexWriter extends DurableObject<IngestEnv> {
       this.ctx.waitUntil(this.flushToKv())
       const started = Date.now()
       const flushed = await this.flushSegment()
-      const merged = await this.mergeSegments()
+      // Merges rebuild whole runs of segments: during a burst they wait (unless segments pile up past the bound),
+      // so the writer's thread goes to taking changes and flushing them, and the merge runs once in the pause.
+      const mergeWaits = this.inBurst() && this.segmentCount() < MAX_SEGMENTS_IN_BURST
+      const merged = mergeWaits ? false : await this.mergeSegments()
+      if (mergeWaits) await this.scheduleMaintenance(BURST_QUIET_MS)
       if (flushed || merged) {
         const stats = await this.stats()
         console.log(
