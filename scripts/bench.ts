@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
-import { descendantsNamed, fmt, processMemory, quantile } from './lib/bench-stats'
+import { descendantsNamed, fmt, mib, processMemory, quantile } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
+import { findUserWorkerd, isolateHeap } from './lib/workerd-probe'
 
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'reuters21578.jsonl')
 const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWZvci1lZGdld2lyZS1iZW5jaA=='
@@ -173,34 +174,44 @@ try {
   results.freshness = { samples: freshness.length, p50Ms: quantile(freshness, 0.5), p99Ms: quantile(freshness, 0.99) }
   log(`  freshness p50 ${fmt(quantile(freshness, 0.5))} ms, p99 ${fmt(quantile(freshness, 0.99))} ms`)
 
-  // 3. Warm search latency over HTTP on loopback.
-  const timeSearch = async (q: string) => {
+  // 3. Warm search latency over HTTP on loopback: at the search worker's own workerd socket (what a deployed worker
+  // answers: no local proxy in front), and through wrangler dev's proxy port (what `npm start` users hit).
+  const worker = await findUserWorkerd(servers.pids.search, 'edgewire-search', PORT + 1)
+  if (!worker) throw new Error("cannot find the search worker's workerd under wrangler dev")
+  const timeGet = async (base: string, path: string) => {
     const t = performance.now()
-    const res = await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)
+    const res = await fetch(`${base}${path}`)
     await res.arrayBuffer()
-    if (res.status !== 200) throw new Error(`search ${q} answered ${res.status}`)
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`)
     return performance.now() - t
   }
-  for (const q of queries.slice(0, 50)) await timeSearch(q)
-  const warm: number[] = []
-  for (const q of queries) warm.push(await timeSearch(q))
-  // The floor under every figure above: an empty route through the same wrangler dev proxy and loopback.
-  const floor: number[] = []
-  for (let i = 0; i < queries.length; i++) {
-    const t = performance.now()
-    await (await fetch(`${servers.search}/healthz`)).arrayBuffer()
-    floor.push(performance.now() - t)
+  const timeSearch = (q: string, base = servers.search) => timeGet(base, `/search?q=${encodeURIComponent(q)}`)
+  const latency = async (base: string) => {
+    for (const q of queries.slice(0, 50)) await timeSearch(q, base)
+    const search: number[] = []
+    for (const q of queries) search.push(await timeSearch(q, base))
+    // The floor under every figure: an empty route over the same path.
+    const floor: number[] = []
+    for (let i = 0; i < queries.length; i++) floor.push(await timeGet(base, '/healthz'))
+    return {
+      queries: search.length,
+      p50Ms: quantile(search, 0.5),
+      p99Ms: quantile(search, 0.99),
+      healthzP50Ms: quantile(floor, 0.5),
+      healthzP99Ms: quantile(floor, 0.99),
+    }
   }
-  results.warmSearch = {
-    queries: warm.length,
-    p50Ms: quantile(warm, 0.5),
-    p99Ms: quantile(warm, 0.99),
-    healthzFloorP50Ms: quantile(floor, 0.5),
-    healthzFloorP99Ms: quantile(floor, 0.99),
+  const direct = await latency(worker.entry)
+  const proxied = await latency(servers.search)
+  results.warmSearch = { ...direct, throughWranglerProxy: proxied }
+  for (const [label, f] of [
+    ['at the worker', direct],
+    ['through the wrangler dev proxy', proxied],
+  ] as const) {
+    log(
+      `  warm search ${label}: p50 ${fmt(f.p50Ms, 2)} ms, p99 ${fmt(f.p99Ms, 2)} ms (an empty /healthz: p50 ${fmt(f.healthzP50Ms, 2)} ms, p99 ${fmt(f.healthzP99Ms, 2)} ms)`,
+    )
   }
-  log(
-    `  warm search p50 ${fmt(quantile(warm, 0.5), 2)} ms, p99 ${fmt(quantile(warm, 0.99), 2)} ms (an empty /healthz: p50 ${fmt(quantile(floor, 0.5), 2)} ms, p99 ${fmt(quantile(floor, 0.99), 2)} ms)`,
-  )
   const loaded = searchIsolateMemory(servers)
   const finalStats = await stats(servers)
   results.snapshot = finalStats
@@ -213,13 +224,29 @@ try {
   const afterFirst = searchIsolateMemory(servers)
   results.restart = { firstSearchMs }
   log(`  first search after restart ${fmt(firstSearchMs)} ms`)
+  // The search isolate itself, read through its V8 inspector: JS heap + ArrayBuffers (the segments), after a full
+  // collection. The workerd process's RSS also holds Miniflare's KV and other simulators, so it is reported beside.
+  const restarted = await findUserWorkerd(servers.pids.search, 'edgewire-search', PORT + 1)
+  const heap = restarted
+    ? await isolateHeap(restarted.inspector, () => fetch(`${restarted.entry}/healthz`).then((r) => r.arrayBuffer()))
+    : undefined
   results.memory = {
+    isolateHeapUsed: heap?.afterGc.usedSize,
+    isolateArrayBuffers: heap?.afterGc.backingStorageSize,
+    isolateTotal: heap ? heap.afterGc.usedSize + heap.afterGc.backingStorageSize : undefined,
+    isolateHeapUsedBeforeGc: heap?.beforeGc.usedSize,
+    isolateTotalBeforeGc: heap ? heap.beforeGc.usedSize + heap.beforeGc.backingStorageSize : undefined,
     searchWorkerdRssEmpty: baselineRss?.rss,
     searchWorkerdRssLoaded: loaded?.rss,
     searchWorkerdPeak: loaded?.peak,
     searchWorkerdRssBeforeFirstSearch: restartRss?.rss,
     searchWorkerdRssAfterFirstSearch: afterFirst?.rss,
-    indexBytesInIsolate: afterFirst && restartRss ? afterFirst.rss - restartRss.rss : undefined,
+    workerdRssGrowthOnLoad: afterFirst && restartRss ? afterFirst.rss - restartRss.rss : undefined,
+  }
+  if (heap) {
+    log(
+      `  search isolate after the cold load: ${mib(heap.afterGc.usedSize)} JS heap + ${mib(heap.afterGc.backingStorageSize)} ArrayBuffers (before GC ${mib(heap.beforeGc.usedSize + heap.beforeGc.backingStorageSize)} in all)`,
+    )
   }
 } finally {
   await servers.stop()

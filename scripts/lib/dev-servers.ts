@@ -59,6 +59,11 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
         // wrangler needs Node 22; the project's own (node_modules/.bin/node) comes first even outside npm scripts.
         PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
         WRANGLER_SEND_METRICS: 'false',
+        // wrangler dev attaches a local trace collector and a data explorer to every worker by default. The
+        // collector alone adds about 3 ms to each request here (a trivial worker: 4.2 → 1.4 ms p50, measured at
+        // the worker's own socket); deployed workers have neither. Set them to true to use them.
+        X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false',
+        X_LOCAL_EXPLORER: process.env.X_LOCAL_EXPLORER ?? 'false',
         WRANGLER_REGISTRY_PATH: registry,
       },
       detached: true,
