@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { descendantsNamed } from './bench-stats'
 
 /**
@@ -106,9 +107,11 @@ export async function isolateHeap(
     const id = ++nextId
     const answered = new Promise<T>((resolve) => waiting.set(id, (result) => resolve(result as T)))
     ws.send(JSON.stringify({ id, method }))
-    const deadline = Date.now() + 10_000
+    const deadline = Date.now() + 20_000
     for (;;) {
-      const result = await Promise.race([answered, poke().then(() => undefined)])
+      // One request, then a pause: the isolate needs idle moments to read inspector messages.
+      await poke()
+      const result = await Promise.race([answered, sleep(250).then(() => undefined)])
       if (result !== undefined) return result
       if (Date.now() > deadline) throw new Error(`the inspector did not answer ${method}`)
     }

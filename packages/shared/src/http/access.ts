@@ -23,6 +23,30 @@ export interface RateLimitOptions<E extends Env> {
    * approximate anyway, and a search must not pay a round trip to the limiter (2–3 ms locally) before it starts.
    */
   mode?: 'wait' | 'ahead'
+  /**
+   * 'ahead' mode only: the binding is asked once per this many requests of an address in one isolate, and each of
+   * its units stands for that many requests (configure the binding's limit divided by it). Local limiter calls cost
+   * milliseconds of the same thread; deployed ones are cheap, but still a call per request saved. Default 1.
+   */
+  requestsPerCall?: number
+}
+
+/** Requests per address counted in this isolate, for 'ahead' sampling: window number and count. */
+const counted = new Map<string, { window: number; n: number }>()
+/** Bounds that map (and the refusals below): past this many addresses, old entries go. */
+const MAX_TRACKED = 10_000
+
+/** This request's number among the address's requests in the current window, in this isolate. */
+function countRequest(key: string, periodSeconds: number): number {
+  const window = Math.floor(Date.now() / 1000 / periodSeconds)
+  const entry = counted.get(key)
+  if (entry && entry.window === window) return ++entry.n
+  if (!entry && counted.size >= MAX_TRACKED) {
+    for (const [k, e] of counted) if (e.window !== window) counted.delete(k)
+    if (counted.size >= MAX_TRACKED) counted.clear()
+  }
+  counted.set(key, { window, n: 1 })
+  return 1
 }
 
 /** Seconds to the end of the current fixed window (windows are aligned to the clock). */
@@ -30,14 +54,11 @@ const windowRest = (periodSeconds: number) => periodSeconds - (Math.floor(Date.n
 
 /** Addresses refused in 'ahead' mode, until the end of their window (epoch ms), per isolate. */
 const refusedUntil = new Map<string, number>()
-/** Bounds that map: past this many addresses, the expired entries go (and if none have, the oldest). */
-const MAX_REFUSED = 10_000
-
 function refuse(key: string, periodSeconds: number): void {
-  if (refusedUntil.size >= MAX_REFUSED) {
+  if (refusedUntil.size >= MAX_TRACKED) {
     const now = Date.now()
     for (const [k, until] of refusedUntil) if (until <= now) refusedUntil.delete(k)
-    if (refusedUntil.size >= MAX_REFUSED) refusedUntil.delete(refusedUntil.keys().next().value as string)
+    if (refusedUntil.size >= MAX_TRACKED) refusedUntil.delete(refusedUntil.keys().next().value as string)
   }
   refusedUntil.set(key, Date.now() + windowRest(periodSeconds) * 1000)
 }
@@ -74,11 +95,14 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
       if (options.mode === 'ahead') {
         const until = refusedUntil.get(key)
         if (until !== undefined && until > Date.now()) throw limited(ip, Math.ceil((until - Date.now()) / 1000))
-        c.executionCtx.waitUntil(
-          ask(limiter, key).then((allowed) => {
-            if (!allowed) refuse(key, options.periodSeconds)
-          }),
-        )
+        const every = options.requestsPerCall ?? 1
+        if ((countRequest(key, options.periodSeconds) - 1) % every === 0) {
+          c.executionCtx.waitUntil(
+            ask(limiter, key).then((allowed) => {
+              if (!allowed) refuse(key, options.periodSeconds)
+            }),
+          )
+        }
       } else if (!(await ask(limiter, key))) {
         throw limited(ip, windowRest(options.periodSeconds))
       }
