@@ -96,6 +96,20 @@ export async function isolateHeap(
   inspectorUrl: string,
   poke: () => Promise<unknown>,
 ): Promise<{ beforeGc: IsolateHeap; afterGc: IsolateHeap }> {
+  // Right after a start, workerd may leave a first inspector session unanswered: a new session then works.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readHeap(inspectorUrl, poke)
+    } catch (err) {
+      if (attempt >= 4) throw err
+    }
+  }
+}
+
+async function readHeap(
+  inspectorUrl: string,
+  poke: () => Promise<unknown>,
+): Promise<{ beforeGc: IsolateHeap; afterGc: IsolateHeap }> {
   const ws = new WebSocket(inspectorUrl)
   let nextId = 0
   const waiting = new Map<number, (result: unknown) => void>()
@@ -107,7 +121,7 @@ export async function isolateHeap(
     const id = ++nextId
     const answered = new Promise<T>((resolve) => waiting.set(id, (result) => resolve(result as T)))
     ws.send(JSON.stringify({ id, method }))
-    const deadline = Date.now() + 20_000
+    const deadline = Date.now() + 5_000
     for (;;) {
       // One request, then a pause: the isolate needs idle moments to read inspector messages.
       await poke()
