@@ -30,7 +30,7 @@ app.use('/stats', readCors)
 // One limit (one counter per address) for every limited route. Reads never wait for its verdict, and ask it once per
 // READS_PER_LIMITER_CALL reads of an address in an isolate (wrangler.toml's limit is reads a minute divided by it);
 // writes wait, and each counts as that many reads.
-export const READS_PER_LIMITER_CALL = 8
+export const READS_PER_LIMITER_CALL = 16
 const limiter = {
   binding: (c: Context<SearchApp>) => c.env.SEARCH_RATE_LIMIT,
   periodSeconds: 60,
