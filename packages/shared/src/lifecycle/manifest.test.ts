@@ -26,16 +26,39 @@ describe('planMerge', () => {
     expect(planMerge(segments)).toEqual({ from: 1, to: segments.length })
   })
 
-  it('keeps the number of segments logarithmic when flushes keep coming', () => {
+  it('merges a full run even when a smaller segment came after it', () => {
+    // A burst flushed in batches of a tier-1 size, then a small tail: the tail must not hold the run back.
+    const segments = [...Array(MERGE_FACTOR).fill({ docs: 2 * TIER_BASE_DOCS }), { docs: 300 }]
+    expect(planMerge(segments)).toEqual({ from: 0, to: MERGE_FACTOR })
+  })
+
+  /** Flushes segments of the given sizes, merging as planned after each; returns the segments left. */
+  const simulate = (sizes: number[]) => {
     let segments: { docs: number }[] = []
-    for (let flush = 0; flush < 2000; flush++) {
-      segments.push({ docs: 500 })
+    for (const docs of sizes) {
+      segments.push({ docs })
       for (let plan = planMerge(segments); plan; plan = planMerge(segments)) {
         const merged = segments.slice(plan.from, plan.to).reduce((n, s) => n + s.docs, 0)
-        segments = [...segments.slice(0, plan.from), { docs: merged }]
+        segments = [...segments.slice(0, plan.from), { docs: merged }, ...segments.slice(plan.to)]
       }
     }
+    return segments
+  }
+
+  it('keeps the number of segments logarithmic when flushes keep coming', () => {
+    const segments = simulate(Array(2000).fill(500))
     expect(segments.reduce((n, s) => n + s.docs, 0)).toBe(2000 * 500)
     expect(segments.length).toBeLessThanOrEqual(MERGE_FACTOR * 6)
+  })
+
+  it('keeps it logarithmic for flushes of any size, and loses no document', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 400 }), (sizes) => {
+        const segments = simulate(sizes)
+        expect(segments.reduce((n, s) => n + s.docs, 0)).toBe(sizes.reduce((n, d) => n + d, 0))
+        // At most MERGE_FACTOR - 1 per tier stay unmerged, plus the runs a larger neighbour interrupts.
+        expect(segments.length).toBeLessThanOrEqual(MERGE_FACTOR * 8)
+      }),
+    )
   })
 })

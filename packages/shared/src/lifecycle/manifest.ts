@@ -65,16 +65,17 @@ const tierOf = (docs: number) =>
   docs <= TIER_BASE_DOCS ? 0 : Math.floor(Math.log(docs / TIER_BASE_DOCS) / Math.log(MERGE_FACTOR)) + 1
 
 /**
- * Tiered merge policy: when the newest MERGE_FACTOR segments (or more) share a size tier, merge that run into one.
- * Each document is thus rewritten about log_MERGE_FACTOR(N / TIER_BASE_DOCS) times, and a reader holds
- * O(MERGE_FACTOR × tiers) segments. Returns the index range [from, to) of `segments` to merge, or null.
+ * Tiered merge policy: when MERGE_FACTOR (or more) adjacent segments share a size tier (older ones of a lower tier
+ * may join the run), merge that run into one; the newest such run goes first, and a smaller segment after it does
+ * not hold it back. Each document is thus rewritten about log_MERGE_FACTOR(N / TIER_BASE_DOCS) times, and a reader
+ * holds O(MERGE_FACTOR × tiers) segments. Returns the index range [from, to) of `segments` to merge, or null.
  */
 export function planMerge(segments: readonly Pick<SegmentRef, 'docs'>[]): { from: number; to: number } | null {
-  if (segments.length < MERGE_FACTOR) return null
-  const last = segments[segments.length - 1]
-  if (!last) return null
-  const tier = tierOf(last.docs)
-  let from = segments.length - 1
-  while (from > 0 && tierOf(segments[from - 1]?.docs ?? 0) <= tier) from--
-  return segments.length - from >= MERGE_FACTOR ? { from, to: segments.length } : null
+  for (let to = segments.length; to >= MERGE_FACTOR; to--) {
+    const tier = tierOf(segments[to - 1]?.docs ?? 0)
+    let from = to - 1
+    while (from > 0 && tierOf(segments[from - 1]?.docs ?? 0) <= tier) from--
+    if (to - from >= MERGE_FACTOR) return { from, to }
+  }
+  return null
 }
