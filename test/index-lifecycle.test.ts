@@ -44,7 +44,8 @@ async function coldReader(): Promise<LiveIndex> {
 const ids = (live: LiveIndex, q: string) =>
   live.index.search({ q, limit: 100, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
 
-describe('the index lifecycle', () => {
+// settle() waits out the writer's burst window (BURST_QUIET_MS) before merges run: give each test room for a few.
+describe('the index lifecycle', { timeout: 20_000 }, () => {
   it('publishes segments that a cold reader loads, then catches up on later changes', async () => {
     const a = await article('a', 'Copper prices rallied in London.')
     await apply({ kind: 'upsert', article: a })

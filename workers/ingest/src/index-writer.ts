@@ -28,8 +28,11 @@ export const MAX_CHANGES_PER_CALL = 2000
 const KV_CONCURRENCY = 50
 /** Rows read per step of the KV outbox. */
 const KV_CHUNK_ROWS = 100
-/** Changes this recent mean a burst is on: KV writes and merges wait for it to pause (within the bounds below). */
-export const BURST_QUIET_MS = 500
+/**
+ * Changes this recent mean a burst is on: KV writes and merges wait for it to pause (within the bounds below). Longer
+ * than a 1,000-article batch takes to normalize, so the gaps between a sender's batches do not count as pauses.
+ */
+export const BURST_QUIET_MS = 2000
 /** Longest KV waits behind a burst: past it, the outbox writes KV_ROWS_PER_ROUND rows each round anyway. */
 const KV_MAX_WAIT_MS = 30_000
 /** Rows the outbox writes per maintenance round once it has waited KV_MAX_WAIT_MS during a burst. */
