@@ -335,4 +335,77 @@ results.baselines = baselines
 
 await mkdir(join(ROOT, 'bench-results'), { recursive: true })
 await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(results, null, 2))
-console.log(JSON.stringify(results, null, 2))
+
+// The figures side by side, with Edgewire's as a ratio of each baseline's (for times: below 1 is faster).
+{
+  const r = results as {
+    ingest: { articlesPerSecond: number }
+    freshness: { p50Ms: number; p99Ms: number }
+    warmSearch: { p50Ms: number; p99Ms: number; uncompressed: { p50Ms: number; p99Ms: number } }
+    restart: { firstSearchMs: number }
+    memory: { isolateTotal?: number }
+    snapshot: { snapshot?: { bytes: number; segments: number } }
+    crash: { acknowledgedBeforeCrash: number; missingArticles: number }
+  }
+  const [mini, fts] = baselines as [BaselineFigures, BaselineFigures]
+  const mb = (bytes: number | undefined) => (bytes === undefined ? Number.NaN : bytes / 1e6)
+  const rows: [string, number, number, number, string][] = [
+    [
+      'ingest until searchable, articles/s',
+      r.ingest.articlesPerSecond,
+      docs.length / (mini.buildMs / 1000),
+      docs.length / (fts.buildMs / 1000),
+      'baselines: in-memory build, no durability',
+    ],
+    [
+      'warm search p50, ms',
+      r.warmSearch.p50Ms,
+      mini.queryP50Ms,
+      fts.queryP50Ms,
+      `HTTP at the worker; uncompressed ${fmt(r.warmSearch.uncompressed.p50Ms, 2)}; baselines in process`,
+    ],
+    [
+      'warm search p99, ms',
+      r.warmSearch.p99Ms,
+      mini.queryP99Ms,
+      fts.queryP99Ms,
+      `uncompressed ${fmt(r.warmSearch.uncompressed.p99Ms, 2)}`,
+    ],
+    [
+      'first search after a restart, ms',
+      r.restart.firstSearchMs,
+      mini.coldFirstQueryMs,
+      fts.coldFirstQueryMs,
+      'through wrangler dev; loadJSON / open + query',
+    ],
+    [
+      'index memory, MB',
+      mb(r.memory.isolateTotal),
+      mb(mini.memoryBytes),
+      mb(fts.memoryBytes),
+      'search isolate heap + buffers after GC; heap; file',
+    ],
+    [
+      'snapshot, MB',
+      mb(r.snapshot.snapshot?.bytes),
+      mb(mini.snapshotBytes),
+      mb(fts.snapshotBytes),
+      `${r.snapshot.snapshot?.segments ?? '?'} segments; JSON; file`,
+    ],
+  ]
+  const cell = (n: number) => fmt(n, n < 10 ? 2 : 1).padStart(9)
+  const ratio = (a: number, b: number) => `${fmt(a / b, 2)}×`.padStart(7)
+  console.log(
+    `\n${'figure'.padEnd(36)} ${'Edgewire'.padStart(9)} ${'MiniSearch'.padStart(10)} ${'ratio'.padStart(7)} ${'FTS5'.padStart(9)} ${'ratio'.padStart(7)}  note`,
+  )
+  for (const [name, e, m, f, note] of rows) {
+    console.log(
+      `${name.padEnd(36)} ${cell(e)} ${cell(m).padStart(10)} ${ratio(e, m)} ${cell(f)} ${ratio(e, f)}  ${note}`,
+    )
+  }
+  console.log(`${'freshness p50 / p99, ms'.padEnd(36)} ${fmt(r.freshness.p50Ms)} / ${fmt(r.freshness.p99Ms)}`)
+  console.log(
+    `${'crash mid-ingest (SIGKILL both)'.padEnd(36)} ${r.crash.missingArticles} of ${r.crash.acknowledgedBeforeCrash} acknowledged missing after the restart`,
+  )
+  console.log('\nAll figures: bench-results/bench.json')
+}
