@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
 import { descendantsNamed, fmt, mib, processMemory, quantile } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
+import { HttpTimer } from './lib/http-timer'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
 import { findUserWorkerd, isolateHeap } from './lib/workerd-probe'
@@ -192,35 +193,39 @@ try {
   // answers: no local proxy in front), and through wrangler dev's proxy port (what `npm start` users hit).
   const worker = await findUserWorkerd(servers.pids.search, 'edgewire-search', PORT + 1)
   if (!worker) throw new Error("cannot find the search worker's workerd under wrangler dev")
-  const timeGet = async (base: string, path: string, headers?: Record<string, string>) => {
+  const timeSearch = async (q: string) => {
     const t = performance.now()
-    const res = await fetch(`${base}${path}`, { headers })
+    const res = await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)
     await res.arrayBuffer()
-    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`)
+    if (res.status !== 200) throw new Error(`search ${q} answered ${res.status}`)
     return performance.now() - t
   }
-  const timeSearch = (q: string, base = servers.search, headers?: Record<string, string>) =>
-    timeGet(base, `/search?q=${encodeURIComponent(q)}`, headers)
-  const latency = async (base: string, headers?: Record<string, string>) => {
-    for (const q of queries.slice(0, 50)) await timeSearch(q, base, headers)
-    const search: number[] = []
-    for (const q of queries) search.push(await timeSearch(q, base, headers))
-    // The floor under every figure: an empty route over the same path.
-    const floor: number[] = []
-    for (let i = 0; i < queries.length; i++) floor.push(await timeGet(base, '/healthz', headers))
-    return {
-      queries: search.length,
-      p50Ms: quantile(search, 0.5),
-      p99Ms: quantile(search, 0.99),
-      healthzP50Ms: quantile(floor, 0.5),
-      healthzP99Ms: quantile(floor, 0.99),
+  const latency = async (base: string, headers: Record<string, string>) => {
+    const timer = new HttpTimer(base, headers)
+    try {
+      for (const q of queries.slice(0, 50)) await timer.time(`/search?q=${encodeURIComponent(q)}`)
+      const search: number[] = []
+      for (const q of queries) search.push(await timer.time(`/search?q=${encodeURIComponent(q)}`))
+      // The floor under every figure: an empty route over the same path.
+      const floor: number[] = []
+      for (let i = 0; i < queries.length; i++) floor.push(await timer.time('/healthz'))
+      return {
+        queries: search.length,
+        p50Ms: quantile(search, 0.5),
+        p99Ms: quantile(search, 0.99),
+        healthzP50Ms: quantile(floor, 0.5),
+        healthzP99Ms: quantile(floor, 0.99),
+      }
+    } finally {
+      timer.close()
     }
   }
-  // fetch asks for gzip, and Miniflare's entry worker compresses JSON in the worker's own thread, as Cloudflare's
-  // edge would in front of a deployed worker (outside its CPU time): timed both ways.
-  const direct = await latency(worker.entry)
+  // A browser asks for gzip; Miniflare's entry worker then compresses JSON in the worker's own thread (Cloudflare's
+  // edge does it in front of a deployed worker, outside its CPU time). Timed both ways.
+  const gzip = { 'accept-encoding': 'gzip, deflate, br' }
+  const direct = await latency(worker.entry, gzip)
   const directIdentity = await latency(worker.entry, { 'accept-encoding': 'identity' })
-  const proxied = await latency(servers.search)
+  const proxied = await latency(servers.search, gzip)
   results.warmSearch = { ...direct, uncompressed: directIdentity, throughWranglerProxy: proxied }
   for (const [label, f] of [
     ['at the worker', direct],
