@@ -193,7 +193,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP)
     return 0
   }
-  if (positionals.length === 0) throw new CliError('name a file, a folder or a URL to ingest.\n\n' + HELP, 2)
+  if (positionals.length === 0) throw new CliError(`name a file, a folder or a URL to ingest.\n\n${HELP}`, 2)
   if (values.lang !== undefined && !/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(values.lang))
     throw new CliError(`--lang must be a BCP 47 language tag such as en, ko or ja (got "${values.lang}")`, 2)
 

@@ -86,7 +86,7 @@ export async function verifySignature(
     const [version, value] = candidate.split(',', 2)
     if (version !== 'v1' || !value) continue
     const mac = decodeBase64(value)
-    if (!mac || mac.length !== 32) continue
+    if (mac?.length !== 32) continue
     for (const key of keys) {
       if (await crypto.subtle.verify('HMAC', key, mac, data)) return { ok: true, id, timestamp: ts }
     }
