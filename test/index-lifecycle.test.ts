@@ -44,6 +44,16 @@ async function coldReader(): Promise<LiveIndex> {
 const ids = (live: LiveIndex, q: string) =>
   live.index.search({ q, limit: 100, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
 
+/** Every hit's id, page after page. */
+function allIds(live: LiveIndex, q: string): string[] {
+  const out: string[] = []
+  for (let offset = 0; ; offset += 100) {
+    const page = live.index.search({ q, limit: 100, offset, sort: 'relevance' }).hits.map((h) => h.id)
+    out.push(...page)
+    if (page.length < 100) return out
+  }
+}
+
 // settle() waits out the writer's burst window (BURST_QUIET_MS) before merges run: give each test room for a few.
 describe('the index lifecycle', { timeout: 20_000 }, () => {
   it('publishes segments that a cold reader loads, then catches up on later changes', async () => {
@@ -102,13 +112,25 @@ describe('the index lifecycle', { timeout: 20_000 }, () => {
     expect(ids(await coldReader(), 'tin stocks')).toEqual([back.id])
   })
 
+  /** A burst for the writer: this many articles in one delivery (BURST_MIN_CHANGES is 200). */
+  async function burst(key: string, count = 220): Promise<Article[]> {
+    const made = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        article(`${key}-${i}`, `Cargo manifest ${key} ${i} listed vanadium for the port.`),
+      ),
+    )
+    await apply(...made.map((a): WriteOp => ({ kind: 'upsert', article: a })))
+    return made
+  }
+
   it('flushes a burst into small segments at once and merges them when it pauses, losing nothing', async () => {
-    const all: string[] = []
     const before = (await writer().stats()).segments
-    for (let round = 0; round < 9; round++) {
+    const all = (await burst('bulk')).map((a) => a.id)
+    await settle({ burst: true })
+    for (let round = 1; round < 9; round++) {
       const ops: WriteOp[] = []
       for (let i = 0; i < 5; i++) {
-        const a = await article(`m${round}-${i}`, `Merchant ship ${round}-${i} carried grain across the sea.`)
+        const a = await article(`m${round}-${i}`, `Merchant ship ${round}-${i} carried vanadium across the sea.`)
         all.push(a.id)
         ops.push({ kind: 'upsert', article: a })
       }
@@ -117,30 +139,43 @@ describe('the index lifecycle', { timeout: 20_000 }, () => {
     }
     // During the burst every delivery went into a segment of its own, searchable by cold readers, and none merged.
     expect((await writer().stats()).segments).toBe(before + 9)
-    expect(new Set(ids(await coldReader(), 'merchant grain'))).toEqual(new Set(all))
+    expect(new Set(allIds(await coldReader(), 'vanadium'))).toEqual(new Set(all))
     await settle()
     const manifest = await writer().manifest()
     expect(manifest.segments.length).toBeLessThan(9)
     const live = await coldReader()
-    expect(new Set(ids(live, 'merchant grain'))).toEqual(new Set(all))
+    expect(new Set(allIds(live, 'vanadium'))).toEqual(new Set(all))
     expect(live.index.documentCount).toBe((await writer().stats()).documents)
   })
 
   it('keeps KV writes out of a burst and makes them when it pauses', async () => {
-    const a = await article('kv-burst', 'Zinc smelters cut output in the north.')
-    await apply({ kind: 'upsert', article: a })
+    const made = await burst('kv')
     await settle({ burst: true })
-    // Searchable at once (segment flushed), but KV waits: the article is durable in SQLite meanwhile.
-    expect(ids(await coldReader(), 'zinc smelters')).toEqual([a.id])
+    // Searchable at once (segment flushed), but KV waits: the articles are durable in SQLite meanwhile.
+    const first = made[0] as Article
+    expect(ids(await coldReader(), `cargo manifest kv ${0}`)).toContain(first.id)
     expect((await writer().stats()).kvPending).toBeGreaterThan(0)
-    expect(await searchEnv.ARTICLES.get(articleKey(a.id))).toBeNull()
+    expect(await searchEnv.ARTICLES.get(articleKey(first.id))).toBeNull()
     await settle()
     const pending = await eventually(
       async () => (await writer().stats()).kvPending,
       (n) => n === 0,
     )
     expect(pending).toBe(0)
-    expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(a.id))) ?? '{}').id).toBe(a.id)
+    expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(first.id))) ?? '{}').id).toBe(first.id)
+  })
+
+  it('writes a change of a steady feed to KV at once: a few changes are not a burst', async () => {
+    await settle()
+    const a = await article('steady', 'Zinc smelters cut output in the north.')
+    await apply({ kind: 'upsert', article: a })
+    await settle({ burst: true })
+    const stored = await eventually(
+      () => searchEnv.ARTICLES.get(articleKey(a.id)),
+      (v) => v !== null,
+      1500,
+    )
+    expect(JSON.parse(stored ?? '{}').id).toBe(a.id)
   })
 
   it('lets a warm reader pick up a new manifest version', async () => {

@@ -33,6 +33,11 @@ const KV_CHUNK_ROWS = 100
  * than a 1,000-article batch takes to normalize, so the gaps between a sender's batches do not count as pauses.
  */
 export const BURST_QUIET_MS = 2000
+/** A run of changes is a burst from this many changes on, arriving at least BURST_MIN_RATE a second. */
+const BURST_MIN_CHANGES = 200
+const BURST_MIN_RATE = 50
+/** While articles wait for KV, the alarm comes back at least this often, whatever else it has to do. */
+const KV_WATCHDOG_MS = 10_000
 /** Longest KV waits behind a burst: past it, the outbox writes KV_ROWS_PER_ROUND rows each round anyway. */
 const KV_MAX_WAIT_MS = 30_000
 /** Rows the outbox writes per maintenance round once it has waited KV_MAX_WAIT_MS during a burst. */
@@ -199,7 +204,8 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         .exec<{ results: string }>('SELECT results FROM deliveries WHERE id = ?', delivery.id)
         .toArray()[0]
       if (seen) return JSON.parse(seen.results) as ArticleResult[]
-      let seq = this.headSeq()
+      const startSeq = this.headSeq()
+      let seq = startSeq
       const out: ArticleResult[] = []
       for (const op of delivery.ops) {
         if (op.kind === 'rejected') {
@@ -264,8 +270,19 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         out.push({ ...base, status: stored && !stored.deleted ? 'updated' : 'created' })
       }
       this.setMeta('head_seq', seq)
-      this.setMeta('last_change_at', Date.now())
-      if (this.meta('kv_waiting_since') === 0) this.setMeta('kv_waiting_since', Date.now())
+      const changed = seq - startSeq
+      if (changed > 0) {
+        // A run of changes each within BURST_QUIET_MS of the last: its start and size make its rate (see inBurst).
+        const now = Date.now()
+        if (now - this.meta('last_change_at') >= BURST_QUIET_MS) {
+          this.setMeta('run_started_at', now)
+          this.setMeta('run_changes', changed)
+        } else {
+          this.setMeta('run_changes', this.meta('run_changes') + changed)
+        }
+        this.setMeta('last_change_at', now)
+        if (this.meta('kv_waiting_since') === 0) this.setMeta('kv_waiting_since', now)
+      }
       this.sql.exec(
         'INSERT INTO deliveries (id, at, results) VALUES (?, ?, ?)',
         delivery.id,
@@ -375,7 +392,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
       for (const r of run) this.sql.exec('DELETE FROM segments WHERE id = ?', r.id)
       if (row) this.insertSegment(row)
       // Once the oldest segments are rebuilt, no copy older than seq_to is left to hide.
-      if (first.seq_from === 0 && plan.from === 0) this.sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
+      if (plan.from === 0) this.sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
       for (const key of replaced) {
         this.sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
       }
@@ -472,7 +489,13 @@ export class IndexWriter extends DurableObject<IngestEnv> {
 
   /** Changes are arriving, or wait to go into a segment: the index's work comes first. */
   private inBurst(): boolean {
-    return this.headSeq() > this.meta('manifest_seq') || Date.now() - this.meta('last_change_at') < BURST_QUIET_MS
+    const now = Date.now()
+    if (now - this.meta('last_change_at') >= BURST_QUIET_MS && this.headSeq() === this.meta('manifest_seq'))
+      return false
+    // A steady feed (an upsert a second, or fifty) is not a burst: KV and merges keep up with it as they come.
+    const changes = this.meta('run_changes')
+    const seconds = Math.max(1, (this.meta('last_change_at') - this.meta('run_started_at')) / 1000)
+    return changes >= BURST_MIN_CHANGES && changes / seconds >= BURST_MIN_RATE
   }
 
   private async flushOnce(): Promise<void> {
@@ -553,6 +576,10 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         this.setMeta('pruned_at', Date.now())
       }
       if (this.headSeq() > this.meta('manifest_seq')) await this.scheduleMaintenance(FLUSH_DELAY_MS)
+      // The outbox drains beside the alarm (waitUntil): if the object is evicted mid-drain, this brings it back.
+      if (this.sql.exec('SELECT 1 FROM articles WHERE kv_pending = 1 LIMIT 1').toArray().length > 0) {
+        await this.scheduleMaintenance(KV_WATCHDOG_MS)
+      }
     } catch (err) {
       console.error(JSON.stringify({ level: 'warn', msg: 'index maintenance failed; retrying', error: String(err) }))
       await this.scheduleMaintenance(RETRY_MS)
