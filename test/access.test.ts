@@ -148,9 +148,9 @@ describe('rate limits', () => {
     const ip = freshIp()
     const statuses: number[] = []
     let limited: Response | undefined
-    // The binding allows 10 units a minute here, and a read asks it once per READS_PER_LIMITER_CALL reads: the
-    // 11th call (the read after 80) is refused.
-    const allowed = SEARCH_LIMIT * READS_PER_LIMITER_CALL + 1
+    // The binding allows 10 units a minute here, and an isolate asks it on every READS_PER_LIMITER_CALL-th read of
+    // an address: the 11th call (read 176) is refused.
+    const allowed = (SEARCH_LIMIT + 1) * READS_PER_LIMITER_CALL
     for (let i = 0; i < allowed + 3; i++) {
       const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
       statuses.push(res.status)

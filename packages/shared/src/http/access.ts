@@ -24,7 +24,7 @@ export interface RateLimitOptions<E extends Env> {
    */
   mode?: 'wait' | 'ahead'
   /**
-   * 'ahead' mode only: the binding is asked once per this many requests of an address in one isolate, and each of
+   * 'ahead' mode only: the binding is asked on every this-many-th request of an address in one isolate, and each of
    * its units stands for that many requests (configure the binding's limit divided by it). Local limiter calls cost
    * milliseconds of the same thread; deployed ones are cheap, but still a call per request saved. Default 1.
    */
@@ -54,13 +54,13 @@ const windowRest = (periodSeconds: number) => periodSeconds - (Math.floor(Date.n
 
 /** Addresses refused in 'ahead' mode, until the end of their window (epoch ms), per isolate. */
 const refusedUntil = new Map<string, number>()
-function refuse(key: string, periodSeconds: number): void {
+function refuse(key: string, until: number): void {
   if (refusedUntil.size >= MAX_TRACKED) {
     const now = Date.now()
     for (const [k, until] of refusedUntil) if (until <= now) refusedUntil.delete(k)
     if (refusedUntil.size >= MAX_TRACKED) refusedUntil.delete(refusedUntil.keys().next().value as string)
   }
-  refusedUntil.set(key, Date.now() + windowRest(periodSeconds) * 1000)
+  refusedUntil.set(key, until)
 }
 
 function limited(ip: string, retryAfter: number): ProblemError {
@@ -95,11 +95,15 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
       if (options.mode === 'ahead') {
         const until = refusedUntil.get(key)
         if (until !== undefined && until > Date.now()) throw limited(ip, Math.ceil((until - Date.now()) / 1000))
+        // The binding is asked on the n-th read, not the first: an isolate that sees an address only a few times
+        // never charges it a whole unit. (Counts err on the lenient side; they are approximate anyway.)
         const every = options.requestsPerCall ?? 1
-        if ((countRequest(key, options.periodSeconds) - 1) % every === 0) {
+        if (countRequest(key, options.periodSeconds) % every === 0) {
+          // A refusal holds until the end of the window it was asked in, not the one its answer arrives in.
+          const windowEnd = Date.now() + windowRest(options.periodSeconds) * 1000
           c.executionCtx.waitUntil(
             ask(limiter, key).then((allowed) => {
-              if (!allowed) refuse(key, options.periodSeconds)
+              if (!allowed && windowEnd > Date.now()) refuse(key, windowEnd)
             }),
           )
         }
