@@ -32,6 +32,7 @@ export class HttpTimer {
           res.on('error', reject)
         },
       )
+      req.setTimeout(10_000, () => req.destroy(new Error(`${path} did not answer within 10 s`)))
       req.on('error', reject)
       req.end()
     })

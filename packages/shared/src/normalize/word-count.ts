@@ -23,7 +23,7 @@ function wordSegmenter(): Intl.Segmenter | null {
  * digits from syllables (2022년 → 2022, 년) as no simple rule does.
  */
 const UNSPACED =
-  /[\p{Script=Hangul}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u
+  /[\p{Script=Hangul}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u
 
 /**
  * Words of spaced scripts as UAX #29 (the segmenter's rules) counts them: letters, digits, marks and `_` in a run,
@@ -31,7 +31,7 @@ const UNSPACED =
  * digits.
  */
 const SPACED_WORD =
-  /[\p{L}\p{N}\p{M}_]+(?:(?:(?<=\p{L}\p{M}*)[.'’:](?=\p{L})|(?<=\p{N})[.,;'’](?=\p{N}))[\p{L}\p{N}\p{M}_]+)*/gu
+  /[\p{L}\p{N}\p{M}_]+(?:(?:(?<=\p{L}\p{M}{0,16})[.'’:](?=\p{L})|(?<=\p{N})[.,;'’](?=\p{N}))[\p{L}\p{N}\p{M}_]+)*/gu
 
 /** Number of words in a text (word-like segments; punctuation and spaces do not count). */
 export function countWords(text: string): number {
