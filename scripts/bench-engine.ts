@@ -12,7 +12,7 @@ import MiniSearch from 'minisearch'
 import { stemmer } from 'stemmer'
 import { eng } from 'stopword'
 import { type IndexDoc, SearchIndex, Segment, SegmentBuilder } from '../packages/shared/src/search'
-import { quantile } from './lib/bench-stats'
+import { quantile, rng } from './lib/bench-stats'
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'reuters21578.jsonl')
 
@@ -27,17 +27,6 @@ function heap(): number {
   gc?.()
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 interface RawDoc {

@@ -56,7 +56,7 @@ import {
   SegmentBuilder,
 } from '@edgewire/shared/search'
 import { Section } from '../packages/shared/src/search/segment-format'
-import { fmt, quantile } from './lib/bench-stats'
+import { fmt, quantile, rng, titleQueries } from './lib/bench-stats'
 import { ROOT } from './lib/local-config'
 
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'reuters21578.jsonl')
@@ -130,17 +130,6 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`
 const MB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 interface ReutersDoc {
   id: string
   title?: string
@@ -160,25 +149,7 @@ const slugs = reuters.map((d) =>
     .join('-'),
 )
 
-/** Queries as `npm run bench` makes them: one to three words of a Reuters title, with a fixed seed. */
-function makeQueries(count: number): string[] {
-  let seed = 20261127
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31
-    return seed / 2 ** 31
-  }
-  const out: string[] = []
-  while (out.length < count) {
-    const doc = reuters[Math.floor(random() * reuters.length)]
-    const words = (doc?.title ?? '').toLowerCase().match(/[a-z]{3,}/g) ?? []
-    if (words.length === 0) continue
-    const n = 1 + Math.floor(random() * Math.min(3, words.length))
-    const start = Math.floor(random() * (words.length - n + 1))
-    out.push(words.slice(start, start + n).join(' '))
-  }
-  return out
-}
-const queries = makeQueries(QUERY_COUNT)
+const queries = titleQueries(reuters, QUERY_COUNT)
 
 // --- the synthetic corpus -----------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
-import { descendantsNamed, fmt, mib, processMemory, quantile } from './lib/bench-stats'
+import { descendantsNamed, fmt, mib, processMemory, quantile, titleQueries } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
 import { ROOT } from './lib/local-config'
@@ -41,25 +41,7 @@ const docs = (await readFile(CORPUS, 'utf8'))
   .filter(Boolean)
   .map((l) => JSON.parse(l) as ReutersDoc)
 
-/** Deterministic queries of one to three title words, so every engine answers the same ones. */
-function makeQueries(count: number): string[] {
-  let seed = 20261127
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31
-    return seed / 2 ** 31
-  }
-  const out: string[] = []
-  while (out.length < count) {
-    const doc = docs[Math.floor(random() * docs.length)]
-    const words = (doc?.title ?? '').toLowerCase().match(/[a-z]{3,}/g) ?? []
-    if (words.length === 0) continue
-    const n = 1 + Math.floor(random() * Math.min(3, words.length))
-    const start = Math.floor(random() * (words.length - n + 1))
-    out.push(words.slice(start, start + n).join(' '))
-  }
-  return out
-}
-const queries = makeQueries(QUERY_COUNT)
+const queries = titleQueries(docs, QUERY_COUNT)
 
 const dir = await mkdtemp(join(tmpdir(), 'edgewire-bench-'))
 const PORT = 27001 + Math.floor(Math.random() * 1000) * 2

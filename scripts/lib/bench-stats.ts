@@ -47,3 +47,36 @@ export function descendantsNamed(root: number, name: string): number[] {
   }
   return found
 }
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * The benchmarks' query set: one to three consecutive words (three letters or more) of randomly picked titles, from a
+ * fixed seed, so every engine and every run answers the same queries.
+ */
+export function titleQueries(docs: readonly { title?: string }[], count: number): string[] {
+  let seed = 20261127
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31
+  }
+  const out: string[] = []
+  while (out.length < count) {
+    const doc = docs[Math.floor(random() * docs.length)]
+    const words = (doc?.title ?? '').toLowerCase().match(/[a-z]{3,}/g) ?? []
+    if (words.length === 0) continue
+    const n = 1 + Math.floor(random() * Math.min(3, words.length))
+    const start = Math.floor(random() * (words.length - n + 1))
+    out.push(words.slice(start, start + n).join(' '))
+  }
+  return out
+}
