@@ -29,8 +29,9 @@ const KV_CONCURRENCY = 50
 /** Rows read per step of the KV outbox. */
 const KV_CHUNK_ROWS = 100
 /**
- * Changes this recent mean a burst is on: KV writes and merges wait for it to pause (within the bounds below). Longer
- * than a 1,000-article batch takes to normalize, so the gaps between a sender's batches do not count as pauses.
+ * Changes less than this apart belong to one run; a run that is large and fast enough is a burst (see inBurst), and
+ * KV writes and merges wait for it to pause (within the bounds below). Longer than a 1,000-article batch takes to
+ * normalize, so the gaps between a sender's batches do not count as pauses.
  */
 export const BURST_QUIET_MS = 2000
 /** A run of changes is a burst from this many changes on, arriving at least BURST_MIN_RATE a second. */
@@ -487,7 +488,10 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     return this.flushing.then(() => this.flushToKv())
   }
 
-  /** Changes are arriving, or wait to go into a segment: the index's work comes first. */
+  /**
+   * A burst is on: the current run of changes (or one not yet flushed into a segment) has at least BURST_MIN_CHANGES
+   * changes arriving at BURST_MIN_RATE a second or more. Then the index's work comes first.
+   */
   private inBurst(): boolean {
     const now = Date.now()
     if (now - this.meta('last_change_at') >= BURST_QUIET_MS && this.headSeq() === this.meta('manifest_seq'))

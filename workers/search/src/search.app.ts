@@ -27,9 +27,9 @@ app.use('/search', readCors)
 app.use('/suggest', readCors)
 app.use('/articles/*', readCors)
 app.use('/stats', readCors)
-// One limit (one counter per address) for every limited route. Reads never wait for its verdict, and ask it once per
-// READS_PER_LIMITER_CALL reads of an address in an isolate (wrangler.toml's limit is reads a minute divided by it);
-// writes wait, and each counts as that many reads.
+// One limit (one counter per address) for every limited route. Reads never wait for its verdict, and ask it on every
+// READS_PER_LIMITER_CALL-th read of an address in an isolate (wrangler.toml's limit is reads a minute divided by it);
+// writes wait, and each counts as that many reads. (Hono answers HEAD through the GET routes, these included.)
 export const READS_PER_LIMITER_CALL = 16
 const limiter = {
   binding: (c: Context<SearchApp>) => c.env.SEARCH_RATE_LIMIT,
@@ -37,7 +37,7 @@ const limiter = {
   scope: 'search',
 } as const
 app.on(
-  ['GET', 'HEAD'],
+  'GET',
   ['/search', '/suggest', '/articles/*'],
   rateLimit<SearchApp>({ ...limiter, mode: 'ahead', requestsPerCall: READS_PER_LIMITER_CALL }),
 )

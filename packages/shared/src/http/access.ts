@@ -18,9 +18,10 @@ export interface RateLimitOptions<E extends Env> {
   scope: string
   /**
    * 'wait' (writes, admin): each request waits for the limiter's verdict. 'ahead' (reads without side effects):
-   * a request never waits; it counts beside the answer, and a refusal applies to the address's following requests
-   * until the window ends. One request past the limit may be answered: the binding's counts are per location and
-   * approximate anyway, and a search must not pay a round trip to the limiter (2–3 ms locally) before it starts.
+   * a request never waits; it is counted beside the answer (see requestsPerCall), and a refusal applies to the
+   * address's following requests in this isolate until the window ends. A few requests past the limit may be
+   * answered: the binding's counts are per location and approximate anyway, and a search must not pay a round trip
+   * to the limiter (2–3 ms locally) before it starts.
    */
   mode?: 'wait' | 'ahead'
   /**
