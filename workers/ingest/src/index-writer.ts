@@ -78,8 +78,6 @@ export interface ChangeBatch {
   changes: Change[]
   /** the highest sequence number the writer has assigned */
   headSeq: number
-  /** the articles that are live now */
-  documents: number
   /** the version of the published manifest: a reader holding an older one loads the new one */
   manifestVersion: number
 }
@@ -417,7 +415,11 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     return { documents: this.liveCount(), headSeq: this.headSeq() }
   }
 
-  /** Changes after `seq`, oldest first, each the latest state of its article. */
+  /**
+   * Changes after `seq`, oldest first, each the latest state of its article. Every busy reader calls this about
+   * every SYNC_INTERVAL_MS, so it reads by index only: a `count(*)` over the articles here (it once was) scanned the
+   * whole table each time, about 25 ms of the writer's CPU per call at 21.5k articles.
+   */
   async changesSince(seq: number, limit: number = MAX_CHANGES_PER_CALL): Promise<ChangeBatch> {
     const rows = this.sql
       .exec<ArticleRow>(
@@ -433,7 +435,6 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         article: r.deleted || !r.article ? null : (JSON.parse(r.article) as Article),
       })),
       headSeq: this.headSeq(),
-      documents: this.liveCount(),
       manifestVersion: this.meta('manifest_version'),
     }
   }
