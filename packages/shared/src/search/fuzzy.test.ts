@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fuzzyWalk, lowerBound } from './fuzzy'
+import { fuzzyWalk, lowerBound, scriptRange, TermDictionary, typoWalk } from './fuzzy'
 
 /** Plain dynamic-programming optimal string alignment distance (Levenshtein plus adjacent swaps), the reference. */
 function editDistance(a: string, b: string): number {
@@ -25,7 +25,7 @@ function editDistance(a: string, b: string): number {
 
 function walk(terms: string[], query: string, distance: number): Map<string, number> {
   const out = new Map<string, number>()
-  fuzzyWalk(terms, query, distance, (i, d) => out.set(terms[i] ?? '', d))
+  fuzzyWalk(new TermDictionary(terms), query, distance, (i, d) => out.set(terms[i] ?? '', d))
   return out
 }
 
@@ -61,10 +61,57 @@ describe('fuzzyWalk', () => {
     )
   })
 
+  it('walks terms sharing prefixes longer than it counts (255 code units) exactly', () => {
+    const long = 'x'.repeat(300)
+    const terms = [`${long}a`, `${long}b`, `${long}bc`, `${long}zzz`, 'y'].sort()
+    for (const q of [`${long}c`, `${long}zz`, `${long.slice(1)}b`]) {
+      const expected = new Map(terms.map((t) => [t, editDistance(t, q)] as const).filter(([, x]) => x <= 2))
+      expect(walk(terms, q, 2)).toEqual(expected)
+    }
+  })
+
   it('lowerBound finds the first term not below the key', () => {
     const terms = ['a', 'ab', 'b', 'ba', 'c']
     expect(lowerBound(terms, 'b')).toBe(2)
     expect(lowerBound(terms, 'bb')).toBe(4)
     expect(lowerBound(terms, 'z')).toBe(5)
+  })
+})
+
+describe('typoWalk', () => {
+  const typos = (terms: string[], query: string, max: number): Map<string, number> => {
+    const out = new Map<string, number>()
+    typoWalk(new TermDictionary(terms), query, max, (i, d) => out.set(terms[i] ?? '', d))
+    return out
+  }
+
+  it('counts a changed first letter as two typos', () => {
+    const terms = ['cocoa', 'coffee', 'toffee', 'offee'].sort()
+    expect(typos(terms, 'coffe', 1)).toEqual(new Map([['coffee', 1]]))
+    expect(typos(terms, 'coffee', 2)).toEqual(
+      new Map([
+        ['coffee', 0],
+        ['toffee', 2],
+        ['offee', 2],
+      ]),
+    )
+  })
+
+  it('agrees with the edit distance plus one for a different first letter, within the script (property)', () => {
+    const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '일', '본', '地'), maxLength: 7 })
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { maxLength: 60 }), word, fc.integer({ min: 0, max: 2 }), (terms, q, max) => {
+        terms.sort()
+        const [lo, hi] = q === '' ? [0, 0] : scriptRange(terms, q)
+        const expected = new Map(
+          terms
+            .slice(lo, hi)
+            .map((t) => [t, editDistance(t, q) + (t.charAt(0) === q.charAt(0) ? 0 : 1)] as const)
+            .filter(([, x]) => x <= max),
+        )
+        expect(typos(terms, q, max)).toEqual(expected)
+      }),
+      { numRuns: 300 },
+    )
   })
 })

@@ -1,5 +1,6 @@
 import type { Analyzer } from './analyzer'
 import { analyzeDoc, type DocTerms } from './doc-terms'
+import { TermDictionary } from './fuzzy'
 import type { IndexDoc } from './types'
 
 /** A recently upserted document, analysed, waiting for the next compaction into a segment. */
@@ -19,6 +20,7 @@ export class Memtable {
   readonly postings = new Map<string, number[]>()
   /** the same terms sorted, for fuzzy and prefix expansion; rebuilt on first use after new terms arrive */
   private sorted: string[] | null = []
+  private dictionary: TermDictionary | null = null
   private readonly byId = new Map<string, number>()
   totalTitleTerms = 0
   totalBodyTerms = 0
@@ -74,6 +76,12 @@ export class Memtable {
   sortedTerms(): string[] {
     this.sorted ??= [...this.postings.keys()].sort()
     return this.sorted
+  }
+
+  /** `sortedTerms` as a dictionary for the typo walk (rebuilt after a change, like the list). */
+  termDictionary(): TermDictionary {
+    if (this.dictionary?.terms !== this.sortedTerms()) this.dictionary = new TermDictionary(this.sortedTerms())
+    return this.dictionary
   }
 
   /** Whether a live document has this id. */

@@ -1,6 +1,6 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
-import { fuzzyWalk, lowerBound, scriptRange } from './fuzzy'
+import { lowerBound, TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { Memtable } from './memtable'
 import { type ParsedQuery, parseQuery, type TermSource } from './query'
@@ -49,6 +49,19 @@ interface CompiledFilter {
 
 const HANGUL_RE = /\p{Script=Hangul}/u
 
+/** Query words whose typo neighbours an index keeps (a few hundred kilobytes at most). */
+export const FUZZY_CACHE_ENTRIES = 1024
+
+/** Terms of a sorted dictionary within `typos` of `term` (see typoWalk), with their typo count (the term excluded). */
+function walkNeighbours(dictionary: TermDictionary, term: string, typos: number): Map<string, number> {
+  const out = new Map<string, number>()
+  typoWalk(dictionary, term, typos, (i, d) => {
+    const candidate = dictionary.terms[i] ?? ''
+    if (candidate !== term) out.set(candidate, d)
+  })
+  return out
+}
+
 /** Suggestions are read from the titles of this many best matches. */
 const SUGGEST_HITS = 50
 
@@ -65,7 +78,9 @@ export class SearchIndex {
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
   private idMap: Map<string, { seg: number; doc: number }> | null = null
   /** all segments' terms, merged and sorted; built on the first fuzzy or prefix expansion */
-  private segmentTerms: string[] | null = null
+  private segmentTerms: TermDictionary | null = null
+  /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
+  private fuzzyCache = new Map<string, ReadonlyMap<string, number>>()
 
   constructor(segments: Segment[] = [], options: SearchIndexOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
@@ -131,6 +146,7 @@ export class SearchIndex {
     this.memtable = new Memtable(this.analyzer)
     this.idMap = null
     this.segmentTerms = null
+    this.fuzzyCache.clear()
     return bytes
   }
 
@@ -385,33 +401,48 @@ export class SearchIndex {
    * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
    * segments cost one walk, not ten) and the memtable's.
    */
-  private dictionaries(): string[][] {
-    if (this.segmentTerms === null) {
-      this.segmentTerms = mergeSorted(this.states.map((s) => s.segment.terms))
+  private dictionaries(): readonly (readonly string[])[] {
+    const segments = this.segmentDictionary().terms
+    return this.memtable.size > 0 ? [segments, this.memtable.sortedTerms()] : [segments]
+  }
+
+  private segmentDictionary(): TermDictionary {
+    this.segmentTerms ??= new TermDictionary(mergeSorted(this.states.map((s) => s.segment.terms)))
+    return this.segmentTerms
+  }
+
+  /**
+   * Typo neighbours of `term` in the segments' dictionary. The segments never change under this index, so the
+   * answer is kept (search traffic repeats its words; the walk was a fifth of a query's time), least recently used
+   * first out.
+   */
+  private segmentNeighbours(term: string, distance: number): ReadonlyMap<string, number> {
+    const key = `${distance}\u0000${term}`
+    const cached = this.fuzzyCache.get(key)
+    if (cached !== undefined) {
+      this.fuzzyCache.delete(key)
+      this.fuzzyCache.set(key, cached)
+      return cached
     }
-    return this.memtable.size > 0 ? [this.segmentTerms, this.memtable.sortedTerms()] : [this.segmentTerms]
+    const found = walkNeighbours(this.segmentDictionary(), term, distance)
+    if (this.fuzzyCache.size >= FUZZY_CACHE_ENTRIES) {
+      const oldest = this.fuzzyCache.keys().next().value
+      if (oldest !== undefined) this.fuzzyCache.delete(oldest)
+    }
+    this.fuzzyCache.set(key, found)
+    return found
   }
 
   /** Where query expansion looks terms up: every segment and the memtable. */
   private termSource(): TermSource {
     return {
       fuzzy: (term, distance) => {
-        const out = new Map<string, number>()
-        const walk = (terms: readonly string[]): void => {
-          const [lo, hi] = scriptRange(terms, term)
-          fuzzyWalk(
-            terms,
-            term,
-            distance,
-            (i, d) => {
-              const candidate = terms[i] ?? ''
-              if (candidate !== term && (out.get(candidate) ?? Number.POSITIVE_INFINITY) > d) out.set(candidate, d)
-            },
-            lo,
-            hi,
-          )
+        const out = new Map(this.segmentNeighbours(term, distance))
+        if (this.memtable.size > 0) {
+          for (const [candidate, d] of walkNeighbours(this.memtable.termDictionary(), term, distance)) {
+            if ((out.get(candidate) ?? Number.POSITIVE_INFINITY) > d) out.set(candidate, d)
+          }
         }
-        for (const terms of this.dictionaries()) walk(terms)
         return out
       },
       completions: (prefix, limit) => {
