@@ -220,6 +220,15 @@ describe('SearchIndex snippets', () => {
     expect(snippet.length).toBeLessThan(260)
   })
 
+  it('marks inflected and accented forms, wherever the accent falls, and folds whitespace runs', () => {
+    // bankers stems to banker, not bank: only the words the query's terms come from are marked.
+    const body = 'A naïve plan:\tthe Zürich bankers\n\nwere BANKING on Café prices.'
+    const snippet = build([doc('x', 'Plans', body)]).search(q('naive zurich bank cafe')).hits[0]?.snippet ?? ''
+    expect(snippet).toBe(
+      'A <mark>naïve</mark> plan: the <mark>Zürich</mark> bankers were <mark>BANKING</mark> on <mark>Café</mark> prices.',
+    )
+  })
+
   it('falls back to the start of the body', () => {
     const body = 'First sentence of the story. '.repeat(20)
     const snippet = build([doc('x', 'Cocoa', body)]).search(q('cocoa')).hits[0]?.snippet ?? ''

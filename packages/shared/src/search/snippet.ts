@@ -11,15 +11,18 @@ const CJK_TERM_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 const WORD_CHAR_RE = /[\p{L}\p{N}\p{M}]/u
 const ASCII_TERM_RE = /^[a-z0-9]+$/
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+/** What `show` replaces: a character to escape, or a whitespace run other than one plain space. */
+const SHOW_RE = /[&<>"']|\s{2,}|[^\S ]/g
+const SPACE_RE = /\s/
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
 }
 
-/** Display form of a body passage: whitespace runs (newlines, tabs) become one space, then escaped. */
+/** Display form of a body passage: whitespace runs (newlines, tabs) become one space, and the text is escaped. */
 function show(text: string): string {
-  return escapeHtml(text.replace(/\s+/g, ' '))
+  return text.replace(SHOW_RE, (c) => ESCAPES[c] ?? ' ')
 }
 
 interface Range {
@@ -93,13 +96,16 @@ function snippetOf(
   return passage(body, start, matches)
 }
 
+/** Letters of a term a word must begin with to be analysed for a snippet (stems keep their word's first letters). */
+const PREFIX_CHARS = 3
+
 /**
  * Finds the tokens of a text that may produce one of `terms`. Without Japanese/Chinese terms, one plain regex finds
- * the words that begin like a term (stems keep the first letters of their word) and only those are analysed: a
- * fraction of the cost of analysing the whole body.
+ * the words that begin like a term (their first PREFIX_CHARS letters) and only those are analysed: a fraction of the
+ * cost of analysing the whole body.
  */
 function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) => TokenSpan[] {
-  const prefixes = [...new Set(terms.map((t) => [...t].slice(0, 2).join('')))]
+  const prefixes = [...new Set(terms.map((t) => [...t].slice(0, PREFIX_CHARS).join('')))]
   if (prefixes.length === 0) return () => []
   if (terms.some((t) => CJK_TERM_RE.test(t))) {
     const filter: SpanFilter = {
@@ -110,13 +116,15 @@ function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) =>
   }
   // No `u` flag and no lookbehind: this regex is new for every query, and those make compiling it cost more than
   // running it. The word-start check is done by hand.
-  const starts = new RegExp(prefixes.map(escapeRegExp).join('|'), 'gi')
+  const starts = new RegExp(prefixes.map(prefixPattern).join('|'), 'gi')
+  // The hits of one query share most of their words (the, said, company…): each word is analysed once.
+  const analysed = new Map<string, TokenSpan[]>()
   return (text) => {
     const out: TokenSpan[] = []
     starts.lastIndex = 0
     for (let m = starts.exec(text); m !== null; m = starts.exec(text)) {
       const at = m.index
-      if (at > 0 && WORD_CHAR_RE.test(text.charAt(at - 1))) {
+      if (at > 0 && isWordChar(text, at - 1)) {
         starts.lastIndex = at + 1
         continue
       }
@@ -125,7 +133,12 @@ function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) =>
         starts.lastIndex = at + 1
         continue
       }
-      for (const span of analyzer.spans(token)) {
+      let spans = analysed.get(token)
+      if (spans === undefined) {
+        spans = analyzer.spans(token)
+        analysed.set(token, spans)
+      }
+      for (const span of spans) {
         out.push({ start: span.start + at, end: span.end + at, terms: span.terms })
       }
       starts.lastIndex = at + token.length
@@ -134,15 +147,38 @@ function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) =>
   }
 }
 
+/** Whether the code unit at `i` is part of a word (letter, digit or mark); ASCII without a regex. */
+function isWordChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i)
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a)
+  return WORD_CHAR_RE.test(text.charAt(i))
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
+ * A term's prefix as the body may write it: each Latin letter after the first also as any accented Latin letter
+ * (À–ɏ), since terms are folded (naïve → naive) and the body is not; what that lets through, the analyser still
+ * checks. The first letter stays literal: a class there made the scan 2.5× slower (words accented on their first
+ * letter get no mark).
+ */
+function prefixPattern(prefix: string): string {
+  let out = ''
+  let first = true
+  for (const c of prefix) {
+    out += !first && c >= 'a' && c <= 'z' ? `[${c}\u00c0-\u024f]` : escapeRegExp(c)
+    first = false
+  }
+  return out
 }
 
 /** Escaped text from `start` for about SNIPPET_CHARS, cut at a word boundary, with marks around `matches`. */
 function passage(body: string, start: number, matches: Range[]): string {
   let end = Math.min(body.length, start + SNIPPET_CHARS)
   if (end < body.length) {
-    const cut = body.slice(start, end).search(/\s\S*$/)
+    const cut = lastSpace(body, start, end) - start
     if (cut > SNIPPET_CHARS / 2) end = start + cut
     // Never cut a match in two.
     for (const m of matches) if (m.start < end && m.end > end) end = m.end
@@ -160,6 +196,12 @@ function passage(body: string, start: number, matches: Range[]): string {
   out = out.trim()
   if (end < body.length) out += ' …'
   return out
+}
+
+/** Index of the last whitespace character in `text[from, to)`, or -1. */
+function lastSpace(text: string, from: number, to: number): number {
+  for (let i = to - 1; i >= from; i--) if (SPACE_RE.test(text.charAt(i))) return i
+  return -1
 }
 
 /** Sorts ranges and merges overlapping or touching ones (CJK bigrams overlap the words they came from). */
