@@ -130,13 +130,13 @@ const search = (q: string, fuzzy?: boolean, prefix?: boolean) =>
   })
 const oursDefault = timeQueries((q) => search(q))
 const oursExact = timeQueries((q) => search(q, false, false))
+// Steady state: caches (stems, merged term list, typo neighbours, score accumulators) filled by the queries above.
+const oursHeapAfterQueries = heap() - before
 // A fresh index over the same segment: the one above already keeps these queries' typo neighbours.
 const faceted = new SearchIndex([Segment.open(snapshot)])
 const oursFacets = timeQueries((q) =>
   faceted.search({ q, limit: 10, offset: 0, sort: 'relevance', facets: ['source', 'author', 'lang', 'tags'] }),
 )
-// Steady state: caches (stems, merged term list, score accumulators) filled by the queries above.
-const oursHeapAfterQueries = heap() - before
 
 const withMini = !process.argv.includes('--no-mini')
 // --- the same documents as 10 segments plus the last 1,000 in the memtable (a writer between compactions)
