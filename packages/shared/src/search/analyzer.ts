@@ -78,9 +78,15 @@ export function foldText(text: string): string {
 }
 
 /**
+ * Letters a word and the terms it yields nearly always share at their start: stemming changes later letters
+ * (flying → fli changes the third), and hyphens and dots that analysis drops (co-founder → cofounder) come later too.
+ */
+export const SHARED_PREFIX_CHARS = 2
+
+/**
  * Lets snippets skip tokens that cannot produce a wanted term before the costly steps: Japanese/Chinese runs that
- * contain none of `cjkNeedles`, and ASCII words whose first two letters begin none of the wanted terms (stems keep
- * the first letters of their word).
+ * contain none of `cjkNeedles`, and ASCII words whose first SHARED_PREFIX_CHARS letters begin none of the wanted
+ * terms.
  */
 export interface SpanFilter {
   cjkNeedles: readonly string[]
@@ -158,7 +164,7 @@ export class Analyzer {
       const raw = match[0]
       const start = match.index
       if (filter !== undefined && ASCII_WORD_CHARS_RE.test(raw)) {
-        if (!filter.asciiPrefixes.has(raw.slice(0, 2).toLowerCase())) continue
+        if (!filter.asciiPrefixes.has(raw.slice(0, SHARED_PREFIX_CHARS).toLowerCase())) continue
       }
       if (CJK_RE.test(raw)) {
         if (filter !== undefined) {

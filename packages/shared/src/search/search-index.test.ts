@@ -121,6 +121,18 @@ describe('SearchIndex ranking', () => {
     expect(ids(index, q('cocao'))).toEqual(['cocoa-1'])
   })
 
+  it('finds typo neighbours added after the same word was looked up, and after a compaction', () => {
+    const live = build(NEWS)
+    // cocoz is in no document: it expands to its neighbours (cocoa), which the index keeps for the next lookup.
+    const typo = q('cocoz', { prefix: false })
+    expect(ids(live, typo)).toEqual(['cocoa-1'])
+    live.upsert(doc('cocos-1', 'Cocos islands', 'A storm reached the islands.'))
+    expect(ids(live, typo).sort()).toEqual(['cocoa-1', 'cocos-1'])
+    live.compact()
+    live.delete('cocoa-1')
+    expect(ids(live, typo)).toEqual(['cocos-1'])
+  })
+
   it('completes the last word as a prefix', () => {
     expect(ids(index, q('coff'))).toContain('coffee-1')
     expect(ids(index, q('coff', { prefix: false, fuzzy: false }))).toEqual([])
@@ -227,6 +239,19 @@ describe('SearchIndex snippets', () => {
     expect(snippet).toBe(
       'A <mark>naïve</mark> plan: the <mark>Zürich</mark> bankers were <mark>BANKING</mark> on <mark>Café</mark> prices.',
     )
+  })
+
+  it('marks words whose stem changes their third letter, hyphenated compounds and accents in other scripts', () => {
+    const body = 'Flying co-founders met in Αθήνα and Việt Nam.'
+    const snippet = build([doc('x', 'Trip', body)]).search(q('flying cofounders αθηνα viet')).hits[0]?.snippet ?? ''
+    for (const word of ['Flying', 'co-founders', 'Αθήνα', 'Việt']) expect(snippet).toContain(`<mark>${word}</mark>`)
+  })
+
+  it('marks Latin words beside Japanese ones in the same query', () => {
+    const body = '東京で地震があった。Tokyo residents felt the quake.'
+    const snippet = build([doc('x', '地震', body, { lang: 'ja' })]).search(q('地震 tokyo')).hits[0]?.snippet ?? ''
+    expect(snippet).toContain('<mark>地震</mark>')
+    expect(snippet).toContain('<mark>Tokyo</mark>')
   })
 
   it('falls back to the start of the body', () => {
