@@ -97,6 +97,16 @@ describe('typoWalk', () => {
     )
   })
 
+  it('walks the last code units of the BMP', () => {
+    const terms = ['\uff00ab', '\uffffab', '\uffffac'].sort()
+    expect(typos(terms, '\uffffab', 1)).toEqual(
+      new Map([
+        ['\uffffab', 0],
+        ['\uffffac', 1],
+      ]),
+    )
+  })
+
   it('agrees with the edit distance plus one for a different first letter, within the script (property)', () => {
     const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '일', '본', '地'), maxLength: 7 })
     fc.assert(

@@ -59,7 +59,11 @@ export function scriptRange(terms: readonly string[], query: string): [number, n
     from = c & ~0xff
     to = from + 0x100
   }
-  return [lowerBound(terms, String.fromCharCode(from)), lowerBound(terms, String.fromCharCode(to))]
+  // Past U+FFFF fromCharCode would wrap around to U+0000: the block then runs to the end of the list.
+  return [
+    lowerBound(terms, String.fromCharCode(from)),
+    to > 0xffff ? terms.length : lowerBound(terms, String.fromCharCode(to)),
+  ]
 }
 
 /**
@@ -151,7 +155,7 @@ export function fuzzyWalk(
  * typo is one edit (see fuzzyWalk) and an edit that changes the first letter counts as two, as Meilisearch counts it:
  * people rarely get the first letter wrong. It also bounds the work: one typo walks only the terms that begin with the
  * query's first letter (a few hundred rows, instead of every two-letter prefix of the dictionary), and two walk the
- * rest at one edit.
+ * rest at one edit. Letters are UTF-16 code units, as in fuzzyWalk (a character outside the BMP is two).
  */
 export function typoWalk(
   dictionary: TermDictionary,
@@ -164,7 +168,7 @@ export function typoWalk(
   const [lo, hi] = scriptRange(terms, query)
   const first = query.charCodeAt(0)
   const from = Math.max(lo, lowerBound(terms, String.fromCharCode(first), lo, hi))
-  const to = lowerBound(terms, String.fromCharCode(first + 1), from, hi)
+  const to = first === 0xffff ? hi : lowerBound(terms, String.fromCharCode(first + 1), from, hi)
   fuzzyWalk(dictionary, query, maxTypos, found, from, to)
   if (maxTypos >= 2) {
     // A different first letter spends two of the typos: the rest of the term may differ by one edit fewer.

@@ -78,7 +78,9 @@ export class SearchIndex {
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
   private idMap: Map<string, { seg: number; doc: number }> | null = null
   /** all segments' terms, merged and sorted; built on the first fuzzy or prefix expansion */
-  private segmentTerms: TermDictionary | null = null
+  private segmentTerms: string[] | null = null
+  /** the same as a dictionary for typo walks; built on the first fuzzy expansion */
+  private segmentDict: TermDictionary | null = null
   /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
   private fuzzyCache = new Map<string, ReadonlyMap<string, number>>()
 
@@ -146,6 +148,7 @@ export class SearchIndex {
     this.memtable = new Memtable(this.analyzer)
     this.idMap = null
     this.segmentTerms = null
+    this.segmentDict = null
     this.fuzzyCache.clear()
     return bytes
   }
@@ -401,14 +404,19 @@ export class SearchIndex {
    * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
    * segments cost one walk, not ten) and the memtable's.
    */
-  private dictionaries(): readonly (readonly string[])[] {
-    const segments = this.segmentDictionary().terms
+  private dictionaries(): string[][] {
+    const segments = this.mergedSegmentTerms()
     return this.memtable.size > 0 ? [segments, this.memtable.sortedTerms()] : [segments]
   }
 
-  private segmentDictionary(): TermDictionary {
-    this.segmentTerms ??= new TermDictionary(mergeSorted(this.states.map((s) => s.segment.terms)))
+  private mergedSegmentTerms(): string[] {
+    this.segmentTerms ??= mergeSorted(this.states.map((s) => s.segment.terms))
     return this.segmentTerms
+  }
+
+  private segmentDictionary(): TermDictionary {
+    this.segmentDict ??= new TermDictionary(this.mergedSegmentTerms())
+    return this.segmentDict
   }
 
   /**
