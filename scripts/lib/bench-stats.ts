@@ -61,7 +61,8 @@ export function rng(seed: number): () => number {
 
 /**
  * The benchmarks' query set: one to three consecutive words (three letters or more) of randomly picked titles, from a
- * fixed seed, so every engine and every run answers the same queries.
+ * fixed seed, so every engine and every run answers the same queries. No query appears twice (a repeat would time a
+ * warm cache).
  */
 export function titleQueries(docs: readonly { title?: string }[], count: number): string[] {
   let seed = 20261127
@@ -69,14 +70,14 @@ export function titleQueries(docs: readonly { title?: string }[], count: number)
     seed = (seed * 1103515245 + 12345) % 2 ** 31
     return seed / 2 ** 31
   }
-  const out: string[] = []
-  while (out.length < count) {
+  const out = new Set<string>()
+  while (out.size < count) {
     const doc = docs[Math.floor(random() * docs.length)]
     const words = (doc?.title ?? '').toLowerCase().match(/[a-z]{3,}/g) ?? []
     if (words.length === 0) continue
     const n = 1 + Math.floor(random() * Math.min(3, words.length))
     const start = Math.floor(random() * (words.length - n + 1))
-    out.push(words.slice(start, start + n).join(' '))
+    out.add(words.slice(start, start + n).join(' '))
   }
-  return out
+  return [...out]
 }
