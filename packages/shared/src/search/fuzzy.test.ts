@@ -23,6 +23,9 @@ function editDistance(a: string, b: string): number {
   return d[a.length]?.[b.length] ?? 0
 }
 
+/** Short words over a small alphabet in three scripts, so that random lists share prefixes and cross script blocks. */
+const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '일', '본', '地'), maxLength: 7 })
+
 function walk(terms: string[], query: string, distance: number): Map<string, number> {
   const out = new Map<string, number>()
   fuzzyWalk(new TermDictionary(terms), query, distance, (i, d) => out.set(terms[i] ?? '', d))
@@ -50,7 +53,6 @@ describe('fuzzyWalk', () => {
   })
 
   it('agrees with the plain edit distance on any terms (property)', () => {
-    const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '일', '본', '地'), maxLength: 7 })
     fc.assert(
       fc.property(fc.uniqueArray(word, { maxLength: 60 }), word, fc.integer({ min: 0, max: 2 }), (terms, q, d) => {
         terms.sort()
@@ -108,7 +110,6 @@ describe('typoWalk', () => {
   })
 
   it('agrees with the edit distance plus one for a different first letter, within the script (property)', () => {
-    const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '일', '본', '地'), maxLength: 7 })
     fc.assert(
       fc.property(fc.uniqueArray(word, { maxLength: 60 }), word, fc.integer({ min: 0, max: 2 }), (terms, q, max) => {
         terms.sort()
