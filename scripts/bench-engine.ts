@@ -12,7 +12,7 @@ import MiniSearch from 'minisearch'
 import { stemmer } from 'stemmer'
 import { eng } from 'stopword'
 import { type IndexDoc, SearchIndex, Segment, SegmentBuilder } from '../packages/shared/src/search'
-import { quantile, titleQueries } from './lib/bench-stats'
+import { quantile, titleQuerySets } from './lib/bench-stats'
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'reuters21578.jsonl')
 
@@ -63,7 +63,7 @@ const docs: IndexDoc[] = raw.map((d) => {
 // Typical queries: 1–3 words of a random title (the benchmarks' shared set), and as many others from the same
 // generator to warm up on, so that no timed query was seen before.
 const wanted = arg('queries', 500)
-const [queries, warmup] = ((all) => [all.slice(0, wanted), all.slice(wanted)])(titleQueries(docs, 2 * wanted))
+const [queries = [], warmup = []] = titleQuerySets(docs, wanted, 2)
 
 function timeQueries(run: (q: string) => unknown): { p50: number; p99: number; mean: number; slowest: string } {
   for (const q of warmup) run(q) // the JIT warms up on other queries

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
-import { descendantsNamed, fmt, mib, processMemory, quantile, titleQueries } from './lib/bench-stats'
+import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
 import { ROOT } from './lib/local-config'
@@ -44,9 +44,7 @@ const docs = (await readFile(CORPUS, 'utf8'))
 // Distinct queries in four sets: the timed ones (every engine), others that every engine answers first (JIT
 // warm-up), and one set each for the uncompressed and the proxied HTTP timings, which run on the isolate the first
 // timing warmed: no timed query was seen before it is timed.
-const querySets = titleQueries(docs, 4 * QUERY_COUNT)
-const querySet = (i: number) => querySets.slice(i * QUERY_COUNT, (i + 1) * QUERY_COUNT)
-const [queries, warmupQueries, identityQueries, proxyQueries] = [querySet(0), querySet(1), querySet(2), querySet(3)]
+const [queries = [], warmupQueries = [], identityQueries = [], proxyQueries = []] = titleQuerySets(docs, QUERY_COUNT, 4)
 
 const dir = await mkdtemp(join(tmpdir(), 'edgewire-bench-'))
 const PORT = 27001 + Math.floor(Math.random() * 1000) * 2

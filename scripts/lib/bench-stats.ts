@@ -81,3 +81,12 @@ export function titleQueries(docs: readonly { title?: string }[], count: number)
   }
   return [...out]
 }
+
+/**
+ * `count` disjoint sets of `size` queries each, from one titleQueries stream: the first is the one every benchmark
+ * times, the others warm up an engine or time another path on an isolate already warmed, so no query is seen twice.
+ */
+export function titleQuerySets(docs: readonly { title?: string }[], size: number, count: number): string[][] {
+  const all = titleQueries(docs, size * count)
+  return Array.from({ length: count }, (_, i) => all.slice(i * size, (i + 1) * size))
+}
