@@ -742,6 +742,9 @@ row(
   `${MB(mean((f) => f.heldAfterOpen))} / ${MB(heldPerShard)}`,
   `${fmt(heldPerDoc, 0)} B/article; budget ${MB(BUDGET)}`,
 )
+/** "p50 / p99 ms" with p50 to `p50Digits` and p99 to `p99Digits` decimals. */
+const p50p99 = (p50: number, p99: number, p50Digits = 2, p99Digits = 1): string =>
+  `${fmt(p50, p50Digits)} / ${fmt(p99, p99Digits)} ms`
 row(
   'reader: while loading (parts + joined)',
   MB(max((f) => f.loadPeak)),
@@ -749,40 +752,34 @@ row(
 )
 row(
   'shard query p50 / p99, defaults',
-  `${fmt(
+  p50p99(
     mean((f) => f.defaults.p50),
-    2,
-  )} / ${fmt(
     max((f) => f.defaults.p99),
-    1,
-  )} ms`,
+  ),
   'mean of shard p50s / worst shard p99',
 )
 row(
   'shard query p50 / p99, exact',
-  `${fmt(
+  p50p99(
     mean((f) => f.exact.p50),
-    2,
-  )} / ${fmt(
     max((f) => f.exact.p99),
-    1,
-  )} ms`,
+  ),
   '',
 )
 row(
   'fan-out: per shard, with 4 facets',
-  `${fmt(fanout.perShard.p50, 2)} / ${fmt(fanout.perShard.p99, 1)} ms`,
+  p50p99(fanout.perShard.p50, fanout.perShard.p99),
   `${fmt(fanout.payloadBytesPerShard / 1024, 1)} KB answer per shard`,
 )
 row(
   `fan-out: slowest of ${fanout.shards} shards`,
-  `${fmt(fanout.slowest.p50, 1)} / ${fmt(fanout.slowest.p99, 1)} ms`,
-  `all shards' CPU ${fmt(fanout.sum.p50, 1)} / ${fmt(fanout.sum.p99, 1)} ms per query`,
+  p50p99(fanout.slowest.p50, fanout.slowest.p99, 1),
+  `all shards' CPU ${p50p99(fanout.sum.p50, fanout.sum.p99, 1)} per query`,
 )
-row('fan-out: front merge (parse + top 10 + sums)', `${fmt(fanout.merge.p50, 2)} / ${fmt(fanout.merge.p99, 2)} ms`, '')
+row('fan-out: front merge (parse + top 10 + sums)', p50p99(fanout.merge.p50, fanout.merge.p99, 2, 2), '')
 row(
   'fan-out: end to end (estimate)',
-  `${fmt(fanout.endToEnd.p50, 1)} / ${fmt(fanout.endToEnd.p99, 1)} ms`,
+  p50p99(fanout.endToEnd.p50, fanout.endToEnd.p99, 1),
   `slowest shard + merge + ${HOP_MS} ms hop`,
 )
 row(
