@@ -1,9 +1,9 @@
 // Fault injection for the delivery tests: the ingest worker called through its real entry point, with a binding
 // swapped for one that fails. Nothing here exists in the workers themselves.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import type { IndexWriterRpc } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import ingest from '../workers/ingest/src/index'
-import type { IndexWriter } from '../workers/ingest/src/index-writer'
 
 export { signedRequest } from './helpers'
 
@@ -13,10 +13,10 @@ export const writer = () => ingestEnv.INDEX.get(ingestEnv.INDEX.idFromName('main
 const down = (what: string) => () => Promise.reject(new Error(`${what} is down (injected)`))
 
 /** A Durable Object namespace whose every call fails, as when the index writer cannot be reached. */
-export function brokenWriter(): DurableObjectNamespace<IndexWriter> {
+export function brokenWriter(): DurableObjectNamespace<IndexWriterRpc> {
   const stub = new Proxy({}, { get: () => down('index writer') })
   const namespace = { idFromName: () => ({}), get: () => stub }
-  return namespace as unknown as DurableObjectNamespace<IndexWriter>
+  return namespace as unknown as DurableObjectNamespace<IndexWriterRpc>
 }
 
 /** A KV namespace whose every call fails. */

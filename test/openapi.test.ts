@@ -1,5 +1,5 @@
+import { SearchQuerySchema } from '@edgewire/shared/search-query'
 import { describe, expect, it } from 'vitest'
-import { SearchQuerySchema } from '../workers/search/src/search-query'
 import { SEARCH, SELF } from './helpers'
 
 type Doc = {

@@ -1,9 +1,9 @@
 import type { SearchResponse, StatsResponse, SuggestResponse, WebhookResponse } from '@edgewire/shared/api-schemas'
 import type { Article, ArticleInput } from '@edgewire/shared/article'
 import type { Problem } from '@edgewire/shared/http'
+import type { SearchQuerySchema } from '@edgewire/shared/search-query'
 import { Webhook } from 'standardwebhooks'
 import type { z } from 'zod'
-import type { SearchQuerySchema } from '../../../workers/search/src/search-query'
 
 /**
  * A typed client of both workers. Response types are inferred from the zod schemas that /openapi.json is generated

@@ -1,9 +1,10 @@
+import type { IndexWriterRpc } from '@edgewire/shared/writer-rpc'
 import type { InboxMessage } from './inbox'
-import type { IndexWriter } from './index-writer'
 
 /** Bindings of the ingest worker: generated ones from wrangler.toml, plus secrets and the writer typed for RPC. */
 export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
-  INDEX: DurableObjectNamespace<IndexWriter>
+  /** The IndexWriter Durable Object (index-writer.ts), as RPC sees it. */
+  INDEX: DurableObjectNamespace<IndexWriterRpc>
   /** Carries staged deliveries to the consumer (queue-consumer.ts); see inbox.ts. */
   INGEST_QUEUE: Queue<InboxMessage>
   /** Per-address limit on every route; optional so a deployment without it still runs. */

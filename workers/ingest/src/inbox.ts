@@ -6,8 +6,7 @@
  * retries, the dead-letter queue records what kept failing, and `POST /admin/redrive` sends what is left again.
  */
 import { type ArticleInput, type ArticleResult, articleIdFor, canonicalizeUrl, ProblemError } from '@edgewire/shared'
-import type { IngestEnv } from './context'
-import type { WriteOp } from './index-writer'
+import type { WriteOp } from '@edgewire/shared/writer-rpc'
 
 export const INBOX_QUEUE = 'edgewire-ingest'
 export const DEAD_LETTER_QUEUE = 'edgewire-ingest-dlq'
@@ -48,6 +47,15 @@ export interface StagedChunk {
   items: StagedItem[]
   /** on chunk 0: the answer the sender got, which the writer remembers for replays once chunk 0 is applied */
   answer?: ArticleResult[]
+}
+
+/**
+ * The bindings the inbox uses. Named here rather than taken from IngestEnv: context.ts types INGEST_QUEUE with
+ * InboxMessage, and the two modules would otherwise import each other.
+ */
+interface InboxBindings {
+  ARTICLES: KVNamespace
+  INGEST_QUEUE: Queue<InboxMessage>
 }
 
 /** The queue message: which staged chunk to apply. Small, whatever the chunk holds. */
@@ -144,7 +152,7 @@ export async function queuedResult(item: StagedItem): Promise<ArticleResult> {
 }
 
 /** A staged delivery's first chunk, if it is in the inbox: a replay arriving while the writer is away is answered from it. */
-export async function stagedAnswer(env: IngestEnv, delivery: string): Promise<ArticleResult[] | null> {
+export async function stagedAnswer(env: InboxBindings, delivery: string): Promise<ArticleResult[] | null> {
   const staged = await env.ARTICLES.get<StagedChunk>(await chunkKey(delivery, 0), 'json')
   return staged?.answer ?? null
 }
@@ -155,7 +163,7 @@ export async function stagedAnswer(env: IngestEnv, delivery: string): Promise<Ar
  * was accepted.
  */
 export async function enqueueDelivery(
-  env: IngestEnv,
+  env: InboxBindings,
   delivery: { id: string; eventTime: number; receivedAt: string },
   items: StagedItem[],
   answer: ArticleResult[],

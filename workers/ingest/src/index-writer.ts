@@ -11,6 +11,7 @@ import {
   splitParts,
   toIndexDoc,
 } from '@edgewire/shared'
+import type { ChangeBatch, Delivery, IndexWriterRpc, WriterStats } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from './context'
 
 /**
@@ -21,9 +22,9 @@ import type { IngestEnv } from './context'
  */
 
 /** How long a webhook-id is remembered for idempotency. Senders retry for hours; replays beyond this are refused by the signature's 5-minute window anyway. */
-export const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
+const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
 /** Most changes returned by one `changesSince` call; callers loop. */
-export const MAX_CHANGES_PER_CALL = 2000
+const MAX_CHANGES_PER_CALL = 2000
 /** KV writes in flight at once when flushing the outbox. */
 const KV_CONCURRENCY = 50
 /** Rows read per step of the KV outbox. */
@@ -48,39 +49,11 @@ const MAX_SEGMENTS_IN_BURST = 24
 /** Delay before the alarm retries a failed KV flush or segment write. */
 const RETRY_MS = 2000
 /** How soon after a change the alarm writes pending changes into a new segment. */
-export const FLUSH_DELAY_MS = 250
+const FLUSH_DELAY_MS = 250
 /** Segment parts replaced by a merge stay in KV this long, for readers still loading them. */
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
 /** Deliveries are pruned at most this often. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000
-
-export type WriteOp =
-  | { kind: 'upsert'; article: Article }
-  | { kind: 'delete'; id: string; url?: string }
-  | { kind: 'rejected'; result: ArticleResult }
-
-export interface Delivery {
-  /** The `webhook-id`: a delivery seen before is answered from memory and does no work. */
-  id: string
-  /** The event's own timestamp (epoch ms); breaks ties between versions with the same `published`. */
-  eventTime: number
-  ops: WriteOp[]
-}
-
-export interface Change {
-  seq: number
-  id: string
-  /** null when the article was deleted */
-  article: Article | null
-}
-
-export interface ChangeBatch {
-  changes: Change[]
-  /** the highest sequence number the writer has assigned */
-  headSeq: number
-  /** the version of the published manifest: a reader holding an older one loads the new one */
-  manifestVersion: number
-}
 
 interface ArticleRow extends Record<string, SqlStorageValue> {
   id: string
@@ -149,7 +122,7 @@ function publishedMs(a: Article): number | null {
 }
 
 /** True when the incoming version is older than the stored one: by `published` first, then by event time. */
-export function isOlderVersion(
+function isOlderVersion(
   incoming: { publishedMs: number | null; eventMs: number },
   stored: { publishedMs: number | null; eventMs: number },
 ): boolean {
@@ -159,51 +132,55 @@ export function isOlderVersion(
   return incoming.eventMs < stored.eventMs
 }
 
-export class IndexWriter extends DurableObject<IngestEnv> {
-  private readonly sql: SqlStorage
-  private flushing: Promise<void> | null = null
+/**
+ * Its RPC surface is IndexWriterRpc (packages/shared/src/writer-rpc.ts); everything else is `#private`, because RPC
+ * reaches every public method of the class, and TypeScript's `private` is public at run time.
+ */
+export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriterRpc {
+  readonly #sql: SqlStorage
+  #flushing: Promise<void> | null = null
 
   constructor(ctx: DurableObjectState, env: IngestEnv) {
     super(ctx, env)
-    this.sql = ctx.storage.sql
-    this.sql.exec(SCHEMA)
+    this.#sql = ctx.storage.sql
+    this.#sql.exec(SCHEMA)
   }
 
-  private meta(key: string): number {
-    const row = this.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]
+  #meta(key: string): number {
+    const row = this.#sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]
     return row ? Number(row.value) : 0
   }
 
-  private setMeta(key: string, value: number): void {
-    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, String(value))
+  #setMeta(key: string, value: number): void {
+    this.#sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, String(value))
   }
 
-  private headSeq(): number {
-    return this.meta('head_seq')
+  #headSeq(): number {
+    return this.#meta('head_seq')
   }
 
-  private segmentCount(): number {
-    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM segments').one().n
+  #segmentCount(): number {
+    return this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM segments').one().n
   }
 
-  private liveCount(): number {
-    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM articles WHERE deleted = 0').one().n
+  #liveCount(): number {
+    return this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM articles WHERE deleted = 0').one().n
   }
 
   /** The stored answer to a delivery seen before, or null. */
   lookupDelivery(id: string): ArticleResult[] | null {
-    const row = this.sql.exec<{ results: string }>('SELECT results FROM deliveries WHERE id = ?', id).toArray()[0]
+    const row = this.#sql.exec<{ results: string }>('SELECT results FROM deliveries WHERE id = ?', id).toArray()[0]
     return row ? (JSON.parse(row.results) as ArticleResult[]) : null
   }
 
   /** Applies one delivery atomically and answers one result per op, in order. */
   async apply(delivery: Delivery): Promise<ArticleResult[]> {
     const results = this.ctx.storage.transactionSync(() => {
-      const seen = this.sql
+      const seen = this.#sql
         .exec<{ results: string }>('SELECT results FROM deliveries WHERE id = ?', delivery.id)
         .toArray()[0]
       if (seen) return JSON.parse(seen.results) as ArticleResult[]
-      const startSeq = this.headSeq()
+      const startSeq = this.#headSeq()
       let seq = startSeq
       const out: ArticleResult[] = []
       for (const op of delivery.ops) {
@@ -212,21 +189,21 @@ export class IndexWriter extends DurableObject<IngestEnv> {
           continue
         }
         const id = op.kind === 'upsert' ? op.article.id : op.id
-        const stored = this.sql.exec<ArticleRow>('SELECT * FROM articles WHERE id = ?', id).toArray()[0]
+        const stored = this.#sql.exec<ArticleRow>('SELECT * FROM articles WHERE id = ?', id).toArray()[0]
         if (op.kind === 'delete') {
           if (!stored || stored.deleted) {
             out.push({ id, ...(op.url ? { url: op.url } : {}), status: 'unchanged' })
             continue
           }
           seq++
-          this.sql.exec(
+          this.#sql.exec(
             'UPDATE articles SET seq = ?, deleted = 1, article = NULL, record_hash = NULL, event_ms = ?, kv_pending = 1 WHERE id = ?',
             seq,
             delivery.eventTime,
             id,
           )
           // An older segment may hold this article: readers hide it there until a merge drops it.
-          this.sql.exec('INSERT OR REPLACE INTO tombstones (id, seq) VALUES (?, ?)', id, seq)
+          this.#sql.exec('INSERT OR REPLACE INTO tombstones (id, seq) VALUES (?, ?)', id, seq)
           out.push({ id, ...(op.url ? { url: op.url } : {}), status: 'deleted' })
           continue
         }
@@ -252,7 +229,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
           if (previous) article.ingestedAt = previous.ingestedAt
         }
         seq++
-        this.sql.exec(
+        this.#sql.exec(
           `INSERT INTO articles (id, seq, deleted, record_hash, published_ms, event_ms, article, kv_pending)
            VALUES (?, ?, 0, ?, ?, ?, ?, 1)
            ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, deleted = 0, record_hash = excluded.record_hash,
@@ -265,24 +242,24 @@ export class IndexWriter extends DurableObject<IngestEnv> {
           JSON.stringify(article),
         )
         // Back from the dead: its new copy goes into a newer segment, which wins over older ones.
-        if (stored?.deleted) this.sql.exec('DELETE FROM tombstones WHERE id = ?', id)
+        if (stored?.deleted) this.#sql.exec('DELETE FROM tombstones WHERE id = ?', id)
         out.push({ ...base, status: stored && !stored.deleted ? 'updated' : 'created' })
       }
-      this.setMeta('head_seq', seq)
+      this.#setMeta('head_seq', seq)
       const changed = seq - startSeq
       if (changed > 0) {
         // A run of changes each within BURST_QUIET_MS of the last: its start and size make its rate (see inBurst).
         const now = Date.now()
-        if (now - this.meta('last_change_at') >= BURST_QUIET_MS) {
-          this.setMeta('run_started_at', now)
-          this.setMeta('run_changes', changed)
+        if (now - this.#meta('last_change_at') >= BURST_QUIET_MS) {
+          this.#setMeta('run_started_at', now)
+          this.#setMeta('run_changes', changed)
         } else {
-          this.setMeta('run_changes', this.meta('run_changes') + changed)
+          this.#setMeta('run_changes', this.#meta('run_changes') + changed)
         }
-        this.setMeta('last_change_at', now)
-        if (this.meta('kv_waiting_since') === 0) this.setMeta('kv_waiting_since', now)
+        this.#setMeta('last_change_at', now)
+        if (this.#meta('kv_waiting_since') === 0) this.#setMeta('kv_waiting_since', now)
       }
-      this.sql.exec(
+      this.#sql.exec(
         'INSERT INTO deliveries (id, at, results) VALUES (?, ?, ?)',
         delivery.id,
         Date.now(),
@@ -292,12 +269,12 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     })
     // Durable from here: SQLite has it. KV follows through the outbox, off the webhook's path (local KV writes
     // take milliseconds each; a 1,000-article batch would wait seconds for them).
-    await this.scheduleMaintenance(FLUSH_DELAY_MS)
+    await this.#scheduleMaintenance(FLUSH_DELAY_MS)
     return results
   }
 
   /** Makes sure the alarm runs within `delayMs` (an earlier alarm is kept). */
-  private async scheduleMaintenance(delayMs: number): Promise<void> {
+  async #scheduleMaintenance(delayMs: number): Promise<void> {
     const at = Date.now() + delayMs
     const current = await this.ctx.storage.getAlarm()
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
@@ -306,14 +283,14 @@ export class IndexWriter extends DurableObject<IngestEnv> {
   /** The published snapshot: what a cold reader loads before it applies `changesSince(manifest.seq)`. */
   async manifest(): Promise<Manifest> {
     return {
-      version: this.meta('manifest_version'),
-      seq: this.meta('manifest_seq'),
-      segments: this.sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray().map(toRef),
-      tombstones: this.sql
-        .exec<{ id: string }>('SELECT id FROM tombstones WHERE seq <= ?', this.meta('manifest_seq'))
+      version: this.#meta('manifest_version'),
+      seq: this.#meta('manifest_seq'),
+      segments: this.#sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray().map(toRef),
+      tombstones: this.#sql
+        .exec<{ id: string }>('SELECT id FROM tombstones WHERE seq <= ?', this.#meta('manifest_seq'))
         .toArray()
         .map((r) => r.id),
-      createdAt: new Date(this.meta('manifest_at') || Date.now()).toISOString(),
+      createdAt: new Date(this.#meta('manifest_at') || Date.now()).toISOString(),
     }
   }
 
@@ -321,10 +298,10 @@ export class IndexWriter extends DurableObject<IngestEnv> {
    * Writes the live articles whose latest change lies in (seqFrom, seqTo] as one segment in KV; returns its row,
    * or null when none is live. The bytes go to KV before any table points at them.
    */
-  private async writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
+  async #writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
     const builder = new SegmentBuilder()
     let docs = 0
-    const rows = this.sql.exec<{ article: string }>(
+    const rows = this.#sql.exec<{ article: string }>(
       'SELECT article FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq',
       seqFrom,
       seqTo,
@@ -335,15 +312,15 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     }
     if (docs === 0) return null
     const bytes = builder.finish()
-    const id = this.meta('next_segment_id') + 1
-    this.setMeta('next_segment_id', id)
+    const id = this.#meta('next_segment_id') + 1
+    this.#setMeta('next_segment_id', id)
     const parts = splitParts(bytes)
     await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part)))
     return { id, seq_from: seqFrom, seq_to: seqTo, docs, bytes: bytes.length, parts: parts.length }
   }
 
-  private insertSegment(row: SegmentRow): void {
-    this.sql.exec(
+  #insertSegment(row: SegmentRow): void {
+    this.#sql.exec(
       'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
       row.id,
       row.seq_from,
@@ -354,65 +331,65 @@ export class IndexWriter extends DurableObject<IngestEnv> {
     )
   }
 
-  private publish(): void {
-    this.setMeta('manifest_version', this.meta('manifest_version') + 1)
-    this.setMeta('manifest_at', Date.now())
+  #publish(): void {
+    this.#setMeta('manifest_version', this.#meta('manifest_version') + 1)
+    this.#setMeta('manifest_at', Date.now())
   }
 
   /** Moves every change not yet in a segment into a new one, and publishes the manifest. */
-  private async flushSegment(): Promise<boolean> {
-    const from = this.meta('manifest_seq')
-    const to = this.headSeq()
+  async #flushSegment(): Promise<boolean> {
+    const from = this.#meta('manifest_seq')
+    const to = this.#headSeq()
     if (to <= from) return false
-    const row = await this.writeSegment(from, to)
+    const row = await this.#writeSegment(from, to)
     this.ctx.storage.transactionSync(() => {
-      if (row) this.insertSegment(row)
-      this.setMeta('manifest_seq', to)
-      this.publish()
+      if (row) this.#insertSegment(row)
+      this.#setMeta('manifest_seq', to)
+      this.#publish()
     })
     return true
   }
 
   /** Merges the run of segments the tiered policy picks into one, rebuilt from the current articles. */
-  private async mergeSegments(): Promise<boolean> {
-    const segments = this.sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
+  async #mergeSegments(): Promise<boolean> {
+    const segments = this.#sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
     // After reindex(): every segment, rebuilt into one.
-    const all = this.meta('rebuild_all') === 1
+    const all = this.#meta('rebuild_all') === 1
     const plan = all && segments.length > 0 ? { from: 0, to: segments.length } : planMerge(segments)
-    if (all && !plan) this.setMeta('rebuild_all', 0)
+    if (all && !plan) this.#setMeta('rebuild_all', 0)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)
     const first = run[0]
     const last = run[run.length - 1]
     if (!first || !last) return false
-    const row = await this.writeSegment(first.seq_from, last.seq_to)
+    const row = await this.#writeSegment(first.seq_from, last.seq_to)
     const replaced = run.flatMap((r) => Array.from({ length: r.parts }, (_, i) => segmentPartKey(r.id, i)))
     this.ctx.storage.transactionSync(() => {
-      for (const r of run) this.sql.exec('DELETE FROM segments WHERE id = ?', r.id)
-      if (row) this.insertSegment(row)
+      for (const r of run) this.#sql.exec('DELETE FROM segments WHERE id = ?', r.id)
+      if (row) this.#insertSegment(row)
       // Once the oldest segments are rebuilt, no copy older than seq_to is left to hide.
-      if (plan.from === 0) this.sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
+      if (plan.from === 0) this.#sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
       for (const key of replaced) {
-        this.sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
+        this.#sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
       }
-      if (all) this.setMeta('rebuild_all', 0)
-      this.publish()
+      if (all) this.#setMeta('rebuild_all', 0)
+      this.#publish()
     })
     return true
   }
 
-  private async collectGarbage(): Promise<void> {
-    const due = this.sql.exec<{ key: string }>('SELECT key FROM garbage WHERE after <= ?', Date.now()).toArray()
+  async #collectGarbage(): Promise<void> {
+    const due = this.#sql.exec<{ key: string }>('SELECT key FROM garbage WHERE after <= ?', Date.now()).toArray()
     await Promise.all(due.map((g) => this.env.ARTICLES.delete(g.key)))
-    for (const g of due) this.sql.exec('DELETE FROM garbage WHERE key = ?', g.key)
+    for (const g of due) this.#sql.exec('DELETE FROM garbage WHERE key = ?', g.key)
   }
 
   /** Admin: writes every article to KV again, and has the next maintenance rebuild all segments into one. */
   async reindex(): Promise<{ documents: number; headSeq: number }> {
-    this.sql.exec('UPDATE articles SET kv_pending = 1')
-    this.setMeta('rebuild_all', 1)
-    await this.scheduleMaintenance(0)
-    return { documents: this.liveCount(), headSeq: this.headSeq() }
+    this.#sql.exec('UPDATE articles SET kv_pending = 1')
+    this.#setMeta('rebuild_all', 1)
+    await this.#scheduleMaintenance(0)
+    return { documents: this.#liveCount(), headSeq: this.#headSeq() }
   }
 
   /**
@@ -421,7 +398,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
    * whole table each time, about 25 ms of the writer's CPU per call at 21.5k articles.
    */
   async changesSince(seq: number, limit: number = MAX_CHANGES_PER_CALL): Promise<ChangeBatch> {
-    const rows = this.sql
+    const rows = this.#sql
       .exec<ArticleRow>(
         'SELECT id, seq, deleted, article FROM articles WHERE seq > ? ORDER BY seq LIMIT ?',
         seq,
@@ -434,36 +411,29 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         id: r.id,
         article: r.deleted || !r.article ? null : (JSON.parse(r.article) as Article),
       })),
-      headSeq: this.headSeq(),
-      manifestVersion: this.meta('manifest_version'),
+      headSeq: this.#headSeq(),
+      manifestVersion: this.#meta('manifest_version'),
     }
   }
 
   /** The current version of one article straight from the writer (KV may lag by a moment). */
   async getArticle(id: string): Promise<Article | null> {
-    const row = this.sql
+    const row = this.#sql
       .exec<{ article: string | null }>('SELECT article FROM articles WHERE id = ? AND deleted = 0', id)
       .toArray()[0]
     return row?.article ? (JSON.parse(row.article) as Article) : null
   }
 
-  async stats(): Promise<{
-    documents: number
-    headSeq: number
-    kvPending: number
-    manifestSeq: number
-    segments: number
-    segmentBytes: number
-  }> {
-    const kvPending = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM articles WHERE kv_pending = 1').one().n
-    const seg = this.sql
+  async stats(): Promise<WriterStats> {
+    const kvPending = this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM articles WHERE kv_pending = 1').one().n
+    const seg = this.#sql
       .exec<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(bytes) AS b FROM segments')
       .one()
     return {
-      documents: this.liveCount(),
-      headSeq: this.headSeq(),
+      documents: this.#liveCount(),
+      headSeq: this.#headSeq(),
       kvPending,
-      manifestSeq: this.meta('manifest_seq'),
+      manifestSeq: this.#meta('manifest_seq'),
       segments: seg.n,
       segmentBytes: seg.b ?? 0,
     }
@@ -473,54 +443,54 @@ export class IndexWriter extends DurableObject<IngestEnv> {
    * Writes pending articles to KV. One flush runs at a time and always writes the latest stored state, so a
    * slow older write can never land after a newer one; a row stays pending if it changed during the flush.
    */
-  private flushToKv(): Promise<void> {
-    if (!this.flushing) {
-      this.flushing = this.flushOnce()
+  #flushToKv(): Promise<void> {
+    if (!this.#flushing) {
+      this.#flushing = this.#flushOnce()
         .catch(async (err: unknown) => {
           console.error(JSON.stringify({ level: 'warn', msg: 'kv flush failed; alarm will retry', error: String(err) }))
-          await this.scheduleMaintenance(RETRY_MS)
+          await this.#scheduleMaintenance(RETRY_MS)
         })
         .finally(() => {
-          this.flushing = null
+          this.#flushing = null
         })
-      return this.flushing
+      return this.#flushing
     }
     // A flush is running with an older snapshot of pending rows: run another after it.
-    return this.flushing.then(() => this.flushToKv())
+    return this.#flushing.then(() => this.#flushToKv())
   }
 
   /**
    * A burst is on: the current run of changes (or one not yet flushed into a segment) has at least BURST_MIN_CHANGES
    * changes arriving at BURST_MIN_RATE a second or more. Then the index's work comes first.
    */
-  private inBurst(): boolean {
+  #inBurst(): boolean {
     const now = Date.now()
-    if (now - this.meta('last_change_at') >= BURST_QUIET_MS && this.headSeq() === this.meta('manifest_seq'))
+    if (now - this.#meta('last_change_at') >= BURST_QUIET_MS && this.#headSeq() === this.#meta('manifest_seq'))
       return false
     // A steady feed (an upsert a second, or fifty) is not a burst: KV and merges keep up with it as they come.
-    const changes = this.meta('run_changes')
-    const seconds = Math.max(1, (this.meta('last_change_at') - this.meta('run_started_at')) / 1000)
+    const changes = this.#meta('run_changes')
+    const seconds = Math.max(1, (this.#meta('last_change_at') - this.#meta('run_started_at')) / 1000)
     return changes >= BURST_MIN_CHANGES && changes / seconds >= BURST_MIN_RATE
   }
 
-  private async flushOnce(): Promise<void> {
+  async #flushOnce(): Promise<void> {
     for (let written = 0; ; ) {
       // The index comes first: during a burst KV waits, at most KV_MAX_WAIT_MS, and then gets a bounded share of
       // each round; the alarm comes back for the rest once the burst pauses. Every article is durable in SQLite
       // meanwhile, and /articles/:id answers from the writer when KV does not have it yet. (Local KV writes cost
       // about 1.5 ms of CPU each on the writer's thread: a burst of thousands would otherwise halve the ingest rate.)
-      if (this.inBurst()) {
-        const waited = Date.now() - this.meta('kv_waiting_since')
+      if (this.#inBurst()) {
+        const waited = Date.now() - this.#meta('kv_waiting_since')
         if (waited < KV_MAX_WAIT_MS || written >= KV_ROWS_PER_ROUND) {
-          await this.scheduleMaintenance(waited < KV_MAX_WAIT_MS ? BURST_QUIET_MS : FLUSH_DELAY_MS)
+          await this.#scheduleMaintenance(waited < KV_MAX_WAIT_MS ? BURST_QUIET_MS : FLUSH_DELAY_MS)
           return
         }
       }
-      const rows = this.sql
+      const rows = this.#sql
         .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT ?', KV_CHUNK_ROWS)
         .toArray()
       if (rows.length === 0) {
-        this.setMeta('kv_waiting_since', 0)
+        this.#setMeta('kv_waiting_since', 0)
         return
       }
       written += rows.length
@@ -536,7 +506,7 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         )
       }
       for (const r of rows) {
-        this.sql.exec('UPDATE articles SET kv_pending = 0 WHERE id = ? AND seq = ?', r.id, r.seq)
+        this.#sql.exec('UPDATE articles SET kv_pending = 0 WHERE id = ? AND seq = ?', r.id, r.seq)
       }
     }
   }
@@ -548,14 +518,14 @@ export class IndexWriter extends DurableObject<IngestEnv> {
   override async alarm(): Promise<void> {
     try {
       // The KV outbox runs beside the index work (it yields to it, see flushOnce), not before it.
-      this.ctx.waitUntil(this.flushToKv())
+      this.ctx.waitUntil(this.#flushToKv())
       const started = Date.now()
-      const flushed = await this.flushSegment()
+      const flushed = await this.#flushSegment()
       // Merges rebuild whole runs of segments: during a burst they wait (unless segments pile up past the bound),
       // so the writer's thread goes to taking changes and flushing them, and the merge runs once in the pause.
-      const mergeWaits = this.inBurst() && this.segmentCount() < MAX_SEGMENTS_IN_BURST
-      const merged = mergeWaits ? false : await this.mergeSegments()
-      if (mergeWaits) await this.scheduleMaintenance(BURST_QUIET_MS)
+      const mergeWaits = this.#inBurst() && this.#segmentCount() < MAX_SEGMENTS_IN_BURST
+      const merged = mergeWaits ? false : await this.#mergeSegments()
+      if (mergeWaits) await this.#scheduleMaintenance(BURST_QUIET_MS)
       if (flushed || merged) {
         const stats = await this.stats()
         console.log(
@@ -572,22 +542,22 @@ export class IndexWriter extends DurableObject<IngestEnv> {
         )
       }
       if (merged) {
-        await this.scheduleMaintenance(0)
+        await this.#scheduleMaintenance(0)
         return
       }
-      await this.collectGarbage()
-      if (Date.now() - this.meta('pruned_at') > PRUNE_EVERY_MS) {
-        this.sql.exec('DELETE FROM deliveries WHERE at < ?', Date.now() - DELIVERY_TTL_MS)
-        this.setMeta('pruned_at', Date.now())
+      await this.#collectGarbage()
+      if (Date.now() - this.#meta('pruned_at') > PRUNE_EVERY_MS) {
+        this.#sql.exec('DELETE FROM deliveries WHERE at < ?', Date.now() - DELIVERY_TTL_MS)
+        this.#setMeta('pruned_at', Date.now())
       }
-      if (this.headSeq() > this.meta('manifest_seq')) await this.scheduleMaintenance(FLUSH_DELAY_MS)
+      if (this.#headSeq() > this.#meta('manifest_seq')) await this.#scheduleMaintenance(FLUSH_DELAY_MS)
       // The outbox drains beside the alarm (waitUntil): if the object is evicted mid-drain, this brings it back.
-      if (this.sql.exec('SELECT 1 FROM articles WHERE kv_pending = 1 LIMIT 1').toArray().length > 0) {
-        await this.scheduleMaintenance(KV_WATCHDOG_MS)
+      if (this.#sql.exec('SELECT 1 FROM articles WHERE kv_pending = 1 LIMIT 1').toArray().length > 0) {
+        await this.#scheduleMaintenance(KV_WATCHDOG_MS)
       }
     } catch (err) {
       console.error(JSON.stringify({ level: 'warn', msg: 'index maintenance failed; retrying', error: String(err) }))
-      await this.scheduleMaintenance(RETRY_MS)
+      await this.#scheduleMaintenance(RETRY_MS)
     }
   }
 }

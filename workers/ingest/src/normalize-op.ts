@@ -1,5 +1,5 @@
 import { type Article, type ArticleInput, type ArticleResult, countWords, normalizeArticle } from '@edgewire/shared'
-import type { WriteOp } from './index-writer'
+import type { WriteOp } from '@edgewire/shared/writer-rpc'
 
 /**
  * Largest normalized article stored, in bytes of its JSON. The writer keeps each article in one SQLite row, and a

@@ -5,6 +5,7 @@
  * `dead-letter:` for an operator (the staged chunk itself stays in the inbox for `POST /admin/redrive`).
  */
 import type { ArticleResult } from '@edgewire/shared'
+import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from './context'
 import { writerStub } from './context'
 import {
@@ -15,7 +16,6 @@ import {
   type StagedChunk,
   type StagedItem,
 } from './inbox'
-import type { WriteOp } from './index-writer'
 import { normalizeOp } from './normalize-op'
 
 export const DEAD_LETTER_PREFIX = 'dead-letter:'

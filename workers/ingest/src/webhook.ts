@@ -11,6 +11,7 @@ import {
   verifySignature,
   WebhookEnvelopeSchema,
 } from '@edgewire/shared'
+import type { Delivery, WriteOp } from '@edgewire/shared/writer-rpc'
 import type { Context } from 'hono'
 import { z } from 'zod'
 import { type IngestApp, type IngestEnv, writerStub } from './context'
@@ -23,7 +24,6 @@ import {
   shouldQueue,
   stagedAnswer,
 } from './inbox'
-import type { Delivery, WriteOp } from './index-writer'
 import { normalizeOp } from './normalize-op'
 import { decodeUtf8, parseJson, readBodyLimited } from './read-body'
 

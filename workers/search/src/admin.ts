@@ -1,8 +1,8 @@
 import { adminAuth } from '@edgewire/shared/access'
 import { ProblemError } from '@edgewire/shared/http'
+import { MAX_ARTICLE_ID_CHARS } from '@edgewire/shared/search-query'
 import { Hono } from 'hono'
-import { type SearchApp, writerStub } from './context'
-import { MAX_ARTICLE_ID_CHARS } from './search-query'
+import { adminWriterStub, type SearchApp } from './context'
 
 /**
  * Changes made outside the webhook, behind `Authorization: Bearer <ADMIN_TOKEN>`: deleting one article, and
@@ -16,7 +16,7 @@ admin.delete('/articles/:id', onlyAdmins, async (c) => {
   const id = c.req.param('id')
   if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
   // A delivery of its own, as a webhook delete would be: the writer orders it with every other change.
-  const [result] = await writerStub(c.env).apply({
+  const [result] = await adminWriterStub(c.env).apply({
     id: `admin-delete:${crypto.randomUUID()}`,
     eventTime: Date.now(),
     ops: [{ kind: 'delete', id }],
@@ -26,6 +26,6 @@ admin.delete('/articles/:id', onlyAdmins, async (c) => {
 })
 
 admin.post('/admin/reindex', onlyAdmins, async (c) => {
-  const outcome = await writerStub(c.env).reindex()
+  const outcome = await adminWriterStub(c.env).reindex()
   return c.json(outcome, 202)
 })

@@ -1,8 +1,9 @@
-import type { IndexWriter } from '../../ingest/src/index-writer'
+import type { IndexReader, SearchWriterRpc } from '@edgewire/shared/writer-rpc'
 
 /** Bindings of the search worker: generated ones from wrangler.toml, with the Durable Object typed for RPC. */
 export type SearchEnv = Omit<Cloudflare.SearchEnv, 'INDEX'> & {
-  INDEX: DurableObjectNamespace<IndexWriter>
+  /** The ingest worker's IndexWriter: reads, and the admin routes' two writes. */
+  INDEX: DurableObjectNamespace<SearchWriterRpc>
   ADMIN_TOKEN?: string
 }
 
@@ -12,5 +13,8 @@ export interface SearchVariables {
 
 export type SearchApp = { Bindings: SearchEnv; Variables: SearchVariables }
 
-/** The one writer of the index; sharding would pick among several by article id. */
-export const writerStub = (env: SearchEnv) => env.INDEX.get(env.INDEX.idFromName('main'))
+/** The one writer of the index, read-only; sharding would pick among several by article id. */
+export const writerStub = (env: SearchEnv): DurableObjectStub<IndexReader> => adminWriterStub(env)
+
+/** The writer with the admin writes too (apply, reindex): for admin.ts only. */
+export const adminWriterStub = (env: SearchEnv) => env.INDEX.get(env.INDEX.idFromName('main'))

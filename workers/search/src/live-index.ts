@@ -1,7 +1,7 @@
 import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment } from '@edgewire/shared/search'
-import type { Change } from '../../ingest/src/index-writer'
+import type { Change } from '@edgewire/shared/writer-rpc'
 import { type SearchEnv, writerStub } from './context'
 
 /** A search finding the index older than this asks the writer for changes first. */

@@ -6,8 +6,8 @@ import {
   WebhookResponseSchema,
 } from '@edgewire/shared/api-schemas'
 import { ArticleInputSchema, ArticleSchema, DeleteTargetSchema, LIMITS } from '@edgewire/shared/article'
+import { QUERY_BOUNDS, SearchQuerySchema, SuggestQuerySchema } from '@edgewire/shared/search-query'
 import { z } from 'zod'
-import { QUERY_BOUNDS, SearchQuerySchema, SuggestQuerySchema } from './search-query'
 
 /**
  * The OpenAPI 3.1 description of both workers, generated from the zod schemas that validate requests and shape

@@ -2,6 +2,7 @@ import { rateLimit } from '@edgewire/shared/access'
 import type { Article } from '@edgewire/shared/article'
 import { accessLog, methodNotAllowed, onNotFound, onProblem, ProblemError } from '@edgewire/shared/http'
 import { articleKey } from '@edgewire/shared/lifecycle'
+import { MAX_ARTICLE_ID_CHARS, parseQuery, SearchQuerySchema, SuggestQuerySchema } from '@edgewire/shared/search-query'
 import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
@@ -11,7 +12,6 @@ import { type SearchApp, writerStub } from './context'
 import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
 import { page } from './page'
-import { MAX_ARTICLE_ID_CHARS, parseQuery, SearchQuerySchema, SuggestQuerySchema } from './search-query'
 
 /** The search worker: answers queries from this isolate's live index, and articles from KV. */
 export const app = new Hono<SearchApp>()

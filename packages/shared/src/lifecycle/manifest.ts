@@ -26,8 +26,6 @@ export interface Manifest {
   createdAt: string
 }
 
-export const EMPTY_MANIFEST: Manifest = { version: 0, seq: 0, segments: [], tombstones: [], createdAt: '' }
-
 /** KV values are limited to 25 MiB; segments are written in parts just below that (one part needs no copy on load). */
 export const SEGMENT_PART_BYTES = 24 * 1024 * 1024
 

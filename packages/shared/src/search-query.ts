@@ -1,5 +1,5 @@
-import { type FieldError, ProblemError } from '@edgewire/shared/http'
 import { z } from 'zod'
+import { type FieldError, ProblemError } from './http'
 
 /** Server-set bounds of one query: what a client may ask for, whatever it sends. */
 export const QUERY_BOUNDS = {

@@ -1,0 +1,78 @@
+/**
+ * The index writer's RPC surface: what the workers may call on the IndexWriter Durable Object
+ * (workers/ingest/src/index-writer.ts), and the shapes that travel over it. The writer implements these interfaces;
+ * callers type their binding with them, so no worker imports another's source. Everything else in the writer is
+ * `#private`, which Workers RPC cannot reach.
+ */
+import type { Article, ArticleResult } from './article'
+import type { Manifest } from './lifecycle/manifest'
+
+/** One change the writer is asked to make, or an article rejected before it got there (answered as given). */
+export type WriteOp =
+  | { kind: 'upsert'; article: Article }
+  | { kind: 'delete'; id: string; url?: string }
+  | { kind: 'rejected'; result: ArticleResult }
+
+export interface Delivery {
+  /** The `webhook-id`: a delivery seen before is answered from memory and does no work. */
+  id: string
+  /** The event's own timestamp (epoch ms); breaks ties between versions with the same `published`. */
+  eventTime: number
+  ops: WriteOp[]
+}
+
+export interface Change {
+  seq: number
+  id: string
+  /** null when the article was deleted */
+  article: Article | null
+}
+
+export interface ChangeBatch {
+  changes: Change[]
+  /** the highest sequence number the writer has assigned */
+  headSeq: number
+  /** the version of the published manifest: a reader holding an older one loads the new one */
+  manifestVersion: number
+}
+
+/** The writer's own figures (`GET /admin/writer`). */
+export interface WriterStats {
+  /** live articles */
+  documents: number
+  headSeq: number
+  /** articles not yet written to KV */
+  kvPending: number
+  /** every change up to here is in a published segment */
+  manifestSeq: number
+  segments: number
+  segmentBytes: number
+}
+
+/** What a reader of the index calls: the search worker follows the writer with these. */
+export interface IndexReader extends Rpc.DurableObjectBranded {
+  /** The published snapshot: what a cold reader loads before it applies `changesSince(manifest.seq)`. */
+  manifest(): Promise<Manifest>
+  /** Changes after `seq`, oldest first, each the latest state of its article; callers loop until `headSeq`. */
+  changesSince(seq: number, limit?: number): Promise<ChangeBatch>
+  /** The current version of one article straight from the writer (KV may lag by a moment). */
+  getArticle(id: string): Promise<Article | null>
+  stats(): Promise<WriterStats>
+}
+
+/** Changes made outside the webhook (admin routes): a delivery of one delete, and reindexing. */
+export interface IndexAdmin extends Rpc.DurableObjectBranded {
+  /** Applies one delivery atomically and answers one result per op, in order. */
+  apply(delivery: Delivery): Promise<ArticleResult[]>
+  /** Writes every article to KV again, and has the next maintenance rebuild all segments into one. */
+  reindex(): Promise<{ documents: number; headSeq: number }>
+}
+
+/** The whole surface, as the ingest worker sees it: it also asks whether a delivery was applied already. */
+export interface IndexWriterRpc extends IndexReader, IndexAdmin {
+  /** The stored answer to a delivery seen before, or null. */
+  lookupDelivery(id: string): ArticleResult[] | null
+}
+
+/** What the search worker may call: reads, plus the two admin writes its admin routes make. */
+export type SearchWriterRpc = IndexReader & IndexAdmin
