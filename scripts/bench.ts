@@ -176,8 +176,7 @@ try {
 
   // 3. Warm search latency over HTTP on loopback: at the search worker's own workerd socket (what a deployed worker
   // answers: no local proxy in front), and through wrangler dev's proxy port (what `npm start` users hit).
-  const worker = await findUserWorkerd(servers.pids.search, 'edgewire-search', PORT + 1)
-  if (!worker) throw new Error("cannot find the search worker's workerd under wrangler dev")
+  const worker = findUserWorkerd(servers, 'search')
   const timeSearch = async (q: string) => {
     const t = performance.now()
     const res = await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)
@@ -236,7 +235,7 @@ try {
   log(`  first search after restart ${fmt(firstSearchMs)} ms`)
   // The search isolate itself, read through its V8 inspector: JS heap + ArrayBuffers (the segments), after a full
   // collection. The workerd process's RSS also holds Miniflare's KV and other simulators, so it is reported beside.
-  const restarted = await findUserWorkerd(servers.pids.search, 'edgewire-search', PORT + 1)
+  const restarted = findUserWorkerd(servers, 'search')
   const heap = restarted
     ? await isolateHeap(restarted.inspector, () => fetch(`${restarted.entry}/healthz`).then((r) => r.arrayBuffer()))
     : undefined

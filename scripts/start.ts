@@ -28,6 +28,7 @@ const servers = await startDevServers({
   searchPort,
   persistTo: join(ROOT, '.wrangler', 'state'),
   vars: secrets,
+  via: 'wrangler dev',
 })
 
 let stopping = false

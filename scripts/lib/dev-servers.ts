@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { delimiter, join } from 'node:path'
 import { ROOT } from './local-config'
+import type { WorkerAddresses, WorkerProcessOptions } from './worker-process'
 
 export interface DevServers {
   ingest: string
   search: string
-  /** pids of the two `wrangler dev` processes (their workerd runs beneath each) */
+  /** pids of the two worker processes (`wrangler dev` or worker-process.ts; their workerd runs beneath each) */
   pids: { ingest: number; search: number }
+  /** Miniflare's own sockets of each worker (entry without wrangler's proxy, isolate inspector); null under the CLI */
+  sockets: { ingest: WorkerAddresses; search: WorkerAddresses } | null
   stop(): Promise<void>
   /** Kills both at once with SIGKILL, as a crash or a pulled plug would: no graceful shutdown. */
   crash(): void
@@ -19,13 +22,21 @@ export interface DevServerOptions {
   vars: Record<string, string>
   /** where wrangler's output goes; 'inherit' shows it, 'ignore' hides it */
   output?: 'inherit' | 'ignore' | 'pipe'
+  /**
+   * 'wrangler dev' runs the CLI, as a user does (`npm start`); 'startWorker' (the default) runs each worker through
+   * wrangler's programmatic API in worker-process.ts, which also reports Miniflare's sockets of the worker.
+   */
+  via?: 'wrangler dev' | 'startWorker'
 }
 
-const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
+const BIN = join(ROOT, 'node_modules', '.bin')
+const WRANGLER = join(BIN, 'wrangler')
+const WORKER_PROCESS = join(ROOT, 'scripts', 'lib', 'worker-process.ts')
 
 /**
- * Runs both workers with `wrangler dev` over one persisted local state. The ingest worker starts first: it
- * hosts the index writer, which the search worker reaches through wrangler's local dev registry.
+ * Runs both workers with wrangler (the `wrangler dev` CLI or its programmatic API) over one persisted local state.
+ * The ingest worker starts first: it hosts the index writer, which the search worker reaches through wrangler's
+ * local dev registry.
  */
 export async function startDevServers(options: DevServerOptions): Promise<DevServers> {
   const children: ChildProcess[] = []
@@ -33,7 +44,37 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   // Wrangler finds the other worker's Durable Object through its dev registry. One registry per state folder
   // keeps two pipelines on one machine (a test run beside `npm start`) from reaching each other's workers.
   const registry = join(options.persistTo, '..', 'dev-registry')
+  const via = options.via ?? 'startWorker'
+  const environment = {
+    ...process.env,
+    // wrangler needs Node 22; the project's own (node_modules/.bin/node) comes first even outside npm scripts.
+    PATH: `${BIN}${delimiter}${process.env.PATH ?? ''}`,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_LOG: process.env.EDGEWIRE_LOG_LEVEL ?? 'warn',
+    // wrangler dev attaches a local trace collector and a data explorer to every worker by default. The
+    // collector alone adds about 3 ms to each request here (a trivial worker: 4.2 → 1.4 ms p50, measured at
+    // the worker's own socket); deployed workers have neither. Set them to true to use them.
+    X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false',
+    X_LOCAL_EXPLORER: process.env.X_LOCAL_EXPLORER ?? 'false',
+    WRANGLER_REGISTRY_PATH: registry,
+    // Miniflare fetches a sample `Request.cf` from workers.cloudflare.com at every start, and offline prints a stack
+    // trace per workerd (four) before it falls back to a placeholder. Nothing here reads request.cf: use the
+    // placeholder at once. CLOUDFLARE_CF_FETCH_ENABLED=true in the environment restores the fetch.
+    CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
+  }
+  const output = options.output ?? 'inherit'
   const start = (env: 'ingest' | 'search', port: number) => {
+    if (via === 'startWorker') {
+      const worker: WorkerProcessOptions = { env, port, persistTo: options.persistTo, registry, vars: options.vars }
+      const child = spawn(join(BIN, 'node'), ['--import', 'tsx', WORKER_PROCESS], {
+        cwd: ROOT,
+        stdio: ['ignore', output, output, 'ipc'],
+        env: { ...environment, EDGEWIRE_WORKER: JSON.stringify(worker) },
+        detached: true,
+      })
+      children.push(child)
+      return child
+    }
     const args = [
       'dev',
       '--env',
@@ -53,19 +94,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     ]
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,
-      stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
-      env: {
-        ...process.env,
-        // wrangler needs Node 22; the project's own (node_modules/.bin/node) comes first even outside npm scripts.
-        PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
-        WRANGLER_SEND_METRICS: 'false',
-        // wrangler dev attaches a local trace collector and a data explorer to every worker by default. The
-        // collector alone adds about 3 ms to each request here (a trivial worker: 4.2 → 1.4 ms p50, measured at
-        // the worker's own socket); deployed workers have neither. Set them to true to use them.
-        X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false',
-        X_LOCAL_EXPLORER: process.env.X_LOCAL_EXPLORER ?? 'false',
-        WRANGLER_REGISTRY_PATH: registry,
-      },
+      stdio: ['ignore', output, output],
+      env: environment,
       detached: true,
     })
     children.push(child)
@@ -97,9 +127,12 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   const ingest = `http://127.0.0.1:${options.ingestPort}`
   try {
     const ingestChild = start('ingest', options.ingestPort)
+    const ingestSockets = via === 'startWorker' ? addresses(ingestChild) : null
     await waitForHealth(ingest, children)
     const searchChild = start('search', options.searchPort)
+    const searchSockets = via === 'startWorker' ? addresses(searchChild) : null
     await waitForHealth(search, children)
+    const sockets = ingestSockets && searchSockets ? { ingest: await ingestSockets, search: await searchSockets } : null
     const crash = () => {
       for (const child of children) {
         try {
@@ -107,11 +140,32 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
         } catch {}
       }
     }
-    return { ingest, search, pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 }, stop, crash }
+    return {
+      ingest,
+      search,
+      pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 },
+      sockets,
+      stop,
+      crash,
+    }
   } catch (err) {
     await stop()
     throw err
   }
+}
+
+/** The addresses a worker-process.ts child sends once its worker answers; the IPC channel then closes. */
+function addresses(child: ChildProcess): Promise<WorkerAddresses> {
+  const answered = new Promise<WorkerAddresses>((resolve, reject) => {
+    child.once('message', (message) => {
+      child.disconnect()
+      resolve(message as WorkerAddresses)
+    })
+    child.once('exit', (code) => reject(new Error(`worker process exited with code ${code} before it answered`)))
+  })
+  // A child that dies early fails waitForHealth first; this promise is then never awaited.
+  answered.catch(() => undefined)
+  return answered
 }
 
 /** Children of every startDevServers call, so a Ctrl-C during start-up can still stop them. */

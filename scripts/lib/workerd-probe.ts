@@ -1,80 +1,27 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { descendantsNamed } from './bench-stats'
+import type { DevServers } from './dev-servers'
 
 /**
- * Finds, under one `wrangler dev`, the workerd that runs the user's worker, and two of its sockets:
+ * The user worker's own workerd sockets under one startDevServers run, as Miniflare reports them to wrangler's
+ * programmatic API (scripts/lib/worker-process.ts):
  *
- * - its own HTTP entry. `wrangler dev` puts a proxy worker (in a second workerd) in front of the user's worker, and
- *   that hop costs a few milliseconds of local plumbing that a deployed worker never has; benchmarks time both.
+ * - its HTTP entry. wrangler puts a proxy worker (in a second workerd) in front of the user's worker, and that hop
+ *   costs a few milliseconds of local plumbing that a deployed worker never has; benchmarks time both.
  * - its V8 inspector, to read the isolate's own heap (`Runtime.getHeapUsage`): the process's RSS also counts
  *   Miniflare's KV, cache and rate-limit simulators, which live in the same workerd.
- *
- * Linux only (reads /proc), like the rest of the benchmark's process measurements.
  */
 export interface UserWorkerd {
-  pid: number
   /** `http://127.0.0.1:<port>` of the worker's entry socket, without wrangler's proxy in front */
   entry: string
   /** `ws://…` of the worker isolate's inspector */
   inspector: string
 }
 
-/** TCP ports a process listens on (from its socket inodes and /proc/<pid>/net/tcp). */
-export function listeningPorts(pid: number): number[] {
-  const inodes = new Set<string>()
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
-      if (match?.[1]) inodes.add(match[1])
-    } catch {}
-  }
-  const ports: number[] = []
-  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/)
-    // cols: sl, local_address, rem_address, st, …, inode (10th)
-    if (cols[3] !== '0A' || !inodes.has(cols[9] ?? '')) continue
-    ports.push(Number.parseInt(cols[1]?.split(':')[1] ?? '', 16))
-  }
-  return ports
-}
-
-async function probe(url: string): Promise<string | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) })
-    return res.ok ? await res.text() : null
-  } catch {
-    return null
-  }
-}
-
-/**
- * The workerd under `wranglerPid` whose inspector lists `core:user:<workerName>`, its inspector URL, and its entry
- * socket (the port, other than `publicPort`, that answers `/healthz`).
- */
-export async function findUserWorkerd(
-  wranglerPid: number,
-  workerName: string,
-  publicPort: number,
-): Promise<UserWorkerd | null> {
-  for (const pid of descendantsNamed(wranglerPid, 'workerd')) {
-    const ports = listeningPorts(pid).filter((p) => p !== publicPort)
-    let inspector: string | undefined
-    for (const port of ports) {
-      const list = await probe(`http://127.0.0.1:${port}/json`)
-      if (!list?.startsWith('[')) continue
-      const targets = JSON.parse(list) as { id: string; webSocketDebuggerUrl: string }[]
-      inspector = targets.find((t) => t.id === `core:user:${workerName}`)?.webSocketDebuggerUrl
-      if (inspector) break
-    }
-    if (!inspector) continue
-    for (const port of ports) {
-      if ((await probe(`http://127.0.0.1:${port}/healthz`))?.includes('"ok":true')) {
-        return { pid, entry: `http://127.0.0.1:${port}`, inspector }
-      }
-    }
-  }
-  return null
+/** The sockets of one of the two workers; servers started with the `wrangler dev` CLI do not report them. */
+export function findUserWorkerd(servers: DevServers, worker: 'ingest' | 'search'): UserWorkerd {
+  if (!servers.sockets) throw new Error("the wrangler dev CLI does not report Miniflare's sockets: use startWorker")
+  const { entry, inspector } = servers.sockets[worker]
+  return { entry, inspector }
 }
 
 /** V8 heap figures of one isolate, through its inspector (bytes). */

@@ -56,6 +56,8 @@ describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
       persistTo: join(dir, 'state'),
       vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'browser-admin' },
       output: 'ignore',
+      // The page as `npm start` serves it: through the wrangler dev CLI (e2e.test.ts covers the programmatic API).
+      via: 'wrangler dev',
     })
     const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
     const sent = await client.send('article.batch', { articles: BROWSER_ARTICLES })

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
 import { ROOT } from '../../scripts/lib/local-config'
 import { WebhookClient } from '../../scripts/lib/webhook-client'
+import { findUserWorkerd, isolateHeap } from '../../scripts/lib/workerd-probe'
 import { eventually } from '../eventually'
 
-// The real thing: both workers under `wrangler dev`, one persisted local state, the signed webhook over HTTP.
+// The real thing: both workers under wrangler (its programmatic startWorker, as the bench runs them; the browser test
+// runs the `wrangler dev` CLI), one persisted local state, the signed webhook over HTTP.
 const SECRET = 'whsec_ZTJlLXRlc3Qtc2VjcmV0LWZvci1lZGdld2lyZQ=='
 const BASE_PORT = 18787 + Math.floor(Math.random() * 500)
 
@@ -79,6 +81,21 @@ describe('npm start, end to end over HTTP', () => {
     const b = await client.send('article.upsert', { url: 'https://example.com/news/1?id=7#section', text: 'Two' })
     expect(a.results[0]?.id).toBeDefined()
     expect(b.results[0]?.id).toBe(a.results[0]?.id)
+  })
+
+  it("reports Miniflare's own sockets of the search worker: its entry without the proxy, its isolate's inspector", async () => {
+    const worker = findUserWorkerd(servers, 'search')
+    expect(worker.entry).not.toBe(servers.search)
+    const res = await fetch(`${worker.entry}/search?q=GSOMIA`)
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { total: number }).total).toBe(1)
+    expect(worker.inspector).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/core:user:edgewire-search$/)
+    const heap = await isolateHeap(worker.inspector, () =>
+      fetch(`${worker.entry}/healthz`).then((r) => r.arrayBuffer()),
+    )
+    // A live isolate: megabytes of code and objects, and no more after a full collection than before it.
+    expect(heap.afterGc.usedSize).toBeGreaterThan(1_000_000)
+    expect(heap.afterGc.usedSize).toBeLessThanOrEqual(heap.beforeGc.usedSize)
   })
 
   it('keeps what it stored across a restart', async () => {
