@@ -3,7 +3,7 @@
  * figures of other engines from the corpus README. Uses the same Analyzer, SegmentBuilder and SearchIndex as the
  * search worker, with the API's default query settings (fuzzy and prefix as DEFAULT_QUERY_OPTIONS).
  *
- * Experiments (not the defaults): --stemmer=porter|porter2|none --no-stop --bigrams=off|words|runs --no-josa
+ * Experiments (not the defaults): --stemmer=porter2|none --no-stop --bigrams=off|words|runs --no-josa
  *   --k1=1.2 --b=0.75 --btitle=0.5 --title=2.5 --fuzzy=0|1 --prefix=0|1 --only=cisi,cranfield,cjk
  */
 import { readFileSync } from 'node:fs'

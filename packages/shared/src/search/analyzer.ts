@@ -1,5 +1,4 @@
 import { stem as porter2 } from 'porter2'
-import { stemmer as porter } from 'stemmer'
 import { eng as englishStopWords } from 'stopword'
 import { stripKoreanSuffix } from './korean'
 
@@ -8,8 +7,11 @@ import { stripKoreanSuffix } from './korean'
  * through `Analyzer`, so a word is always turned into the same terms.
  */
 export interface AnalyzerOptions {
-  /** English stemmer applied to ASCII words: Porter (`stemmer`) or Porter2/Snowball English (`porter2`). */
-  stemmer: 'porter' | 'porter2' | 'none'
+  /**
+   * English stemmer applied to ASCII words: Porter2/Snowball English (`porter2`), or none. (Original Porter, from
+   * the `stemmer` package, measured no better (DESIGN.md) and was removed: it shipped in both bundles unused.)
+   */
+  stemmer: 'porter2' | 'none'
   /** Drop English stop words (list from the `stopword` package). */
   stopWords: boolean
   /**
@@ -124,7 +126,7 @@ export class Analyzer {
     const o = this.options
     this.id = `a${ANALYZER_VERSION}:${o.stemmer}:${o.stopWords ? 's' : '-'}:${o.cjkBigrams}:${o.koreanSuffixes ? 'k' : '-'}`
     this.stopWords = new Set(o.stopWords ? englishStopWords : [])
-    this.stemWord = o.stemmer === 'porter' ? porter : o.stemmer === 'porter2' ? porter2 : (w: string) => w
+    this.stemWord = o.stemmer === 'porter2' ? porter2 : (w: string) => w
   }
 
   /** The terms of a text, in order, with repeats (for term frequencies). */
