@@ -9,6 +9,8 @@ const SHARED = join(import.meta.dirname, '..', '..', 'shared', 'corpus')
 const OUT = join(import.meta.dirname, '..', 'corpus')
 const REUTERS_COUNT = 2000
 const JA_COUNT = 1500
+/** The seed article's publisher and date (22 November 2019, a Friday: the text's "said Friday"). */
+const SEED_META = { source: 'The Korea Herald', published: '2019-11-22' }
 
 interface Doc {
   id: string
@@ -80,4 +82,6 @@ await writeJsonl(
 )
 
 await copyFile(join(SHARED, 'raw', 'seed-article.txt'), join(OUT, 'seed-article.txt'))
-console.log('seed-article.txt: 1 article')
+// What the publisher's webhook would carry beside the scraped text (the text itself names neither).
+await writeFile(join(OUT, 'seed-article.meta.json'), `${JSON.stringify(SEED_META, null, 2)}\n`)
+console.log('seed-article.txt: 1 article (with seed-article.meta.json)')

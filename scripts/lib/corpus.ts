@@ -4,11 +4,17 @@ import { basename, extname, join } from 'node:path'
 /** An article as the webhook takes it (the contract's ArticleInput); unknown fields are ignored by the server. */
 export type ArticleInput = Record<string, unknown>
 
-/** Reads articles from a file or a directory: JSONL, JSON (an object or an array), HTML pages and text files. */
+/**
+ * Reads articles from a file or a directory: JSONL, JSON (an object or an array), HTML pages and text files. A page or
+ * text file `x.html` / `x.txt` may have a sidecar `x.meta.json`: fields a publisher's webhook would send beside the
+ * page (`source`, `published`, `url`, …), merged into its article; a directory's sidecars are not articles themselves.
+ */
 export async function readArticles(path: string): Promise<ArticleInput[]> {
   const info = await stat(path)
   if (info.isDirectory()) {
-    const names = (await readdir(path)).filter((n) => FORMATS.has(extname(n).toLowerCase())).sort()
+    const names = (await readdir(path))
+      .filter((n) => FORMATS.has(extname(n).toLowerCase()) && !n.toLowerCase().endsWith(META))
+      .sort()
     const all: ArticleInput[] = []
     for (const name of names) all.push(...(await readArticles(join(path, name))))
     return all
@@ -38,13 +44,31 @@ export async function readArticles(path: string): Promise<ArticleInput[]> {
     }
     case '.html':
     case '.htm':
-      return [{ externalId, html: text }]
+      return [{ externalId, ...(await sidecar(path, ext)), html: text }]
     case '.txt':
     case '.md':
-      return [{ externalId, text }]
+      return [{ externalId, ...(await sidecar(path, ext)), text }]
     default:
       throw new Error(`${path}: unsupported file type ${ext || '(none)'}; use .jsonl, .json, .html or .txt`)
   }
+}
+
+const META = '.meta.json'
+
+/** The fields of `x.meta.json` beside `x.<ext>`, or none. */
+async function sidecar(path: string, ext: string): Promise<ArticleInput> {
+  const file = `${path.slice(0, -ext.length)}${META}`
+  let raw: string
+  try {
+    raw = await readFile(file, 'utf8')
+  } catch {
+    return {}
+  }
+  const value = JSON.parse(raw) as unknown
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${file}: expected one JSON object of article fields`)
+  }
+  return value as ArticleInput
 }
 
 const FORMATS = new Set(['.jsonl', '.ndjson', '.json', '.html', '.htm', '.txt'])

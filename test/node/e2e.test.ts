@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readArticles } from '../../scripts/lib/corpus'
 import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
 import { ROOT } from '../../scripts/lib/local-config'
 import { WebhookClient } from '../../scripts/lib/webhook-client'
@@ -41,19 +42,25 @@ afterAll(async () => {
 })
 
 describe('npm start, end to end over HTTP', () => {
-  it('serves the seed article for "GSOMIA" after it arrives through the signed webhook', async () => {
-    const text = await readFile(join(ROOT, 'corpus', 'seed-article.txt'), 'utf8')
+  it('serves the seed article for "GSOMIA" after it arrives through the signed webhook, with its publisher and date', async () => {
+    // As `npm start` sends it: the scraped text, and what the publisher's webhook carries beside it (seed-article.meta.json).
+    const [seed] = await readArticles(join(ROOT, 'corpus', 'seed-article.txt'))
+    expect(seed).toMatchObject({ externalId: 'seed-article', source: 'The Korea Herald', published: '2019-11-22' })
     const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
-    const sent = await client.send('article.upsert', { externalId: 'seed-article', text })
+    const sent = await client.send('article.upsert', seed)
     expect(sent.status).toBe(202)
     expect(sent.results[0]?.status).toBe('created')
     const found = await eventually(
       () => searchFor('GSOMIA'),
       (r) => r.total > 0,
-      10_000,
-      100,
     )
     expect(found.hits[0]?.title).toBe('Groundwork laid for negotiation on Tokyo’s trade curbs, GSOMIA: Kang')
+    const stored = (await (await fetch(`${servers.search}/articles/${found.hits[0]?.id}`)).json()) as {
+      source: string | null
+      published: string | null
+    }
+    expect(stored.source).toBe('The Korea Herald')
+    expect(stored.published).toMatch(/^2019-11-22T/)
   })
 
   it('answers a forged signature with 401 problem+json', async () => {
@@ -104,8 +111,6 @@ describe('npm start, end to end over HTTP', () => {
     const found = await eventually(
       () => searchFor('GSOMIA'),
       (r) => r.total > 0,
-      10_000,
-      100,
     )
     expect(found.total).toBe(1)
   })
