@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
@@ -11,10 +11,30 @@ import { eventually } from '../eventually'
 import { BROWSER_ARTICLES } from './lib/browser-fixtures'
 
 // The search page in Debian's Chromium, against both workers under `wrangler dev`, fed through the signed webhook.
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) {
-  console.warn(`Skipping the browser test: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run does).`)
+// Chromium is found on PATH (as .ci/run installs it) or at EDGEWIRE_CHROMIUM. Under CI a missing browser fails the
+// run; elsewhere the test is skipped, and says so in its name and on stderr (vitest hides console output of tests).
+const CHROMIUM = findChromium()
+const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false'
+const MISSING = 'Chromium is not installed (apt-get install chromium; .ci/run does), nor named by EDGEWIRE_CHROMIUM'
+if (!CHROMIUM && !IN_CI) process.stderr.write(`\nSkipping the browser test: ${MISSING}.\n\n`)
+
+function findChromium(): string | null {
+  const named = process.env.EDGEWIRE_CHROMIUM
+  if (named) return existsSync(named) ? named : null
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      if (dir && existsSync(join(dir, name))) return join(dir, name)
+    }
+  }
+  return null
+}
+
+if (!CHROMIUM && IN_CI) {
+  describe('the search page in headless Chromium', () => {
+    it('has a Chromium to run in (CI must not skip the browser test)', () => {
+      throw new Error(MISSING)
+    })
+  })
 }
 
 const SECRET = 'whsec_YnJvd3Nlci10ZXN0LXNlY3JldC1mb3ItZWRnZXdpcmU='
@@ -43,7 +63,7 @@ async function shownTotal(): Promise<number> {
   return Number((match?.[1] ?? match?.[2] ?? 'NaN').replaceAll(',', ''))
 }
 
-describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
+describe.skipIf(!CHROMIUM)(`the search page in headless Chromium${CHROMIUM ? '' : ` (skipped: ${MISSING})`}`, () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgewire-browser-'))
     // wrangler's dev registry (how ingest finds the search worker's Durable Object) is global and keyed by
@@ -67,14 +87,12 @@ describe.skipIf(!hasChromium)('the search page in headless Chromium', () => {
       await eventually(
         () => totalFor('lighthouse'),
         (n) => n >= 5,
-        15_000,
-        150,
       ),
     ).toBeGreaterThanOrEqual(5)
 
     await mkdir(ARTIFACTS, { recursive: true })
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM ?? undefined,
       args: [
         '--headless',
         '--no-sandbox',
