@@ -11,6 +11,9 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: './test/wrangler.toml' } })],
         test: {
           name: 'workerd',
+          // A safety net, not a timing assertion: tests wait for conditions (test/eventually.ts), and on a machine
+          // shared with other work a property test or a queue round may take many times its usual second.
+          testTimeout: 120_000,
           include: ['packages/**/*.test.ts', 'workers/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/node/**', '**/node_modules/**'],
         },

@@ -17,10 +17,19 @@ let addresses = 0
 /** A client address of the TEST-NET-3 range no other test uses. */
 const freshIp = () => `203.0.113.${++addresses}`
 
-/** Windows are fixed minutes: a burst that straddles the turn of a minute would be counted in two. */
-async function awayFromWindowEdge(): Promise<void> {
-  const intoMinute = (Date.now() / 1000) % 60
-  if (intoMinute > 55) await new Promise((r) => setTimeout(r, (60.2 - intoMinute) * 1000))
+/**
+ * Runs a burst of requests from a fresh address inside one window. Windows are fixed minutes, and a burst that
+ * straddles the turn of a minute is counted in two: then it runs again from another address (a loaded machine may
+ * take any time over a burst, so no pace is assumed). Returns the address and what the burst returned.
+ */
+async function inOneWindow<T>(burst: (ip: string) => Promise<T>): Promise<{ ip: string; result: T }> {
+  const minute = () => Math.floor(Date.now() / 60_000)
+  for (let attempt = 1; ; attempt++) {
+    const started = minute()
+    const ip = freshIp()
+    const result = await burst(ip)
+    if (minute() === started || attempt === 3) return { ip, result }
+  }
 }
 
 async function created(url: string, text: string): Promise<string> {
@@ -75,25 +84,21 @@ describe('admin routes', () => {
     await eventually(
       () => stub.stats().then((s) => s.kvPending),
       (n) => n === 0,
-      10_000,
-      50,
     )
     await ingestEnv.ARTICLES.delete(`article:${id}`)
     const res = await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer(ADMIN_TOKEN) })
     expect(res.status).toBe(202)
     const body = (await res.json()) as { documents: number; headSeq: number }
     expect(body.documents).toBeGreaterThan(0)
-    await eventually(() => ingestEnv.ARTICLES.get(`article:${id}`).then((v) => v !== null), Boolean, 10_000, 50)
+    await eventually(() => ingestEnv.ARTICLES.get(`article:${id}`).then((v) => v !== null), Boolean)
     expect(await ingestEnv.ARTICLES.get(`article:${id}`)).not.toBeNull()
     await eventually(
       () => stub.manifest().then((m) => m.segments.length),
       (n) => n === 1,
-      10_000,
-      50,
     )
     expect((await stub.manifest()).segments).toHaveLength(1)
     expect((await searchUntil({ q: 'reindexmarker' }, 1)).total).toBe(1)
-  }, 20_000)
+  })
 
   it('guards the ingest worker admin routes too', async () => {
     expect((await SELF.fetch(`${INGEST}/admin/inbox`)).status).toBe(401)
@@ -144,19 +149,23 @@ describe('CORS', () => {
 
 describe('rate limits', () => {
   it('answers 429 problem+json with Retry-After once one address passes the search limit', async () => {
-    await awayFromWindowEdge()
-    const ip = freshIp()
-    const statuses: number[] = []
-    let limited: Response | undefined
     // The binding allows 10 units a minute here, and an isolate asks it on every READS_PER_LIMITER_CALL-th read of
     // an address: the 11th call (read 176) is refused.
     const allowed = (SEARCH_LIMIT + 1) * READS_PER_LIMITER_CALL
-    for (let i = 0; i < allowed + 3; i++) {
-      const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
-      statuses.push(res.status)
-      if (res.status === 429) limited = res
-      else await res.arrayBuffer()
-    }
+    const {
+      ip,
+      result: { statuses, limited },
+    } = await inOneWindow(async (ip) => {
+      const statuses: number[] = []
+      let limited: Response | undefined
+      for (let i = 0; i < allowed + 3; i++) {
+        const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
+        statuses.push(res.status)
+        if (res.status === 429) limited = res
+        else await res.arrayBuffer()
+      }
+      return { statuses, limited }
+    })
     // Reads never wait for the limiter: the refused call's read is answered (perhaps the next one too, if the verdict
     // came after its answer), and every one after is refused.
     expect(statuses.slice(0, allowed)).toEqual(Array(allowed).fill(200))
@@ -175,54 +184,59 @@ describe('rate limits', () => {
   })
 
   it('makes admin writes on the search worker wait for the verdict, sharing the address counter with reads', async () => {
-    await awayFromWindowEdge()
-    const ip = freshIp()
-    for (let i = 0; i < SEARCH_LIMIT * READS_PER_LIMITER_CALL; i++) {
-      const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
-      expect(res.status).toBe(200)
+    const { result } = await inOneWindow(async (ip) => {
+      const reads: number[] = []
+      for (let i = 0; i < SEARCH_LIMIT * READS_PER_LIMITER_CALL; i++) {
+        const res = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': ip } })
+        reads.push(res.status)
+        await res.arrayBuffer()
+      }
+      // The reads used the window's 10 units; a DELETE waits for the limiter and is refused at once.
+      const res = await SELF.fetch(`${SEARCH}/articles/${'0'.repeat(32)}`, {
+        method: 'DELETE',
+        headers: { 'cf-connecting-ip': ip, ...bearer(ADMIN_TOKEN) },
+      })
       await res.arrayBuffer()
-    }
-    // The reads used the window's 10 units; a DELETE waits for the limiter and is refused at once.
-    const res = await SELF.fetch(`${SEARCH}/articles/${'0'.repeat(32)}`, {
-      method: 'DELETE',
-      headers: { 'cf-connecting-ip': ip, ...bearer(ADMIN_TOKEN) },
+      return { reads, status: res.status, retryAfter: res.headers.get('retry-after') }
     })
-    expect(res.status).toBe(429)
-    expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect(result.reads).toEqual(Array(SEARCH_LIMIT * READS_PER_LIMITER_CALL).fill(200))
+    expect(result.status).toBe(429)
+    expect(result.retryAfter).toMatch(/^\d+$/)
   })
 
   it('limits the webhook per address before the body is read or the signature checked', async () => {
-    await awayFromWindowEdge()
-    const ip = freshIp()
-    const statuses: number[] = []
-    for (let i = 0; i < 7; i++) {
+    const { result } = await inOneWindow(async (ip) => {
+      const statuses: number[] = []
+      for (let i = 0; i < 7; i++) {
+        const res = await SELF.fetch(`${INGEST}/webhooks/articles`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+          body: '{}',
+        })
+        statuses.push(res.status)
+        await res.arrayBuffer()
+      }
+      // A signed delivery from a limited address is refused too; the sender retries after Retry-After.
+      const body = JSON.stringify({ type: 'article.upsert', data: { externalId: 'limited', text: 'x' } })
+      const id = nextId()
+      const ts = Math.floor(Date.now() / 1000)
       const res = await SELF.fetch(`${INGEST}/webhooks/articles`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
-        body: '{}',
+        headers: {
+          'content-type': 'application/json',
+          'cf-connecting-ip': ip,
+          'webhook-id': id,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': await signPayload(TEST_SECRET, id, ts, new TextEncoder().encode(body)),
+        },
+        body,
       })
-      statuses.push(res.status)
       await res.arrayBuffer()
-    }
-    // Unsigned: 401 while under the limit, then 429 without looking at the body.
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429])
-
-    // A signed delivery from a limited address is refused too; the sender retries after Retry-After.
-    const body = JSON.stringify({ type: 'article.upsert', data: { externalId: 'limited', text: 'x' } })
-    const id = nextId()
-    const ts = Math.floor(Date.now() / 1000)
-    const res = await SELF.fetch(`${INGEST}/webhooks/articles`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'cf-connecting-ip': ip,
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': await signPayload(TEST_SECRET, id, ts, new TextEncoder().encode(body)),
-      },
-      body,
+      return { statuses, signed: res.status, retryAfter: res.headers.get('retry-after') }
     })
-    expect(res.status).toBe(429)
-    expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+    // Unsigned: 401 while under the limit, then 429 without looking at the body.
+    expect(result.statuses).toEqual([401, 401, 401, 401, 401, 429, 429])
+    expect(result.signed).toBe(429)
+    expect(result.retryAfter).toMatch(/^\d+$/)
   })
 })

@@ -129,9 +129,8 @@ describe('the inbox consumer', () => {
     const gone = await eventually(
       () => ingestEnv.ARTICLES.get(message.key),
       (v) => v === null,
-      10_000,
     )
     expect(gone).toBeNull()
     expect(await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)).toBeNull()
-  }, 30_000)
+  })
 })

@@ -83,7 +83,10 @@ describe('search parameters from a hostile client', () => {
     await expectBadParameter('/search?q=harbour&prefix=maybe', 'prefix')
   })
 
-  it('answers within bounded time to queries built to be expensive', async () => {
+  // How much work a query may cause is bounded by the engine's QUERY_LIMITS (terms kept, expansions per term, text
+  // read), asserted in packages/shared/src/search/query.test.ts; how long these take is for benches to say. Here: the
+  // worker answers each of them with a proper page.
+  it('answers queries built to be expensive with a proper page', async () => {
     const costly = [
       `/search?q=${Array.from({ length: 128 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('+')}&prefix=true&fuzzy=true`,
       `/search?q=${'a'.repeat(256)}&fuzzy=true&prefix=true`,
@@ -95,9 +98,10 @@ describe('search parameters from a hostile client', () => {
       '/search?q=%00%E2%80%8B%EF%BB%BF%ED%A0%80',
     ]
     for (const path of costly) {
-      const started = Date.now()
-      await expectOk(path)
-      expect(Date.now() - started, path).toBeLessThan(2000)
+      const page = await expectOk(path)
+      if (!path.startsWith('/search')) continue
+      expect(page.hits.length, path).toBeLessThanOrEqual(page.limit)
+      expect(page.total, path).toBeGreaterThanOrEqual(page.hits.length)
     }
   })
 

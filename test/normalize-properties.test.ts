@@ -165,5 +165,5 @@ describe('normalization invariants (properties)', () => {
       }),
       { numRuns: 25 },
     )
-  }, 60_000)
+  })
 })

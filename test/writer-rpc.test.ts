@@ -48,4 +48,13 @@ describe('the index writer over RPC', () => {
     )
     expect(outcome).toBe(`TypeError: The RPC receiver does not implement "${name}".`)
   })
+
+  it('refuses a call to the clock the burst tests set, an instance field and not a method', async () => {
+    const untyped = stub() as unknown as Record<string, () => Promise<unknown>>
+    const outcome = await untyped.clock?.().then(
+      () => 'answered',
+      (err: unknown) => String(err),
+    )
+    expect(outcome).toMatch(/^TypeError: The RPC receiver's prototype does not implement "clock"/)
+  })
 })
