@@ -8,7 +8,13 @@ export default defineConfig({
     projects: [
       {
         // Everything that touches Workers code runs inside workerd.
-        plugins: [cloudflareTest({ wrangler: { configPath: './test/wrangler.toml' } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './test/wrangler.toml' },
+            // `KV_PROPAGATION_MS=N npm test`: the search worker reads KV as a location N ms from the writer would.
+            miniflare: { bindings: { KV_PROPAGATION_MS: process.env.KV_PROPAGATION_MS ?? '0' } },
+          }),
+        ],
         test: {
           name: 'workerd',
           // A safety net, not a timing assertion: tests wait for conditions (test/eventually.ts), and on a machine

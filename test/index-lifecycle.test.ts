@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { BURST_QUIET_MS } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
+import { directFeed } from '../workers/search/src/writer-feed'
 import { eventually } from './eventually'
 
 // The index lifecycle against the real Durable Object, SQLite and KV inside workerd. Each LiveIndex stands for a
@@ -51,7 +52,7 @@ async function settle(options: { burst?: boolean } = {}): Promise<void> {
 }
 
 async function coldReader(): Promise<LiveIndex> {
-  const live = new LiveIndex(searchEnv)
+  const live = new LiveIndex(searchEnv, directFeed(searchEnv), false)
   await live.sync()
   return live
 }

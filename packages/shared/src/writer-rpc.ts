@@ -28,6 +28,43 @@ export interface Change {
   article: Article | null
 }
 
+/**
+ * Where the writer stands: what every reader polls. It does not depend on who asks, so a location's readers share
+ * one copy (see the search worker's writer feed).
+ */
+export interface WriterHead {
+  /** names this writer's storage: a reader that sees another one starts over */
+  epoch: string
+  manifestVersion: number
+  /** when that manifest was published (epoch ms) */
+  manifestAt: number
+  /** every change up to here is in the manifest's segments */
+  manifestSeq: number
+  /** the highest sequence number the writer has assigned */
+  headSeq: number
+}
+
+/**
+ * Sequence numbers per change block. Readers fetch changes block by block, so every reader of a location asks for
+ * the same blocks and one cached copy serves them all; a block holds at most this many changes.
+ */
+export const CHANGE_BLOCK_SEQS = 256
+
+/**
+ * The changes whose sequence number lies in block `index`: (index × CHANGE_BLOCK_SEQS, (index + 1) ×
+ * CHANGE_BLOCK_SEQS], each the latest state of its article (an article changed again since has moved to a later
+ * block). Applied block after block, they bring a reader to the writer's state, whenever each block was read.
+ */
+export interface ChangeBlock {
+  index: number
+  changes: Change[]
+  /** the writer's head when the block was read: the block is complete up to here */
+  headSeq: number
+}
+
+/** Calls readers made, by method, since the writer object started: its load from readers (see WriterStats). */
+export type ReaderCalls = Record<'head' | 'changeBlock' | 'changesSince' | 'manifest' | 'segmentPart', number>
+
 export interface ChangeBatch {
   changes: Change[]
   /** the highest sequence number the writer has assigned */
@@ -47,6 +84,9 @@ export interface WriterStats {
   manifestSeq: number
   segments: number
   segmentBytes: number
+  /** reader calls since the object started, and how long ago that was */
+  readerCalls: ReaderCalls
+  upSeconds: number
 }
 
 /** What a reader of the index calls: the search worker follows the writer with these. */
@@ -55,6 +95,12 @@ export interface IndexReader extends Rpc.DurableObjectBranded {
   manifest(): Promise<Manifest>
   /** Changes after `seq`, oldest first, each the latest state of its article; callers loop until `headSeq`. */
   changesSince(seq: number, limit?: number): Promise<ChangeBatch>
+  /** Where the writer stands: what readers poll (through their location's cache). */
+  head(): Promise<WriterHead>
+  /** One block of changes (see ChangeBlock). */
+  changeBlock(index: number): Promise<ChangeBlock>
+  /** One part of a segment, read from KV where the writer wrote it, for a reader whose KV does not show it yet. */
+  segmentPart(segmentId: number, part: number): Promise<ArrayBuffer | null>
   /** The current version of one article straight from the writer (KV may lag by a moment). */
   getArticle(id: string): Promise<Article | null>
   stats(): Promise<WriterStats>

@@ -10,8 +10,18 @@ import {
   segmentPartKey,
   splitParts,
   toIndexDoc,
+  writtenNow,
 } from '@edgewire/shared'
-import type { ChangeBatch, Delivery, IndexWriterRpc, WriterStats } from '@edgewire/shared/writer-rpc'
+import {
+  CHANGE_BLOCK_SEQS,
+  type ChangeBatch,
+  type ChangeBlock,
+  type Delivery,
+  type IndexWriterRpc,
+  type ReaderCalls,
+  type WriterHead,
+  type WriterStats,
+} from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from './context'
 
 /**
@@ -145,6 +155,8 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * instance field, not a method on the prototype: RPC does not reach it (test/writer-rpc.test.ts).
    */
   clock: () => number = () => Date.now()
+  readonly #readerCalls: ReaderCalls = { head: 0, changeBlock: 0, changesSince: 0, manifest: 0, segmentPart: 0 }
+  readonly #startedAt = Date.now()
 
   constructor(ctx: DurableObjectState, env: IngestEnv) {
     super(ctx, env)
@@ -288,6 +300,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
 
   /** The published snapshot: what a cold reader loads before it applies `changesSince(manifest.seq)`. */
   async manifest(): Promise<Manifest> {
+    this.#readerCalls.manifest++
     return {
       version: this.#meta('manifest_version'),
       seq: this.#meta('manifest_seq'),
@@ -321,7 +334,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     const id = this.#meta('next_segment_id') + 1
     this.#setMeta('next_segment_id', id)
     const parts = splitParts(bytes)
-    await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part)))
+    await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part, writtenNow())))
     return { id, seq_from: seqFrom, seq_to: seqTo, docs, bytes: bytes.length, parts: parts.length }
   }
 
@@ -404,10 +417,16 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * whole table each time, about 25 ms of the writer's CPU per call at 21.5k articles.
    */
   async changesSince(seq: number, limit: number = MAX_CHANGES_PER_CALL): Promise<ChangeBatch> {
+    this.#readerCalls.changesSince++
+    return this.#changesAfter(seq, limit)
+  }
+
+  #changesAfter(seq: number, limit: number = MAX_CHANGES_PER_CALL, until = Number.MAX_SAFE_INTEGER): ChangeBatch {
     const rows = this.#sql
       .exec<ArticleRow>(
-        'SELECT id, seq, deleted, article FROM articles WHERE seq > ? ORDER BY seq LIMIT ?',
+        'SELECT id, seq, deleted, article FROM articles WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
         seq,
+        until,
         Math.min(limit, MAX_CHANGES_PER_CALL),
       )
       .toArray()
@@ -420,6 +439,44 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       headSeq: this.#headSeq(),
       manifestVersion: this.#meta('manifest_version'),
     }
+  }
+
+  /** Where the writer stands (see WriterHead). */
+  async head(): Promise<WriterHead> {
+    this.#readerCalls.head++
+    return {
+      epoch: this.#epoch(),
+      manifestVersion: this.#meta('manifest_version'),
+      manifestAt: this.#meta('manifest_at'),
+      manifestSeq: this.#meta('manifest_seq'),
+      headSeq: this.#headSeq(),
+    }
+  }
+
+  /** One block of changes (see ChangeBlock). */
+  async changeBlock(index: number): Promise<ChangeBlock> {
+    this.#readerCalls.changeBlock++
+    const from = index * CHANGE_BLOCK_SEQS
+    const { changes, headSeq } = this.#changesAfter(from, CHANGE_BLOCK_SEQS, from + CHANGE_BLOCK_SEQS)
+    return { index, changes, headSeq }
+  }
+
+  /** A random name for this object's storage, made once: readers tell a writer started anew from one that moved on. */
+  #epoch(): string {
+    const row = this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'epoch'").toArray()[0]
+    if (row) return row.value
+    const epoch = crypto.randomUUID()
+    this.#sql.exec("INSERT INTO meta (key, value) VALUES ('epoch', ?)", epoch)
+    return epoch
+  }
+
+  /**
+   * One part of a segment, read from KV here, where the writer wrote it: for a reader whose location does not see
+   * the key yet (KV takes up to a minute to propagate; a cold reader must not wait for it).
+   */
+  async segmentPart(segmentId: number, part: number): Promise<ArrayBuffer | null> {
+    this.#readerCalls.segmentPart++
+    return this.env.ARTICLES.get(segmentPartKey(segmentId, part), 'arrayBuffer')
   }
 
   /** The current version of one article straight from the writer (KV may lag by a moment). */
@@ -442,6 +499,8 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       manifestSeq: this.#meta('manifest_seq'),
       segments: seg.n,
       segmentBytes: seg.b ?? 0,
+      readerCalls: { ...this.#readerCalls },
+      upSeconds: (Date.now() - this.#startedAt) / 1000,
     }
   }
 
@@ -507,7 +566,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
             .map((r) =>
               r.deleted || !r.article
                 ? this.env.ARTICLES.delete(articleKey(r.id))
-                : this.env.ARTICLES.put(articleKey(r.id), r.article),
+                : this.env.ARTICLES.put(articleKey(r.id), r.article, writtenNow()),
             ),
         )
       }

@@ -1,19 +1,31 @@
 import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment } from '@edgewire/shared/search'
-import type { Change } from '@edgewire/shared/writer-rpc'
-import { type SearchEnv, writerStub } from './context'
+import { CHANGE_BLOCK_SEQS, type Change, type WriterHead } from '@edgewire/shared/writer-rpc'
+import type { SearchEnv } from './context'
+import { type KvReader, kvReader } from './distant-kv'
+import { sharedFeed, type WriterFeed } from './writer-feed'
 
-/** A search finding the index older than this asks the writer for changes first. */
+/** A search finding the index older than this starts a sync beside itself (it never waits for one). */
 export const SYNC_INTERVAL_MS = 100
-/** Older than this, a search waits for the sync (at most SYNC_WAIT_MS) instead of answering beside it. */
-export const MAX_STALENESS_MS = 1000
-/** How long a search waits for that sync before answering from the state it has (the sync goes on). */
-export const SYNC_WAIT_MS = 250
+/**
+ * Changes applied between two yields to the event loop while a sync runs: indexing one takes about 0.1 ms, so a
+ * search arriving meanwhile waits a few milliseconds at most, not for a whole 1,000-article batch.
+ */
+export const CHANGES_PER_SLICE = 25
+
+/** Lets requests that arrived meanwhile run: the sync goes on after them. */
+const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 /**
  * This isolate's copy of the index: the writer's published segments (immutable, from KV) plus the changes made
  * after them (in the index's memtable), kept in step with the writer by sequence number.
+ *
+ * Searches never wait for the writer once the isolate has an index: syncs run beside them, in slices. Its state
+ * only moves forward: a new manifest is opened and caught up beside the index in use, and swapped in (one
+ * assignment) only once it is at least as new, so `seq` (the `indexVersion` searches report) never decreases, a
+ * recent upsert never vanishes and a deleted article never comes back. The one exception is a writer whose storage
+ * really went back in time (a restore): then its state is the truth.
  */
 export class LiveIndex {
   index = new SearchIndex()
@@ -21,61 +33,122 @@ export class LiveIndex {
   seq = 0
   /** Version of the manifest the segments came from (-1: none loaded yet). */
   manifestVersion = -1
+  /** When the last sync started that completed (epoch ms; 0: never). */
   syncedAt = 0
   updatedAt: string | null = null
-  /** Segments opened so far, by id: a new manifest reuses the ones it keeps. */
-  private segments = new Map<number, Segment>()
-  private syncing: Promise<void> | null = null
-
   /** The segments this isolate holds, as the manifest describes them. */
   segmentRefs: SegmentRef[] = []
+  /** Segments opened so far, by id: a new manifest reuses the ones it keeps. */
+  #segments = new Map<number, Segment>()
+  #syncing: Promise<void> | null = null
+  /** The writer storage this index follows (see WriterHead.epoch). */
+  #epoch: string | null = null
+  readonly #kv: KvReader
 
-  constructor(private readonly env: SearchEnv) {}
-
-  /** Brings the index up to the writer's head. One sync runs at a time; callers share it. */
-  sync(): Promise<void> {
-    if (!this.syncing) {
-      this.syncing = this.pull().finally(() => {
-        this.syncing = null
-      })
-    }
-    return this.syncing
+  /**
+   * @param feed where the writer's state comes from; by default the location's shared feed (see `sharedFeed`)
+   * @param slices whether a sync yields to requests between slices of work (a test reading the state right after
+   *   `sync()` does not need it)
+   */
+  constructor(
+    env: SearchEnv,
+    private readonly feed: WriterFeed = sharedFeed(env, caches.default),
+    private readonly slices = true,
+  ) {
+    this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
   }
 
-  private async pull(): Promise<void> {
-    const writer = writerStub(this.env)
-    const started = Date.now()
-    let batch = await writer.changesSince(this.seq)
-    if (batch.manifestVersion !== this.manifestVersion || batch.headSeq < this.seq) {
-      // A new snapshot (or a writer that went back in time): load it and replay what came after it.
-      await this.load(await writer.manifest())
-      batch = await writer.changesSince(this.seq)
+  /** Brings the index up to what the writer's feed shows. One sync runs at a time; callers share it. */
+  sync(): Promise<void> {
+    if (!this.#syncing) {
+      this.#syncing = this.#pull().finally(() => {
+        this.#syncing = null
+      })
     }
-    for (;;) {
-      this.apply(this.index, batch.changes)
-      if (batch.changes.length === 0 || this.seq >= batch.headSeq) break
-      batch = await writer.changesSince(this.seq)
+    return this.#syncing
+  }
+
+  async #pull(): Promise<void> {
+    const started = Date.now()
+    let head = await this.feed.head()
+    const elsewhere = this.#epoch !== null && head.epoch !== this.#epoch
+    if (!elsewhere && (head.headSeq < this.seq || head.manifestVersion < this.manifestVersion)) {
+      // A shared head older than this reader, or a writer whose storage went back in time (a restore): only the
+      // writer itself can tell which.
+      head = await this.feed.head(true)
+    }
+    const wentBack = elsewhere || head.headSeq < this.seq
+    if (wentBack || head.manifestVersion !== this.manifestVersion) {
+      await this.#swapTo(head, await this.feed.manifest(head), wentBack)
+    } else {
+      await this.#catchUp(head, this.index, this.seq, head.headSeq, (seq) => {
+        this.seq = seq
+      })
     }
     this.syncedAt = started
   }
 
-  private apply(index: SearchIndex, changes: Change[]): void {
+  /**
+   * Applies the changes after `seq` to `index`, block by block, until it reaches `target` (or the feed has nothing
+   * newer yet). `advance` is told each sequence number reached; returns the last.
+   */
+  async #catchUp(
+    head: WriterHead,
+    index: SearchIndex,
+    seq: number,
+    target: number,
+    advance: (seq: number) => void,
+  ): Promise<number> {
+    while (seq < target) {
+      const block = Math.floor(seq / CHANGE_BLOCK_SEQS)
+      const end = (block + 1) * CHANGE_BLOCK_SEQS
+      const { changes, headSeq } = await this.feed.changeBlock(head, block, end <= target)
+      const reached = Math.min(end, headSeq)
+      if (reached <= seq) break // a shared copy older than the target: the next sync goes on from here
+      await this.#apply(index, changes, seq, advance)
+      // Every change up to `reached` is applied, even where the block holds none (its articles changed again later).
+      seq = reached
+      advance(seq)
+    }
+    return seq
+  }
+
+  /** Applies the changes after `from` in slices, yielding to requests between them. */
+  async #apply(index: SearchIndex, changes: Change[], from: number, advance: (seq: number) => void): Promise<void> {
+    let applied = 0
     for (const change of changes) {
+      if (change.seq <= from) continue
       if (change.article) index.upsert(toIndexDoc(change.article))
       else index.delete(change.id)
-      this.seq = change.seq
-      this.updatedAt = change.article?.updatedAt ?? this.updatedAt
+      if (change.article?.updatedAt) this.updatedAt = change.article.updatedAt
+      advance(change.seq)
+      if (this.slices && ++applied % CHANGES_PER_SLICE === 0) await yieldToRequests()
     }
   }
 
-  /** Opens a manifest's segments (reusing those already open), hides its tombstones, and swaps it in. */
-  private async load(manifest: Manifest): Promise<void> {
+  /**
+   * Opens a manifest's segments beside the index in use (reusing those already open), hides its tombstones, replays
+   * the changes after it until it is at least as new as the index in use, and swaps it in. After a restore or a
+   * writer started anew (`wentBack`), the writer's state is taken as it is.
+   */
+  async #swapTo(head: WriterHead, manifest: Manifest, wentBack: boolean): Promise<void> {
     const started = performance.now()
-    const opened = await Promise.all(manifest.segments.map((ref) => this.segments.get(ref.id) ?? this.open(ref)))
-    // Workers clocks advance only across I/O, so this measures the KV reads, not the CPU of opening.
+    const reuse = wentBack ? new Map<number, Segment>() : this.#segments
+    const opened: Segment[] = []
+    for (const ref of manifest.segments) {
+      opened.push(reuse.get(ref.id) ?? (await this.#open(head, ref)))
+      if (this.slices) await yieldToRequests()
+    }
+    // Workers clocks advance only across I/O, so this measures the reads, not the CPU of opening.
     const fetchMs = Math.round(performance.now() - started)
     const index = new SearchIndex(opened)
     for (const id of manifest.tombstones) index.delete(id)
+    const target = wentBack ? head.headSeq : Math.max(head.headSeq, this.seq)
+    let updatedAt = this.updatedAt
+    const seq = await this.#catchUp(head, index, manifest.seq, target, () => undefined)
+    // The feed could not bring the new manifest up to the index in use yet: keep that one; the next sync goes on.
+    if (!wentBack && seq < this.seq) return
+    updatedAt = this.updatedAt ?? updatedAt
     console.log(
       JSON.stringify({
         level: 'info',
@@ -87,19 +160,25 @@ export class LiveIndex {
         fetchMs,
       }),
     )
-    this.segments = new Map(manifest.segments.map((ref, i) => [ref.id, opened[i] as Segment]))
+    this.#segments = new Map(manifest.segments.map((ref, i) => [ref.id, opened[i] as Segment]))
     this.segmentRefs = manifest.segments
     this.index = index
-    this.seq = manifest.seq
+    this.seq = seq
     this.manifestVersion = manifest.version
-    this.updatedAt ??= manifest.createdAt || null
+    this.#epoch = head.epoch
+    this.updatedAt = updatedAt ?? (manifest.createdAt || null)
   }
 
-  private async open(ref: SegmentRef): Promise<Segment> {
+  /**
+   * Reads a segment's parts from KV, as this location sees it; a part KV does not show yet (a new key takes up to a
+   * minute to reach every location) comes from the writer through the location's cache.
+   */
+  async #open(head: WriterHead, ref: SegmentRef): Promise<Segment> {
     const parts = await Promise.all(
       Array.from({ length: ref.parts }, async (_, i) => {
-        const value = await this.env.ARTICLES.get(segmentPartKey(ref.id, i), 'arrayBuffer')
-        if (!value) throw new Error(`segment ${ref.id} part ${i} is missing from KV`)
+        const value =
+          (await this.#kv.get(segmentPartKey(ref.id, i), 'arrayBuffer')) ?? (await this.feed.segmentPart(head, ref, i))
+        if (!value) throw new Error(`segment ${ref.id} part ${i} is neither in KV nor at the writer`)
         return new Uint8Array(value)
       }),
     )
@@ -107,9 +186,9 @@ export class LiveIndex {
   }
 
   /**
-   * Makes the index fresh enough to answer. A cold isolate waits for its first load. A warm one older than
-   * SYNC_INTERVAL_MS starts a sync beside the request; past MAX_STALENESS_MS it waits for it, at most SYNC_WAIT_MS:
-   * if the writer is slow or down, searches still answer from what this isolate has.
+   * Makes the index fresh enough to answer. A cold isolate waits for its first load; a warm one never waits: if its
+   * index is older than SYNC_INTERVAL_MS, a sync starts beside the request, and the request answers from what the
+   * isolate has (a busy isolate thus follows the writer within about SYNC_INTERVAL_MS plus the feed's age).
    */
   async ready(ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
     if (this.syncedAt === 0) {
@@ -124,16 +203,12 @@ export class LiveIndex {
       }
       return
     }
-    const age = Date.now() - this.syncedAt
-    if (age <= SYNC_INTERVAL_MS) return
-    const sync = this.sync().catch((err: unknown) => {
-      console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
-    })
-    ctx.waitUntil(sync)
-    // Recently synced: answer now, the sync runs beside this request (a busy isolate syncs every interval, so
-    // changes still show within about SYNC_INTERVAL_MS). Stale: wait for it, within bounds.
-    if (age <= MAX_STALENESS_MS) return
-    await Promise.race([sync, new Promise((resolve) => setTimeout(resolve, SYNC_WAIT_MS))])
+    if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS || this.#syncing) return
+    ctx.waitUntil(
+      this.sync().catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
+      }),
+    )
   }
 }
 

@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id'
 import { admin } from './admin'
 import { apiReferencePage } from './api-reference'
 import { type SearchApp, writerStub } from './context'
+import { kvReader } from './distant-kv'
 import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
 import { page } from './page'
@@ -94,7 +95,8 @@ app.get('/articles/:id', async (c) => {
   const id = c.req.param('id')
   // Longer ids were never stored, and KV refuses keys over 512 bytes: not found, without asking.
   if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
-  const stored = await c.env.ARTICLES.get<Article>(articleKey(id), 'json')
+  const json = await kvReader(c.env.ARTICLES, c.env.KV_PROPAGATION_MS).get(articleKey(id), 'text')
+  const stored = json === null ? null : (JSON.parse(json) as Article)
   // KV is written just after the writer commits; for that moment, the writer itself answers.
   const article = stored ?? (await writerStub(c.env).getArticle(id))
   if (!article) throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)

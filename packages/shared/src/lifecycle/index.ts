@@ -1,2 +1,3 @@
 export * from './index-doc'
 export * from './manifest'
+export * from './written-at'
