@@ -13,12 +13,15 @@ const stub = () => namespace.get(namespace.idFromName('main'))
 const SURFACE = [
   'alarm',
   'apply',
+  'changeBlock',
   'changesSince',
   'constructor',
   'getArticle',
+  'head',
   'lookupDelivery',
   'manifest',
   'reindex',
+  'segmentPart',
   'stats',
 ]
 
