@@ -27,7 +27,8 @@ const servers = await startDevServers({
   ingestPort,
   searchPort,
   persistTo: join(ROOT, '.wrangler', 'state'),
-  vars: secrets,
+  // KV_PROPAGATION_MS=N: the search worker reads KV as a location N ms from the writer would (README).
+  vars: { ...secrets, ...(process.env.KV_PROPAGATION_MS ? { KV_PROPAGATION_MS: process.env.KV_PROPAGATION_MS } : {}) },
   via: 'wrangler dev',
 })
 

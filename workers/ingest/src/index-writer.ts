@@ -3,6 +3,8 @@ import {
   type Article,
   type ArticleResult,
   articleKey,
+  DEFAULT_ANALYZER,
+  FORMAT_VERSION,
   type Manifest,
   planMerge,
   SegmentBuilder,
@@ -109,7 +111,16 @@ interface SegmentRow extends Record<string, SqlStorageValue> {
   docs: number
   bytes: number
   parts: number
+  /** SEGMENT_FORMAT of the code that built it */
+  format: string | null
 }
+
+/**
+ * What a segment's bytes depend on: the format version and the analyzer. After a deploy that changes either, the
+ * writer rebuilds the segments of the old one, one per maintenance round, and readers meanwhile serve what they can
+ * open (see the search worker's LiveIndex).
+ */
+const SEGMENT_FORMAT = `${FORMAT_VERSION}/${DEFAULT_ANALYZER.id}`
 
 const toRef = (r: SegmentRow): SegmentRef => ({
   id: r.id,
@@ -162,6 +173,20 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     super(ctx, env)
     this.#sql = ctx.storage.sql
     this.#sql.exec(SCHEMA)
+    this.#migrate()
+    // A deploy that changed the format or the analyzer starts this object anew: rebuild the segments of the old kind
+    // (one per maintenance round) without waiting for the next write to schedule it.
+    if (this.#sql.exec('SELECT 1 FROM segments WHERE format IS NOT ? LIMIT 1', SEGMENT_FORMAT).toArray().length > 0) {
+      ctx.waitUntil(this.#scheduleMaintenance(0))
+    }
+  }
+
+  /** Columns added after the first release; existing rows were built by the code of that time. */
+  #migrate(): void {
+    const columns = this.#sql.exec<{ name: string }>('PRAGMA table_info(segments)').toArray()
+    if (columns.some((c) => c.name === 'format')) return
+    this.#sql.exec('ALTER TABLE segments ADD COLUMN format TEXT')
+    this.#sql.exec('UPDATE segments SET format = ?', SEGMENT_FORMAT)
   }
 
   #meta(key: string): number {
@@ -335,18 +360,27 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     this.#setMeta('next_segment_id', id)
     const parts = splitParts(bytes)
     await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part, writtenNow())))
-    return { id, seq_from: seqFrom, seq_to: seqTo, docs, bytes: bytes.length, parts: parts.length }
+    return {
+      id,
+      seq_from: seqFrom,
+      seq_to: seqTo,
+      docs,
+      bytes: bytes.length,
+      parts: parts.length,
+      format: SEGMENT_FORMAT,
+    }
   }
 
   #insertSegment(row: SegmentRow): void {
     this.#sql.exec(
-      'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts, format) VALUES (?, ?, ?, ?, ?, ?, ?)',
       row.id,
       row.seq_from,
       row.seq_to,
       row.docs,
       row.bytes,
       row.parts,
+      row.format,
     )
   }
 
@@ -374,7 +408,14 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     const segments = this.#sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
     // After reindex(): every segment, rebuilt into one.
     const all = this.#meta('rebuild_all') === 1
-    const plan = all && segments.length > 0 ? { from: 0, to: segments.length } : planMerge(segments)
+    // After a deploy that changed the format or the analyzer: the oldest segment of the old kind, rebuilt alone.
+    const stale = segments.findIndex((r) => r.format !== SEGMENT_FORMAT)
+    const plan =
+      all && segments.length > 0
+        ? { from: 0, to: segments.length }
+        : stale >= 0
+          ? { from: stale, to: stale + 1 }
+          : planMerge(segments)
     if (all && !plan) this.#setMeta('rebuild_all', 0)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)

@@ -1,6 +1,6 @@
 import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
-import { SearchIndex, Segment } from '@edgewire/shared/search'
+import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/search'
 import { CHANGE_BLOCK_SEQS, type Change, type WriterHead } from '@edgewire/shared/writer-rpc'
 import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
@@ -103,9 +103,9 @@ export class LiveIndex {
       const block = Math.floor(seq / CHANGE_BLOCK_SEQS)
       const end = (block + 1) * CHANGE_BLOCK_SEQS
       const { changes, headSeq } = await this.feed.changeBlock(head, block, end <= target)
-      const reached = Math.min(end, headSeq)
+      const reached = Math.min(end, headSeq, target)
       if (reached <= seq) break // a shared copy older than the target: the next sync goes on from here
-      await this.#apply(index, changes, seq, advance)
+      await this.#apply(index, changes, seq, reached, advance)
       // Every change up to `reached` is applied, even where the block holds none (its articles changed again later).
       seq = reached
       advance(seq)
@@ -113,11 +113,17 @@ export class LiveIndex {
     return seq
   }
 
-  /** Applies the changes after `from` in slices, yielding to requests between them. */
-  async #apply(index: SearchIndex, changes: Change[], from: number, advance: (seq: number) => void): Promise<void> {
+  /** Applies the changes in (from, to] in slices, yielding to requests between them. */
+  async #apply(
+    index: SearchIndex,
+    changes: Change[],
+    from: number,
+    to: number,
+    advance: (seq: number) => void,
+  ): Promise<void> {
     let applied = 0
     for (const change of changes) {
-      if (change.seq <= from) continue
+      if (change.seq <= from || change.seq > to) continue
       if (change.article) index.upsert(toIndexDoc(change.article))
       else index.delete(change.id)
       if (change.article?.updatedAt) this.updatedAt = change.article.updatedAt
@@ -134,15 +140,25 @@ export class LiveIndex {
   async #swapTo(head: WriterHead, manifest: Manifest, wentBack: boolean): Promise<void> {
     const started = performance.now()
     const reuse = wentBack ? new Map<number, Segment>() : this.#segments
+    const readable: SegmentRef[] = []
     const opened: Segment[] = []
+    const unreadable: SegmentRef[] = []
     for (const ref of manifest.segments) {
-      opened.push(reuse.get(ref.id) ?? (await this.#open(head, ref)))
+      const segment = reuse.get(ref.id) ?? (await this.#open(head, ref))
+      if (segment) {
+        readable.push(ref)
+        opened.push(segment)
+      } else unreadable.push(ref)
       if (this.slices) await yieldToRequests()
     }
     // Workers clocks advance only across I/O, so this measures the reads, not the CPU of opening.
     const fetchMs = Math.round(performance.now() - started)
     const index = new SearchIndex(opened)
     for (const id of manifest.tombstones) index.delete(id)
+    // A segment this code cannot read (built with another analyzer or a newer format, while the writer rebuilds
+    // after a deploy): its articles come from the writer's change blocks instead, into the memtable. Only those whose
+    // latest change lies in its range are there, so none overrides a newer segment's copy.
+    for (const ref of unreadable) await this.#catchUp(head, index, ref.seqFrom, ref.seqTo, () => undefined)
     const target = wentBack ? head.headSeq : Math.max(head.headSeq, this.seq)
     let updatedAt = this.updatedAt
     const seq = await this.#catchUp(head, index, manifest.seq, target, () => undefined)
@@ -157,10 +173,11 @@ export class LiveIndex {
         segments: manifest.segments.length,
         bytes: manifest.segments.reduce((n, s) => n + s.bytes, 0),
         tombstones: manifest.tombstones.length,
+        unreadable: unreadable.length,
         fetchMs,
       }),
     )
-    this.#segments = new Map(manifest.segments.map((ref, i) => [ref.id, opened[i] as Segment]))
+    this.#segments = new Map(readable.map((ref, i) => [ref.id, opened[i] as Segment]))
     this.segmentRefs = manifest.segments
     this.index = index
     this.seq = seq
@@ -171,9 +188,10 @@ export class LiveIndex {
 
   /**
    * Reads a segment's parts from KV, as this location sees it; a part KV does not show yet (a new key takes up to a
-   * minute to reach every location) comes from the writer through the location's cache.
+   * minute to reach every location) comes from the writer through the location's cache. Null when this code cannot
+   * read the segment (another analyzer, another format).
    */
-  async #open(head: WriterHead, ref: SegmentRef): Promise<Segment> {
+  async #open(head: WriterHead, ref: SegmentRef): Promise<Segment | null> {
     const parts = await Promise.all(
       Array.from({ length: ref.parts }, async (_, i) => {
         const value =
@@ -182,7 +200,15 @@ export class LiveIndex {
         return new Uint8Array(value)
       }),
     )
-    return Segment.open(joinParts(parts))
+    try {
+      return Segment.open(joinParts(parts))
+    } catch (err) {
+      if (!(err instanceof SegmentFormatError)) throw err
+      console.log(
+        JSON.stringify({ level: 'warn', msg: 'segment unreadable here', segment: ref.id, error: err.message }),
+      )
+      return null
+    }
   }
 
   /**

@@ -60,8 +60,8 @@ export function sharedFeed(env: SearchEnv, cache: Cache): WriterFeed {
     const response = new Response(JSON.stringify(value), {
       headers: { 'content-type': 'application/json', 'cache-control': `max-age=${maxAgeSeconds}` },
     })
-    // Not awaited: this reader has its answer; the copy is for the next one.
-    cache.put(key, response).catch(() => undefined)
+    // Awaited, so that the isolates of this location that ask next find it (a failed put only costs them a call).
+    await cache.put(key, response).catch(() => undefined)
     return value
   }
   return {
@@ -79,7 +79,7 @@ export function sharedFeed(env: SearchEnv, cache: Cache): WriterFeed {
       const bytes = await direct.segmentPart(head, segment, part)
       if (bytes) {
         const response = new Response(bytes.slice(0), { headers: { 'cache-control': `max-age=${IMMUTABLE_SECONDS}` } })
-        cache.put(key, response).catch(() => undefined)
+        await cache.put(key, response).catch(() => undefined)
       }
       return bytes
     },

@@ -1,0 +1,219 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { type Article, normalizeArticle } from '@edgewire/shared'
+import { segmentPartKey, splitParts, toIndexDoc, writtenNow } from '@edgewire/shared/lifecycle'
+import { Analyzer, SegmentBuilder } from '@edgewire/shared/search'
+import type { WriteOp, WriterHead } from '@edgewire/shared/writer-rpc'
+import { describe, expect, it } from 'vitest'
+import type { SearchEnv } from '../workers/search/src/context'
+import { DistantKv } from '../workers/search/src/distant-kv'
+import { LiveIndex } from '../workers/search/src/live-index'
+import { directFeed, HEAD_TICK_MS, sharedFeed, type WriterFeed } from '../workers/search/src/writer-feed'
+
+// How a search isolate follows the writer under the edge's real rules: KV that shows a key late, a shared head older
+// than the reader, a writer that is down, a segment this code cannot read. The real Durable Object, SQLite, KV and
+// Cache API inside workerd; each LiveIndex stands for one search isolate.
+const searchEnv = env as unknown as SearchEnv
+const writer = () => searchEnv.INDEX.get(searchEnv.INDEX.idFromName('main'))
+let deliveries = 0
+let keys = 0
+
+async function story(text: string): Promise<Article> {
+  return normalizeArticle({ url: `https://live.example/${keys++}`, title: `Story ${keys}`, text }, new Date())
+}
+
+const apply = (...ops: WriteOp[]) => writer().apply({ id: `live-${deliveries++}`, eventTime: Date.now(), ops })
+
+/** Runs the writer's maintenance (flush into a segment, and a merge if one is due) once. */
+const maintain = () => runDurableObjectAlarm(writer())
+
+const ids = (live: LiveIndex, q: string) =>
+  new Set(live.index.search({ q, limit: 100, offset: 0, sort: 'relevance' }).hits.map((h) => h.id))
+
+/** A reader as the tests drive it: syncs run to the end without yielding. */
+const reader = (feed: WriterFeed = directFeed(searchEnv), readerEnv: SearchEnv = searchEnv) =>
+  new LiveIndex(readerEnv, feed, false)
+
+describe('KV as a distant location sees it (KV_PROPAGATION_MS)', () => {
+  it('shows a value only N ms after it was written, and remembers a miss for N ms', async () => {
+    let now = Date.now()
+    const kv = new DistantKv(searchEnv.ARTICLES, 1000, () => now)
+    await searchEnv.ARTICLES.put('distant:a', 'first', writtenNow())
+    now += 500
+    expect(await kv.get('distant:a', 'text')).toBeNull()
+    now += 700
+    // Written 1,200 ms ago, long enough, but the miss seen 700 ms ago is remembered for 1,000 ms: still nothing.
+    expect(await kv.get('distant:a', 'text')).toBeNull()
+    now += 301
+    expect(await kv.get('distant:a', 'text')).toBe('first')
+  })
+
+  it('remembers a miss of a key not yet written, even once it is', async () => {
+    let now = Date.now()
+    const kv = new DistantKv(searchEnv.ARTICLES, 5000, () => now)
+    expect(await kv.get('distant:b', 'text')).toBeNull()
+    await searchEnv.ARTICLES.put('distant:b', 'late', { metadata: { writtenAt: now - 60_000 } })
+    now += 4000
+    expect(await kv.get('distant:b', 'text')).toBeNull()
+    now += 1001
+    expect(await kv.get('distant:b', 'text')).toBe('late')
+  })
+})
+
+describe('a search isolate following the writer', () => {
+  it('loads cold while KV shows none of the segment yet: the parts come from the writer', async () => {
+    const a = await story('Tin prices rose on the London Metal Exchange. Marker cassiterite.')
+    await apply({ kind: 'upsert', article: a })
+    await maintain()
+    const before = (await writer().stats()).readerCalls.segmentPart
+    // A location an hour away from the writer: KV shows it nothing written in the last hour.
+    const distant = reader(directFeed(searchEnv), {
+      ...searchEnv,
+      KV_PROPAGATION_MS: '3600000',
+    } as unknown as SearchEnv)
+    await distant.sync()
+    expect(ids(distant, 'cassiterite')).toEqual(new Set([a.id]))
+    expect(distant.segmentRefs.length).toBeGreaterThan(0)
+    expect((await writer().stats()).readerCalls.segmentPart).toBeGreaterThan(before)
+  })
+
+  it('never goes backwards: a new manifest is swapped in only once it is caught up, and an old head changes nothing', async () => {
+    const kept = await story('Nickel output fell in Canada. Marker pentlandite.')
+    const gone = await story('A nickel smelter shut. Marker pentlandite.')
+    await apply({ kind: 'upsert', article: kept }, { kind: 'upsert', article: gone })
+
+    // A feed whose change blocks can be held, and whose shared head can be an old copy.
+    const direct = directFeed(searchEnv)
+    let hold: Promise<void> | null = null
+    let arrived: () => void = () => undefined
+    let oldHead: WriterHead | null = null
+    const feed: WriterFeed = {
+      ...direct,
+      head: async (fresh) => (oldHead && !fresh ? oldHead : direct.head(fresh)),
+      changeBlock: async (head, index, sealed) => {
+        if (hold) {
+          arrived()
+          await hold
+        }
+        return direct.changeBlock(head, index, sealed)
+      },
+    }
+    const live = reader(feed)
+    await live.sync()
+    expect(ids(live, 'pentlandite')).toEqual(new Set([kept.id, gone.id]))
+    const seqBefore = live.seq
+
+    // The writer moves on: a segment with both, then a delete and a new article after it (in no segment yet).
+    await maintain()
+    const later = await story('Nickel stocks hit a record. Marker pentlandite.')
+    await apply({ kind: 'delete', id: gone.id }, { kind: 'upsert', article: later })
+
+    // The reader opens the new manifest and is held at its first change block: searches meanwhile see the index in
+    // use, never the new segments without the changes after them.
+    let release: () => void = () => undefined
+    hold = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const reachedHold = new Promise<void>((resolve) => {
+      arrived = resolve
+    })
+    const syncing = live.sync()
+    await reachedHold
+    expect(live.seq).toBe(seqBefore)
+    expect(ids(live, 'pentlandite')).toEqual(new Set([kept.id, gone.id]))
+    hold = null
+    release()
+    await syncing
+    expect(live.seq).toBeGreaterThan(seqBefore)
+    expect(ids(live, 'pentlandite')).toEqual(new Set([kept.id, later.id]))
+
+    // A shared head older than the reader (a copy from before its last read) takes nothing back.
+    const seqNow = live.seq
+    oldHead = { ...(await writer().head()), headSeq: seqBefore, manifestVersion: 0 }
+    await live.sync()
+    await live.sync()
+    expect(live.seq).toBeGreaterThanOrEqual(seqNow)
+    expect(ids(live, 'pentlandite')).toEqual(new Set([kept.id, later.id]))
+  })
+
+  it('answers from what it has while the writer is down, and catches up when it is back', async () => {
+    const a = await story('Cobalt supply tightened. Marker heterogenite.')
+    await apply({ kind: 'upsert', article: a })
+    let down = false
+    const direct = directFeed(searchEnv)
+    const never = new Promise<never>(() => undefined)
+    const flaky: WriterFeed = {
+      head: (fresh) => (down ? never : direct.head(fresh)),
+      manifest: (head) => (down ? never : direct.manifest(head)),
+      changeBlock: (head, index, sealed) => (down ? never : direct.changeBlock(head, index, sealed)),
+      segmentPart: (head, segment, part) => (down ? never : direct.segmentPart(head, segment, part)),
+    }
+    const live = new LiveIndex(searchEnv, flaky, false)
+    await live.ready({ waitUntil: () => undefined })
+    expect(ids(live, 'heterogenite')).toEqual(new Set([a.id]))
+
+    down = true
+    const b = await story('Cobalt prices doubled. Marker heterogenite.')
+    await apply({ kind: 'upsert', article: b })
+    live.syncedAt = 1 // long ago: the next search starts a sync, which hangs on the writer
+    const started: Promise<unknown>[] = []
+    // A warm isolate never waits for the writer: ready() returns although the sync it started never will.
+    await live.ready({ waitUntil: (p) => started.push(p) })
+    expect(started).toHaveLength(1)
+    expect(ids(live, 'heterogenite')).toEqual(new Set([a.id]))
+
+    down = false
+    const back = new LiveIndex(searchEnv, flaky, false)
+    await back.sync()
+    expect(ids(back, 'heterogenite')).toEqual(new Set([a.id, b.id]))
+  })
+
+  it('serves a segment built by another analyzer from the writer’s change blocks until the writer rebuilds it', async () => {
+    const a = await story('Zinc concentrate shipments resumed. Marker sphalerite.')
+    await apply({ kind: 'upsert', article: a })
+    await maintain()
+    const manifest = await writer().manifest()
+    const newest = manifest.segments.at(-1)
+    if (!newest) throw new Error('no segment was written')
+    // As if the writer had been deployed first with another analyzer: its segment is unreadable to this reader, and
+    // the writer knows it was built by code other than its own now.
+    const other = new SegmentBuilder({ analyzer: new Analyzer({ stopWords: false }) })
+    other.add(toIndexDoc(a))
+    const parts = splitParts(other.finish())
+    for (let i = 0; i < newest.parts; i++) {
+      await searchEnv.ARTICLES.put(segmentPartKey(newest.id, i), parts[i] ?? new Uint8Array(), writtenNow())
+    }
+    await runInDurableObject(writer(), async (_, state) => {
+      state.storage.sql.exec('UPDATE segments SET format = ? WHERE id = ?', 'another-analyzer', newest.id)
+      await state.storage.setAlarm(Date.now()) // as its constructor does when it starts with such segments
+    })
+    const meanwhile = reader()
+    await meanwhile.sync()
+    expect(ids(meanwhile, 'sphalerite')).toEqual(new Set([a.id]))
+    expect(meanwhile.index.pendingCount).toBeGreaterThan(0)
+
+    // The writer's next maintenance rebuilds that segment with its own analyzer; readers then open every segment.
+    await maintain()
+    const rebuilt = await writer().manifest()
+    expect(rebuilt.segments.map((r) => r.id)).not.toContain(newest.id)
+    const after = reader()
+    await after.sync()
+    expect(ids(after, 'sphalerite')).toEqual(new Set([a.id]))
+    expect(after.index.pendingCount).toBe(0)
+  })
+
+  it('shares one head per location between isolates through the Cache API', async () => {
+    await apply({ kind: 'upsert', article: await story('Lead prices eased. Marker galena.') })
+    const shared = () => sharedFeed(searchEnv, caches.default)
+    const first = reader(shared())
+    await first.sync()
+    const before = (await writer().stats()).readerCalls.head
+    const startTick = Math.floor(Date.now() / HEAD_TICK_MS)
+    const isolates = Array.from({ length: 16 }, () => reader(shared()))
+    for (const live of isolates) await live.sync()
+    const ticks = Math.floor(Date.now() / HEAD_TICK_MS) - startTick + 1
+    const after = (await writer().stats()).readerCalls.head
+    // Sixteen isolates synced one after another; the writer was asked at most once in each HEAD_TICK_MS they spanned.
+    expect(after - before).toBeLessThanOrEqual(ticks)
+    for (const live of isolates) expect(ids(live, 'galena').size).toBe(1)
+  })
+})
