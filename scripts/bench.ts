@@ -13,6 +13,7 @@ import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline }
 import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
+import { type LivePhaseFigures, livePhase } from './lib/live-phases'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
 import { findUserWorkerd, isolateHeap } from './lib/workerd-probe'
@@ -23,6 +24,10 @@ const BATCH = 1000
 const CONCURRENCY = 2
 const FRESHNESS_SAMPLES = 100
 const QUERY_COUNT = 500
+/** `KV_PROPAGATION_MS=N npm run bench`: the search worker reads KV as a location N ms from the writer would. */
+const PROPAGATION_MS = Number(process.env.KV_PROPAGATION_MS ?? 0)
+/** Length of the after-burst and steady-feed phases (`BENCH_PHASE_SECONDS`, default 60). */
+const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 60)
 
 if (!existsSync(CORPUS)) {
   console.error(`npm run bench needs ${CORPUS} (the shared corpus beside the project); it is not there.`)
@@ -53,7 +58,12 @@ const start = () =>
     ingestPort: PORT,
     searchPort: PORT + 1,
     persistTo: join(dir, 'state'),
-    vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin', LOG_LEVEL: 'warn' },
+    vars: {
+      WEBHOOK_SECRET: SECRET,
+      ADMIN_TOKEN: 'bench-admin',
+      LOG_LEVEL: 'warn',
+      KV_PROPAGATION_MS: String(PROPAGATION_MS),
+    },
     output: 'ignore',
   })
 
@@ -112,6 +122,27 @@ try {
     current = await stats(servers)
   }
   const searchableMs = performance.now() - t0
+  const worker = findUserWorkerd(servers, 'search')
+  const readerCalls = async () => {
+    const res = await fetch(`${servers.ingest}/admin/writer`, { headers: { authorization: 'Bearer bench-admin' } })
+    const body = (await res.json()) as { readerCalls?: Record<string, number> }
+    return Object.values(body.readerCalls ?? {}).reduce((n, c) => n + c, 0)
+  }
+  const report = (label: string, f: LivePhaseFigures) =>
+    log(
+      `  ${label}: worker time (search − /healthz) p50 ${fmt(f.workerP50Ms, 2)} / p99 ${fmt(f.workerP99Ms, 2)} ms; search p50 ${fmt(f.searchP50Ms, 2)} / p99 ${fmt(f.searchP99Ms, 2)} ms; freshness p50 ${fmt(f.freshnessP50Ms)} / p99 ${fmt(f.freshnessP99Ms)} ms (${f.freshnessSamples} probes); ${f.non200} non-200; writer calls from readers ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)}/s`,
+    )
+  // 1b. The minute after the burst: KV's outbox drains and merges run while searches and probes go on.
+  log(`After the burst, ${PHASE_SECONDS} s of searches and freshness probes (KV_PROPAGATION_MS=${PROPAGATION_MS})…`)
+  const afterBurst = await livePhase({
+    workerUrl: worker.entry,
+    client,
+    seconds: PHASE_SECONDS,
+    queries: warmupQueries,
+    readerCalls,
+  })
+  report('after the burst', afterBurst)
+  results.afterBurst = afterBurst
   results.ingest = {
     articles: docs.length,
     accepted,
@@ -176,7 +207,6 @@ try {
 
   // 3. Warm search latency over HTTP on loopback: at the search worker's own workerd socket (what a deployed worker
   // answers: no local proxy in front), and through wrangler dev's proxy port (what `npm start` users hit).
-  const worker = findUserWorkerd(servers, 'search')
   const timeSearch = async (q: string) => {
     const t = performance.now()
     const res = await fetch(`${servers.search}/search?q=${encodeURIComponent(q)}`)
@@ -221,6 +251,24 @@ try {
       `  warm search ${label}: p50 ${fmt(f.p50Ms, 2)} ms, p99 ${fmt(f.p99Ms, 2)} ms (an empty /healthz: p50 ${fmt(f.healthzP50Ms, 2)} ms, p99 ${fmt(f.healthzP99Ms, 2)} ms)`,
     )
   }
+  // 3b. A steady feed: single upserts at 20/s and a 1,000-article batch every 5 s, with searches and probes beside.
+  log(`A steady feed for ${PHASE_SECONDS} s (20 upserts/s + 1,000 articles every 5 s)…`)
+  const steadyFeed = await livePhase({
+    workerUrl: worker.entry,
+    client,
+    seconds: PHASE_SECONDS,
+    queries: identityQueries,
+    readerCalls,
+    feed: {
+      articles: inputs.slice(0, 5000).map((a) => ({ externalId: a.externalId, title: a.title, text: a.text })),
+      upsertsPerSecond: 20,
+      batchSize: 1000,
+      batchEverySeconds: 5,
+    },
+  })
+  report('steady feed', steadyFeed)
+  results.steadyFeed = steadyFeed
+  results.kvPropagationMs = PROPAGATION_MS
   const loaded = searchIsolateMemory(servers)
   const finalStats = await stats(servers)
   results.snapshot = finalStats
@@ -339,6 +387,8 @@ await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result
     memory: { isolateTotal?: number }
     snapshot: { snapshot?: { bytes: number; segments: number } }
     crash: { acknowledgedBeforeCrash: number; missingArticles: number }
+    afterBurst: LivePhaseFigures
+    steadyFeed: LivePhaseFigures
   }
   const [mini, fts] = baselines as [BaselineFigures, BaselineFigures]
   const mb = (bytes: number | undefined) => (bytes === undefined ? Number.NaN : bytes / 1e6)
@@ -397,6 +447,14 @@ await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result
     )
   }
   console.log(`${'freshness p50 / p99, ms'.padEnd(36)} ${fmt(r.freshness.p50Ms)} / ${fmt(r.freshness.p99Ms)}`)
+  for (const [label, f] of [
+    ['after the burst', r.afterBurst],
+    ['steady feed', r.steadyFeed],
+  ] as const) {
+    console.log(
+      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${f.non200} non-200, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS})`,
+    )
+  }
   console.log(
     `${'crash mid-ingest (SIGKILL both)'.padEnd(36)} ${r.crash.missingArticles} of ${r.crash.acknowledgedBeforeCrash} acknowledged missing after the restart`,
   )

@@ -64,6 +64,15 @@ const RETRY_MS = 2000
 const FLUSH_DELAY_MS = 250
 /** Segment parts replaced by a merge stay in KV this long, for readers still loading them. */
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
+/** Rows a segment build reads between two yields to other requests (about 50 ms of indexing). */
+const BUILD_PAGE_ROWS = 500
+/**
+ * Most documents a merge builds into one segment. A build holds the writer's thread in its last step (packing the
+ * segment), so this bounds the longest pause a merge causes readers and webhooks; it also bounds the build's memory.
+ */
+export const MAX_MERGE_DOCS = 8000
+/** Lets requests that arrived meanwhile run (a Durable Object takes other events while it awaits a timer). */
+const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 /** Deliveries are pruned at most this often. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000
 
@@ -345,14 +354,24 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   async #writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
     const builder = new SegmentBuilder()
     let docs = 0
-    const rows = this.#sql.exec<{ article: string }>(
-      'SELECT article FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq',
-      seqFrom,
-      seqTo,
-    )
-    for (const row of rows) {
-      builder.add(toIndexDoc(JSON.parse(row.article) as Article))
-      docs++
+    // Page by page, letting readers' calls and webhooks in between: a merge of thousands of articles would otherwise
+    // hold the writer's one thread for seconds, and every reader's freshness with it. A row changed meanwhile has
+    // moved past seqTo: its new version is in the tail, which wins over this segment.
+    for (let after = seqFrom; ; ) {
+      const rows = this.#sql
+        .exec<{ seq: number; article: string }>(
+          'SELECT seq, article FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq LIMIT ?',
+          after,
+          seqTo,
+          BUILD_PAGE_ROWS,
+        )
+        .toArray()
+      for (const row of rows) builder.add(toIndexDoc(JSON.parse(row.article) as Article))
+      docs += rows.length
+      const last = rows.at(-1)
+      if (!last || rows.length < BUILD_PAGE_ROWS) break
+      after = last.seq
+      await yieldToRequests()
     }
     if (docs === 0) return null
     const bytes = builder.finish()
@@ -415,7 +434,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
         ? { from: 0, to: segments.length }
         : stale >= 0
           ? { from: stale, to: stale + 1 }
-          : planMerge(segments)
+          : planMerge(segments, MAX_MERGE_DOCS)
     if (all && !plan) this.#setMeta('rebuild_all', 0)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)

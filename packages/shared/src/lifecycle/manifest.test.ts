@@ -15,6 +15,20 @@ describe('splitParts and joinParts', () => {
 })
 
 describe('planMerge', () => {
+  it('never plans a segment of more documents than the ceiling', () => {
+    const segments = [{ docs: 3000 }, { docs: 3000 }, { docs: 3000 }, { docs: 3000 }, { docs: 900 }]
+    expect(planMerge(segments)).toEqual({ from: 0, to: 4 })
+    expect(planMerge(segments, 8000)).toBeNull()
+    const runs = fc.sample(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 4, maxLength: 40 }), 200)
+    for (const sizes of runs) {
+      const plan = planMerge(
+        sizes.map((docs) => ({ docs })),
+        8000,
+      )
+      if (plan) expect(sizes.slice(plan.from, plan.to).reduce((n, d) => n + d, 0)).toBeLessThanOrEqual(8000)
+    }
+  })
+
   it('waits until the newest segments of one tier number MERGE_FACTOR', () => {
     const small = { docs: 200 }
     expect(planMerge(Array(MERGE_FACTOR - 1).fill(small))).toBeNull()

@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { quantile } from './bench-stats'
+import { HttpTimer } from './http-timer'
+import type { WebhookClient } from './webhook-client'
+
+/**
+ * Search while news keeps arriving: the bench's steady-feed and after-burst phases. For a fixed time it runs, side
+ * by side, (1) searches at the search worker's own socket, each paired with an empty /healthz on the same
+ * connection, (2) freshness probes: an upsert with a unique marker, then searches until it is found, timed from its
+ * 202, and optionally (3) a feed: single upserts at `upsertsPerSecond` plus a batch of `batchSize` articles every
+ * `batchEverySeconds`. Every answer that is not a 200 is counted.
+ */
+export interface LivePhaseOptions {
+  /** the search worker's own socket (no wrangler proxy in front) */
+  workerUrl: string
+  client: WebhookClient
+  seconds: number
+  queries: string[]
+  /** articles to send as the feed (their text is changed each round, so every send is a real change) */
+  feed?: {
+    articles: { externalId: string; title: string; text: string }[]
+    upsertsPerSecond: number
+    batchSize: number
+    batchEverySeconds: number
+  }
+  /** writer's reader calls so far (GET /admin/writer), to give the writer's load from readers per second */
+  readerCalls?: () => Promise<number>
+}
+
+export interface LivePhaseFigures {
+  seconds: number
+  searches: number
+  searchP50Ms: number
+  searchP99Ms: number
+  healthzP50Ms: number
+  healthzP99Ms: number
+  /** per pair: the search's time minus its /healthz's, the worker's own share */
+  workerP50Ms: number
+  workerP99Ms: number
+  freshnessSamples: number
+  freshnessP50Ms: number
+  freshnessP99Ms: number
+  non200: number
+  fed?: { upserts: number; batches: number; articles: number }
+  writerReaderCallsPerSecond?: number
+}
+
+const FRESHNESS_GIVE_UP_MS = 30_000
+
+export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFigures> {
+  const until = performance.now() + options.seconds * 1000
+  const running = () => performance.now() < until
+  let non200 = 0
+  const callsBefore = options.readerCalls ? await options.readerCalls() : 0
+  const startedAt = performance.now()
+
+  const searches: number[] = []
+  const floors: number[] = []
+  const workerTimes: number[] = []
+  const searchLoop = async () => {
+    const timer = new HttpTimer(options.workerUrl, { 'accept-encoding': 'gzip, deflate, br' })
+    try {
+      for (let i = 0; running(); i++) {
+        const q = options.queries[i % options.queries.length] ?? 'oil'
+        try {
+          const s = await timer.time(`/search?q=${encodeURIComponent(q)}`)
+          const h = await timer.time('/healthz')
+          searches.push(s)
+          floors.push(h)
+          workerTimes.push(s - h)
+        } catch {
+          non200++
+        }
+      }
+    } finally {
+      timer.close()
+    }
+  }
+
+  const freshness: number[] = []
+  const freshnessLoop = async () => {
+    for (let i = 0; running(); i++) {
+      const marker = `live${i}x${Date.now().toString(36)}`
+      const sent = await options.client.send('article.upsert', {
+        externalId: `live-probe-${marker}`,
+        title: `Freshness probe ${marker}`,
+        text: `This probe carries the marker ${marker} and nothing else of note.`,
+        lang: 'en',
+      })
+      if (sent.status !== 202) {
+        non200++
+        continue
+      }
+      const acceptedAt = performance.now()
+      for (;;) {
+        const res = await fetch(`${options.workerUrl}/search?q=${marker}`)
+        if (res.status !== 200) non200++
+        const body = res.status === 200 ? ((await res.json()) as { total: number }) : { total: 0 }
+        if (body.total > 0) break
+        if (performance.now() - acceptedAt > FRESHNESS_GIVE_UP_MS) break
+        await sleep(10)
+      }
+      freshness.push(performance.now() - acceptedAt)
+      await sleep(200)
+    }
+  }
+
+  const fed = { upserts: 0, batches: 0, articles: 0 }
+  const feedLoops = (): Promise<void>[] => {
+    const feed = options.feed
+    if (!feed || feed.articles.length === 0) return []
+    let cursor = 0
+    let round = 0
+    const nextArticles = (n: number) =>
+      Array.from({ length: n }, () => {
+        const a = feed.articles[cursor++ % feed.articles.length] ?? { externalId: 'x', title: 'x', text: 'x' }
+        if (cursor % feed.articles.length === 0) round++
+        return { ...a, text: `${a.text}\n\nRevision ${round}.`, lang: 'en' }
+      })
+    const send = async (type: string, data: unknown, count: number) => {
+      const res = await options.client.send(type, data)
+      if (res.status !== 202) non200++
+      fed.articles += count
+    }
+    const upserts = async () => {
+      const gap = 1000 / feed.upsertsPerSecond
+      for (let next = performance.now(); running(); next += gap) {
+        const [article] = nextArticles(1)
+        await send('article.upsert', article, 1)
+        fed.upserts++
+        const wait = next + gap - performance.now()
+        if (wait > 0) await sleep(wait)
+      }
+    }
+    const batches = async () => {
+      while (running()) {
+        const due = performance.now() + feed.batchEverySeconds * 1000
+        await send('article.batch', { articles: nextArticles(feed.batchSize) }, feed.batchSize)
+        fed.batches++
+        const wait = due - performance.now()
+        if (wait > 0) await sleep(Math.min(wait, Math.max(0, until - performance.now())))
+      }
+    }
+    return [upserts(), batches()]
+  }
+
+  await Promise.all([searchLoop(), freshnessLoop(), ...feedLoops()])
+  const elapsed = (performance.now() - startedAt) / 1000
+  const callsAfter = options.readerCalls ? await options.readerCalls() : 0
+  return {
+    seconds: elapsed,
+    searches: searches.length,
+    searchP50Ms: quantile(searches, 0.5),
+    searchP99Ms: quantile(searches, 0.99),
+    healthzP50Ms: quantile(floors, 0.5),
+    healthzP99Ms: quantile(floors, 0.99),
+    workerP50Ms: quantile(workerTimes, 0.5),
+    workerP99Ms: quantile(workerTimes, 0.99),
+    freshnessSamples: freshness.length,
+    freshnessP50Ms: quantile(freshness, 0.5),
+    freshnessP99Ms: quantile(freshness, 0.99),
+    non200,
+    ...(options.feed ? { fed } : {}),
+    ...(options.readerCalls ? { writerReaderCallsPerSecond: (callsAfter - callsBefore) / elapsed } : {}),
+  }
+}
