@@ -10,6 +10,8 @@ export interface DevServers {
   pids: { ingest: number; search: number }
   /** Miniflare's own sockets of each worker (entry without wrangler's proxy, isolate inspector); null under the CLI */
   sockets: { ingest: WorkerAddresses; search: WorkerAddresses } | null
+  /** the search processes beyond the first (`searchProcesses`), each another isolate over the same local state */
+  moreSearch: WorkerAddresses[]
   stop(): Promise<void>
   /** Kills both at once with SIGKILL, as a crash or a pulled plug would: no graceful shutdown. */
   crash(): void
@@ -27,6 +29,11 @@ export interface DevServerOptions {
    * wrangler's programmatic API in worker-process.ts, which also reports Miniflare's sockets of the worker.
    */
   via?: 'wrangler dev' | 'startWorker'
+  /**
+   * Search worker processes to run (default 1): each is another search isolate over the same KV and Cache API, as
+   * the isolates of one location are (`npm run bench:readers`). Only with 'startWorker'; ports after searchPort + 1000.
+   */
+  searchProcesses?: number
 }
 
 const BIN = join(ROOT, 'node_modules', '.bin')
@@ -133,6 +140,11 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     const searchSockets = via === 'startWorker' ? addresses(searchChild) : null
     await waitForHealth(search, children)
     const sockets = ingestSockets && searchSockets ? { ingest: await ingestSockets, search: await searchSockets } : null
+    const moreSearch: WorkerAddresses[] = []
+    for (let i = 1; via === 'startWorker' && i < (options.searchProcesses ?? 1); i++) {
+      const child = start('search', options.searchPort + 1000 + i)
+      moreSearch.push(await addresses(child))
+    }
     const crash = () => {
       for (const child of children) {
         try {
@@ -145,6 +157,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       search,
       pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 },
       sockets,
+      moreSearch,
       stop,
       crash,
     }
