@@ -4,7 +4,8 @@
  * search worker, with the API's default query settings (fuzzy and prefix as DEFAULT_QUERY_OPTIONS).
  *
  * Experiments (not the defaults): --stemmer=porter2|none --no-stop --bigrams=off|words|runs --no-josa
- *   --k1=1.2 --b=0.75 --btitle=0.5 --title=2.5 --fuzzy=0|1 --prefix=0|1 --only=cisi,cranfield,cjk
+ *   --k1=1.2 --b=0.75 --btitle=0.5 --title=2.5 --fuzzy=0|1 --prefix=0|1 --prox=0.25 (0 = no proximity)
+ *   --plain (quotes and leading minus signs in the queries read as spaces) --only=cisi,cranfield,cjk
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -130,6 +131,7 @@ function evaluate(
     analyzer,
     bm25,
     limits: { maxQueryChars },
+    ...(arg('prox') !== undefined ? { proximityWeight: num('prox', 1) } : {}),
   })
   const buildMs = performance.now() - t0
   const judged = new Map<string, Judgments>()
@@ -152,7 +154,8 @@ function evaluate(
     const j = judged.get(String(q.qid))
     if (j === undefined) continue
     const result = index.search({
-      q: q.text,
+      // --plain: the query as words only (quotes and leading minus signs read as spaces), to rank without the syntax
+      q: arg('plain') === undefined ? q.text : q.text.replace(/["\u201c\u201d\u201e]|(?<!\S)-/gu, ' '),
       limit: 100,
       offset: 0,
       sort: 'relevance',

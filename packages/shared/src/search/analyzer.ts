@@ -101,13 +101,19 @@ export function tokenAt(text: string, pos: number): string | null {
   return TOKEN_AT_RE.exec(text)?.[0] ?? null
 }
 
-/** Receives each term with the span of the source text it came from. */
-export type TermSink = (term: string, start: number, end: number) => void
+/**
+ * Receives each term with the span of the source text it came from and its word position. Positions count every
+ * word, stop words and dropped particles included (so "state of the art" keeps art three words after state); the
+ * terms of one word (a compound's joined form and parts, a Korean word and its stem) share its position.
+ */
+export type TermSink = (term: string, start: number, end: number, position: number) => void
 
-/** One surface token of a text and the terms it produced; used for snippets and suggestions. */
+/** One surface token of a text and the terms it produced; used for snippets, suggestions and query phrases. */
 export interface TokenSpan {
   start: number
   end: number
+  /** word position, as `TermSink` counts it */
+  position: number
   terms: string[]
 }
 
@@ -147,11 +153,11 @@ export class Analyzer {
     let last: TokenSpan | undefined
     this.scan(
       text,
-      (term, start, end) => {
+      (term, start, end, position) => {
         if (last !== undefined && last.start === start && last.end === end) {
           last.terms.push(term)
         } else {
-          last = { start, end, terms: [term] }
+          last = { start, end, position, terms: [term] }
           out.push(last)
         }
       },
@@ -160,8 +166,13 @@ export class Analyzer {
     return out
   }
 
-  /** Calls `sink` for every term of `text`, with the source span it came from. */
-  scan(text: string, sink: TermSink, filter?: SpanFilter): void {
+  /**
+   * Calls `sink` for every term of `text`, with the source span it came from and its word position (counted from
+   * `firstPosition`); returns the position after the last word. A filter skips words, so positions are then only
+   * meaningful within one word.
+   */
+  scan(text: string, sink: TermSink, filter?: SpanFilter, firstPosition = 0): number {
+    let position = firstPosition
     for (const match of text.matchAll(TOKEN_RE)) {
       const raw = match[0]
       const start = match.index
@@ -173,27 +184,34 @@ export class Analyzer {
           const folded = foldText(raw)
           if (!filter.cjkNeedles.some((needle) => folded.includes(needle))) continue
         }
-        this.scanCjk(raw, start, sink)
-      } else if (CONNECTOR_RE.test(raw)) this.scanCompound(raw, start, sink)
-      else this.word(raw, start, start + raw.length, false, sink)
+        position = this.scanCjk(raw, start, position, sink)
+      } else if (CONNECTOR_RE.test(raw)) this.scanCompound(raw, start, position++, sink)
+      else this.word(raw, start, start + raw.length, position++, false, sink)
     }
+    return position
   }
 
-  /** Japanese/Chinese have no spaces: split into words with the ICU dictionary behind `Intl.Segmenter`. */
-  private scanCjk(raw: string, start: number, sink: TermSink): void {
+  /**
+   * Japanese/Chinese have no spaces: split into words with the ICU dictionary behind `Intl.Segmenter`, one
+   * position per word (a dropped particle keeps its place). Returns the next position.
+   */
+  private scanCjk(raw: string, start: number, firstPosition: number, sink: TermSink): number {
     this.segmenter ??= new Intl.Segmenter('ja', { granularity: 'word' })
+    let position = firstPosition
     for (const seg of this.segmenter.segment(raw)) {
       if (seg.isWordLike !== true) continue
       const s = start + seg.index
-      if (CONNECTOR_RE.test(seg.segment)) this.scanCompound(seg.segment, s, sink)
-      else this.word(seg.segment, s, s + seg.segment.length, false, sink)
-      if (this.options.cjkBigrams === 'words') this.bigrams(seg.segment, s, sink)
+      if (CONNECTOR_RE.test(seg.segment)) this.scanCompound(seg.segment, s, position, sink)
+      else this.word(seg.segment, s, s + seg.segment.length, position, false, sink)
+      if (this.options.cjkBigrams === 'words') this.bigrams(seg.segment, s, position, sink)
+      position++
     }
-    if (this.options.cjkBigrams === 'runs') this.bigrams(raw, start, sink)
+    if (this.options.cjkBigrams === 'runs') this.bigrams(raw, start, firstPosition, sink)
+    return position
   }
 
   /** Overlapping bigrams of each Han/Katakana run: recall when the segmenter splits query and text differently. */
-  private bigrams(raw: string, start: number, sink: TermSink): void {
+  private bigrams(raw: string, start: number, position: number, sink: TermSink): void {
     let runStart = -1
     for (let i = 0; i <= raw.length; i++) {
       const inRun = i < raw.length && BIGRAM_CHAR_RE.test(raw.charAt(i))
@@ -201,7 +219,7 @@ export class Analyzer {
       if (!inRun && runStart >= 0) {
         if (i - runStart >= 3) {
           for (let j = runStart; j + 2 <= i; j++) {
-            sink(foldText(raw.slice(j, j + 2)), start + j, start + j + 2)
+            sink(foldText(raw.slice(j, j + 2)), start + j, start + j + 2, position)
           }
         }
         runStart = -1
@@ -210,13 +228,13 @@ export class Analyzer {
   }
 
   /** Hyphenated names and codes: index the joined form and the parts (Kyung-wha → kyungwha, kyung, wha). */
-  private scanCompound(raw: string, start: number, sink: TermSink): void {
+  private scanCompound(raw: string, start: number, position: number, sink: TermSink): void {
     // English possessive: company's → company, O'Neill's → O'Neill
     const possessive = POSSESSIVE_RE.exec(raw)
     if (possessive !== null) {
       const owner = raw.slice(0, possessive.index)
-      if (CONNECTOR_RE.test(owner)) this.scanCompound(owner, start, sink)
-      else this.word(owner, start, start + owner.length, false, sink)
+      if (CONNECTOR_RE.test(owner)) this.scanCompound(owner, start, position, sink)
+      else this.word(owner, start, start + owner.length, position, false, sink)
       return
     }
     const pieces = raw.split(CONNECTOR_SPLIT_RE)
@@ -233,56 +251,56 @@ export class Analyzer {
     const numeric = parts.every((p) => DIGITS_RE.test(p.text))
     if (numeric) {
       // 7.4 stays 7.4; 155,221 becomes 155221 (thousands separator).
-      this.word(raw.replaceAll(',', ''), start, end, true, sink)
+      this.word(raw.replaceAll(',', ''), start, end, position, true, sink)
       return
     }
     const joined = parts.map((p) => p.text).join('')
     const dotted = connectors.size === 1 && connectors.has('.')
     // U.S → us is an abbreviation, not the stop word "us".
-    this.word(joined, start, end, dotted, sink)
+    this.word(joined, start, end, position, dotted, sink)
     if (dotted) return
     for (const part of parts) {
-      this.word(part.text, start + part.offset, start + part.offset + part.text.length, false, sink)
+      this.word(part.text, start + part.offset, start + part.offset + part.text.length, position, false, sink)
     }
   }
 
   /** Folds, filters and stems one word, then emits its term(s). */
-  private word(raw: string, start: number, end: number, keepStopWord: boolean, sink: TermSink): void {
+  private word(raw: string, start: number, end: number, position: number, keepStopWord: boolean, sink: TermSink): void {
     const folded = foldText(raw)
     if (folded.length === 0 || folded.length > MAX_TERM_CHARS) return
     if (ASCII_WORD_RE.test(folded)) {
       // A short word in capitals is an acronym (US, WHO, IT), not the function word it spells.
       if (!keepStopWord && this.stopWords.has(folded) && !CAPITALS_ACRONYM_RE.test(raw)) return
-      sink(this.stem(folded), start, end)
+      sink(this.stem(folded), start, end, position)
       return
     }
     if (HANGUL_RE.test(folded)) {
       // A counted number (4대강, 2022년, 1000만명) also gives the number and the counted word.
       const digits = LEADING_DIGITS_RE.exec(folded)
       if (digits?.[1] !== undefined) {
-        sink(digits[1], start, end)
-        this.korean(folded.slice(digits[1].length), start, end, sink)
+        sink(digits[1], start, end, position)
+        this.korean(folded.slice(digits[1].length), start, end, position, sink)
       }
-      this.korean(folded, start, end, sink)
+      this.korean(folded, start, end, position, sink)
       return
     }
     // Single hiragana words are particles (の, は, を): the stop words of Japanese.
     if (SINGLE_HIRAGANA_RE.test(folded)) return
-    sink(folded, start, end)
+    sink(folded, start, end, position)
   }
 
   /**
    * A Korean word as written and, when it ends like a particle, without it: 일본의 → 일본의, 일본. Keeping the written
    * form too means a noun that merely ends like a particle (한반도 ends in 도) still meets its own inflections.
    */
-  private korean(word: string, start: number, end: number, sink: TermSink): void {
+  private korean(word: string, start: number, end: number, position: number, sink: TermSink): void {
     if (!this.options.koreanSuffixes) {
-      sink(word, start, end)
+      sink(word, start, end, position)
       return
     }
     const stem = stripKoreanSuffix(word)
-    if (stem !== word) sink(stem, start, end)
-    sink(word, start, end)
+    if (stem !== word) sink(stem, start, end, position)
+    sink(word, start, end, position)
   }
 
   private stem(word: string): string {

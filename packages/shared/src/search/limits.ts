@@ -11,6 +11,8 @@ export const QUERY_LIMITS = {
   maxOffset: 10_000,
   /** Most distinct query terms scored; the rest are ignored. */
   maxTerms: 64,
+  /** Most phrases, and most exclusions, one query checks; the rest are ignored. */
+  maxPhrases: 16,
   /** Most dictionary terms one query word may expand into (fuzzy and prefix each). */
   maxExpansionsPerTerm: 16,
   /** Shortest word that gets typo tolerance (edit distance 1). */

@@ -1,5 +1,7 @@
-import type { Analyzer } from './analyzer'
+import type { Analyzer, TokenSpan } from './analyzer'
 import { QUERY_LIMITS, type QueryLimits } from './limits'
+import type { Phrase, PhraseSlot } from './positions'
+import { parseQuerySyntax } from './query-syntax'
 
 /** Weight of a dictionary term one edit away from a query word, relative to the word itself; squared for two. */
 export const FUZZY_WEIGHT = 0.3
@@ -55,9 +57,17 @@ const WIDE_SCRIPT_RE = /[\p{Script=Hangul}\p{Script=Han}\p{Script=Hiragana}\p{Sc
 /** Shortest last word completed while typing (Latin letters; a Hangul or Han character counts two). */
 export const SUGGEST_MIN_PREFIX_CHARS = 2
 
-/** The analysed query: what to score, and which terms to highlight. */
+/** The analysed query: what to score, what must and must not match, and which terms to highlight. */
 export interface ParsedQuery {
   terms: WeightedTerm[]
+  /** phrases every match must contain (a one-word phrase: the word, exact) */
+  phrases: Phrase[]
+  /** words and phrases no match may contain */
+  excluded: Phrase[]
+  /** the query's words as spelled (each with the terms it analyses to), for proximity scoring */
+  words: string[][]
+  /** nothing asked, only excluded: every document without the exclusions matches, as for the empty query */
+  listsAll: boolean
   /** terms produced by the last word (completed as a prefix), for suggestions */
   lastWordTerms: Set<string>
   /** the last word's completions, for suggestions */
@@ -74,15 +84,21 @@ export function parseQuery(
   options: QueryOptions,
   limits: QueryLimits = QUERY_LIMITS,
 ): ParsedQuery {
-  const text = q.slice(0, limits.maxQueryChars)
+  const syntax = parseQuerySyntax(q.slice(0, limits.maxQueryChars))
+  const text = syntax.words
   const spans = analyzer.spans(text)
+  const phrases = syntax.phrases.slice(0, limits.maxPhrases).map((p) => toPhrase(p, analyzer))
+  const excluded = syntax.excluded.slice(0, limits.maxPhrases).map((p) => toPhrase(p, analyzer))
+  // Phrase words are scored like the other words (and count as often as they are written), but never expanded.
   const counts = new Map<string, number>()
-  for (const span of spans) {
-    for (const term of span.terms) {
-      if (counts.size >= limits.maxTerms && !counts.has(term)) continue
-      counts.set(term, (counts.get(term) ?? 0) + 1)
-    }
+  const count = (term: string): void => {
+    if (counts.size >= limits.maxTerms && !counts.has(term)) return
+    counts.set(term, (counts.get(term) ?? 0) + 1)
   }
+  for (const span of spans) for (const term of span.terms) count(term)
+  for (const phrase of phrases) for (const slot of phrase.slots) for (const term of slot.terms) count(term)
+  const expandable = new Set<string>()
+  for (const span of spans) for (const term of span.terms) expandable.add(term)
   const weights = new Map<string, WeightedTerm>()
   const put = (term: string, weight: number, exact: boolean): void => {
     const old = weights.get(term)
@@ -96,6 +112,7 @@ export function parseQuery(
     const rare = source.docCount() * FUZZY_MAX_DOC_SHARE
     for (const [term, count] of counts) {
       const chars = [...term].length
+      if (!expandable.has(term)) continue
       if (chars < limits.minFuzzyChars || /^\d+$/.test(term) || source.docFreq(term) > rare) continue
       const distance = chars >= limits.minFuzzy2Chars ? limits.maxEditDistance : 1
       const candidates = [...source.fuzzy(term, distance)]
@@ -147,5 +164,45 @@ export function parseQuery(
       }
     }
   }
-  return { terms: [...weights.values()], lastWordTerms, completions, neighbours: lastNeighbours }
+  return {
+    terms: [...weights.values()],
+    phrases: phrases.filter((p) => p.slots.length > 0),
+    excluded: excluded.filter((p) => p.slots.length > 0),
+    words: queryWords([...wordsOf(spans), ...phrases.flatMap((p) => p.slots)]),
+    listsAll: !syntax.positive,
+    lastWordTerms,
+    completions,
+    neighbours: lastNeighbours,
+  }
+}
+
+/**
+ * The words of an analysed text, one slot per position: the terms of its widest token there (a compound's joined
+ * form, not its parts; a Korean word with its stem), offsets counted from the first word.
+ */
+function wordsOf(spans: readonly TokenSpan[]): PhraseSlot[] {
+  const widest = new Map<number, TokenSpan>()
+  for (const span of spans) {
+    const old = widest.get(span.position)
+    if (old === undefined || span.end - span.start > old.end - old.start) widest.set(span.position, span)
+  }
+  const first = spans[0]?.position ?? 0
+  return [...widest.values()]
+    .sort((a, b) => a.position - b.position)
+    .map((span) => ({ offset: span.position - first, terms: [...span.terms] }))
+}
+
+/** A phrase as typed, analysed into slots; stop words drop out but keep their place. */
+function toPhrase(text: string, analyzer: Analyzer): Phrase {
+  return { text, slots: wordsOf(analyzer.spans(text)) }
+}
+
+/** Distinct query words (by their terms), for proximity. */
+function queryWords(slots: readonly PhraseSlot[]): string[][] {
+  const seen = new Map<string, string[]>()
+  for (const slot of slots) {
+    const key = slot.terms.join('\u0000')
+    if (!seen.has(key)) seen.set(key, slot.terms)
+  }
+  return [...seen.values()]
 }

@@ -2,8 +2,16 @@ import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
 import { lowerBound, TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
-import { Memtable } from './memtable'
-import { type ParsedQuery, parseQuery, type TermSource } from './query'
+import { type MemDoc, Memtable } from './memtable'
+import {
+  docHasPhrase,
+  forEachPositions,
+  type Phrase,
+  proximityAccumulators,
+  segmentPhraseDocs,
+  termPostings,
+} from './positions'
+import { type ParsedQuery, parseQuery, type TermSource, type WeightedTerm } from './query'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
 import { snippetMaker } from './snippet'
@@ -17,6 +25,8 @@ export interface SearchIndexOptions {
   bm25?: Bm25Params
   /** query cost limits (default `QUERY_LIMITS`) */
   limits?: Partial<QueryLimits>
+  /** weight of the proximity bonus (default PROXIMITY_WEIGHT; 0 = none) */
+  proximityWeight?: number
 }
 
 /** A base segment with its deletion marks (owned by the live index, never written into the segment). */
@@ -49,6 +59,149 @@ interface CompiledFilter {
 
 const HANGUL_RE = /\p{Script=Hangul}/u
 
+/**
+ * Candidates reranked by proximity: the head of the BM25F ranking (pages beyond it keep BM25F order). 30 measured
+ * as well as 100 on the dev sets (see DESIGN.md) and reads a third of the positions.
+ */
+export const PROXIMITY_RERANK_DEPTH = 30
+/** Weight of the proximity bonus beside BM25F (1 = as Rasolofo & Savoy add it; 0.25 measured best, DESIGN.md). */
+export const PROXIMITY_WEIGHT = 0.25
+
+/** What evaluation needs of a query, prepared once for all segments. */
+interface QueryPlan {
+  /** null for the empty query */
+  query: ParsedQuery | null
+  /** the query's terms with their IDF over all segments and the memtable */
+  weighted: (WeightedTerm & { idf: number })[]
+  /** no word or phrase asked: every document passing filters and exclusions matches, unscored */
+  listsAll: boolean
+}
+
+/** Counts matches and facets, and keeps the best candidates in sort order. */
+class Collector {
+  total = 0
+  readonly facetCounts: Map<FacetField, Map<string, number>>
+  private readonly top: TopK<Candidate>
+
+  constructor(
+    private readonly sort: SearchParams['sort'],
+    k: number,
+    readonly facetFields: FacetField[],
+  ) {
+    this.top = new TopK<Candidate>(k)
+    this.facetCounts = new Map(facetFields.map((f) => [f, new Map()]))
+  }
+
+  /** Sort keys, higher first: [primary, secondary]. Unknown dates sort last in both date orders. */
+  offer(seg: number, doc: number, score: number, published: number): void {
+    this.total++
+    const date = dateKey(published)
+    const sort = this.sort
+    const a = sort === 'relevance' ? score : sort === 'newest' ? date : Number.isNaN(published) ? date : -published
+    const b = sort === 'relevance' ? date : score
+    if (this.top.wants(a, b)) this.top.push(a, b, { seg, doc, score, published })
+  }
+
+  sorted(): Candidate[] {
+    return this.top.sorted()
+  }
+
+  facets(maxValues: number): SearchResult['facets'] {
+    if (this.facetFields.length === 0) return undefined
+    const out: SearchResult['facets'] = {}
+    for (const [field, counts] of this.facetCounts) out[field] = topFacetValues(counts, maxValues)
+    return out
+  }
+}
+
+function dateKey(published: number): number {
+  return Number.isNaN(published) ? Number.NEGATIVE_INFINITY : published
+}
+
+function candidateKey(c: { seg: number; doc: number }): string {
+  return `${c.seg}:${c.doc}`
+}
+
+/** Sorted, distinct union of sorted lists. */
+function unionSorted(lists: readonly (readonly number[])[]): number[] {
+  const nonEmpty = lists.filter((l) => l.length > 0)
+  if (nonEmpty.length <= 1) return [...(nonEmpty[0] ?? [])]
+  return [...new Set(nonEmpty.flat())].sort((a, b) => a - b)
+}
+
+/**
+ * Whether a segment document counts for this query: live, passing the filters, containing every phrase and no
+ * exclusion. Phrases and exclusions are resolved to document sets once per segment.
+ */
+function segmentAcceptor(
+  state: SegmentState,
+  query: ParsedQuery | null,
+  params: SearchParams,
+): (doc: number) => boolean {
+  const seg = state.segment
+  const deleted = state.deleted
+  const filter = hasFilters(params) ? compileFilter(seg, params) : null
+  const required = (query?.phrases ?? []).map((p) => segmentPhraseDocs(seg, p))
+  const excluded = new Set<number>()
+  for (const p of query?.excluded ?? []) for (const doc of segmentPhraseDocs(seg, p)) excluded.add(doc)
+  return (doc) =>
+    !(deleted !== null && deleted[doc] === 1) &&
+    (filter === null || passes(seg, doc, filter)) &&
+    required.every((docs) => docs.has(doc)) &&
+    !excluded.has(doc)
+}
+
+/** A memtable document's phrases and exclusions. */
+function memDocMatches(d: MemDoc, query: ParsedQuery): boolean {
+  const lookup = (term: string): readonly number[] | undefined => d.terms.positions.get(term)
+  const has = (p: Phrase): boolean => docHasPhrase(p, lookup)
+  return query.phrases.every(has) && !query.excluded.some(has)
+}
+
+/**
+ * Term-at-a-time BM25F over one segment: each term's stored impacts, times its weight and IDF, summed in a
+ * per-segment accumulator; then every touched document is offered to `consider` (and its slot reset).
+ */
+function scoreSegment(
+  state: SegmentState,
+  weighted: readonly (WeightedTerm & { idf: number })[],
+  consider: (doc: number, score: number) => void,
+): void {
+  const seg = state.segment
+  state.scores ??= new Float32Array(seg.docCount)
+  const scores = state.scores
+  const touched: number[] = []
+  const postings = seg.postings
+  for (const t of weighted) {
+    const termNo = seg.findTerm(t.term)
+    if (termNo < 0) continue
+    const factor = (t.weight * t.idf) / IMPACT_SCALE
+    const { pairsStart, pairsEnd } = termPostings(seg, termNo)
+    let pos = pairsStart
+    let doc = -1
+    while (pos < pairsEnd) {
+      let gap = 0
+      let shift = 0
+      let byte = 0
+      do {
+        byte = postings[pos++] ?? 0
+        gap |= (byte & 0x7f) << shift
+        shift += 7
+      } while (byte & 0x80)
+      doc += gap + 1
+      const impact = postings[pos++] ?? 0
+      const before = scores[doc] ?? 0
+      if (before === 0) touched.push(doc)
+      scores[doc] = before + factor * impact
+    }
+  }
+  for (const doc of touched) {
+    const score = scores[doc] ?? 0
+    scores[doc] = 0
+    consider(doc, score)
+  }
+}
+
 /** Query words whose typo neighbours an index keeps (a few hundred kilobytes at most). */
 export const FUZZY_CACHE_ENTRIES = 1024
 
@@ -73,6 +226,7 @@ export class SearchIndex {
   private readonly analyzer: Analyzer
   private readonly bm25: Bm25Params
   private readonly limits: QueryLimits
+  private readonly proximityWeight: number
   private states: SegmentState[]
   private memtable: Memtable
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
@@ -90,6 +244,7 @@ export class SearchIndex {
     // stored impacts until compacted.
     this.bm25 = options.bm25 ?? DEFAULT_BM25
     this.limits = { ...QUERY_LIMITS, ...options.limits }
+    this.proximityWeight = options.proximityWeight ?? PROXIMITY_WEIGHT
     this.states = segments.map(newState)
     this.memtable = new Memtable(this.analyzer)
     // With several segments the same id may appear twice: the later segment wins, so resolve at once.
@@ -161,7 +316,7 @@ export class SearchIndex {
     const page = candidates.slice(offset, offset + limit)
     const weights = new Map<string, number>()
     for (const t of query?.terms ?? []) weights.set(t.term, Math.min(1, t.weight))
-    const snippet = snippetMaker(weights, this.analyzer)
+    const snippet = snippetMaker(weights, this.analyzer, query?.phrases ?? [])
     const hits = page.map((c) => this.hit(c, snippet))
     const result: SearchResult = { total, hits }
     if (facets !== undefined) result.facets = facets
@@ -212,129 +367,200 @@ export class SearchIndex {
       .map((e) => ({ text: e.text, score: Math.round(e.score * 1000) / 1000 }))
   }
 
-  /** Scores, filters, counts facets and selects the best `k` candidates in sort order. */
+  /**
+   * Runs a query: parse it, score every segment and the memtable (filters, phrases, exclusions and deletions decide
+   * which documents count), keep the best `k` in sort order, then rerank the head by proximity.
+   */
   private evaluate(
     params: SearchParams,
     k: number,
     typing = false,
   ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
-    const q = params.q.slice(0, this.limits.maxQueryChars)
-    const query =
-      q.trim() === ''
-        ? null
-        : parseQuery(
-            q,
-            this.analyzer,
-            this.termSource(),
-            {
-              fuzzy: params.fuzzy ?? DEFAULT_QUERY_OPTIONS.fuzzy,
-              prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
-              typing,
-            },
-            this.limits,
-          )
-    const sort = params.sort === 'relevance' && query === null ? 'newest' : params.sort
-    const top = new TopK<Candidate>(k)
-    const facetFields = params.facets ?? []
-    const facetCounts = new Map<FacetField, Map<string, number>>(facetFields.map((f) => [f, new Map()]))
-    const hasFilter = hasFilters(params)
-    let total = 0
-    // Sort keys, higher first: [primary, secondary]. Unknown dates sort last in both date orders.
-    const offer = (seg: number, doc: number, score: number, published: number): void => {
-      total++
-      const date = Number.isNaN(published) ? Number.NEGATIVE_INFINITY : published
-      const a = sort === 'relevance' ? score : sort === 'newest' ? date : Number.isNaN(published) ? date : -published
-      const b = sort === 'relevance' ? date : score
-      if (top.wants(a, b)) top.push(a, b, { seg, doc, score, published })
-    }
-
-    const weighted =
-      query === null ? [] : query.terms.map((t) => ({ ...t, idf: idf(this.docCountForIdf(), this.docFreq(t.term)) }))
+    const query = this.parse(params, typing)
+    const plan = this.plan(query)
+    const sort = params.sort === 'relevance' && plan.listsAll ? 'newest' : params.sort
+    const rerank = sort === 'relevance' && !typing && this.proximityWeight > 0 && (query?.words.length ?? 0) >= 2
+    const collector = new Collector(sort, rerank ? Math.max(k, PROXIMITY_RERANK_DEPTH) : k, params.facets ?? [])
     this.states.forEach((state, segNo) => {
-      const seg = state.segment
-      const filter = hasFilter ? compileFilter(seg, params) : null
-      const deleted = state.deleted
-      const facets = facetFields.length > 0 ? new SegmentFacetCounter(seg, facetFields) : null
-      const consider = (doc: number, score: number): void => {
-        if (deleted !== null && deleted[doc] === 1) return
-        if (filter !== null && !passes(seg, doc, filter)) return
-        facets?.count(doc)
-        offer(segNo, doc, score, seg.published[doc] ?? Number.NaN)
-      }
-      if (query === null) {
-        for (let doc = 0; doc < seg.docCount; doc++) consider(doc, 0)
-      } else {
-        state.scores ??= new Float32Array(seg.docCount)
-        const scores = state.scores
-        const touched: number[] = []
-        const postings = seg.postings
-        for (const t of weighted) {
-          const termNo = seg.findTerm(t.term)
-          if (termNo < 0) continue
-          const factor = (t.weight * t.idf) / IMPACT_SCALE
-          let pos = seg.termPostingOffsets[termNo] ?? 0
-          const end = seg.termPostingOffsets[termNo + 1] ?? 0
-          let doc = -1
-          while (pos < end) {
-            let gap = 0
-            let shift = 0
-            let byte = 0
-            do {
-              byte = postings[pos++] ?? 0
-              gap |= (byte & 0x7f) << shift
-              shift += 7
-            } while (byte & 0x80)
-            doc += gap + 1
-            const impact = postings[pos++] ?? 0
-            const before = scores[doc] ?? 0
-            if (before === 0) touched.push(doc)
-            scores[doc] = before + factor * impact
-          }
-        }
-        for (const doc of touched) {
-          const score = scores[doc] ?? 0
-          scores[doc] = 0
-          consider(doc, score)
-        }
-      }
-      facets?.addTo(facetCounts)
+      this.evaluateSegment(state, segNo, plan, params, collector)
     })
+    this.evaluateMemtable(plan, params, collector)
+    const ranked = collector.sorted()
+    const candidates = rerank && query !== null ? this.rerankByProximity(ranked, query) : ranked
+    return { candidates, total: collector.total, facets: collector.facets(this.limits.maxFacetValues), query }
+  }
 
-    // The memtable: few docs, scored with the same BM25F (impacts computed on the fly, same quantisation).
+  /** The query analysed and expanded (null for the empty query). */
+  private parse(params: SearchParams, typing: boolean): ParsedQuery | null {
+    const q = params.q.slice(0, this.limits.maxQueryChars)
+    if (q.trim() === '') return null
+    const options = {
+      fuzzy: params.fuzzy ?? DEFAULT_QUERY_OPTIONS.fuzzy,
+      prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
+      typing,
+    }
+    return parseQuery(q, this.analyzer, this.termSource(), options, this.limits)
+  }
+
+  /** What every segment needs: the terms with their IDF over the whole index. */
+  private plan(query: ParsedQuery | null): QueryPlan {
+    const n = this.docCountForIdf()
+    return {
+      query,
+      weighted: query === null ? [] : query.terms.map((t) => ({ ...t, idf: idf(n, this.docFreq(t.term)) })),
+      listsAll: query === null || query.listsAll,
+    }
+  }
+
+  /** One base segment: every live document passing the filters (and phrases, exclusions) that the query scores. */
+  private evaluateSegment(
+    state: SegmentState,
+    segNo: number,
+    plan: QueryPlan,
+    params: SearchParams,
+    collector: Collector,
+  ): void {
+    const seg = state.segment
+    const accepts = segmentAcceptor(state, plan.query, params)
+    const facets = collector.facetFields.length > 0 ? new SegmentFacetCounter(seg, collector.facetFields) : null
+    const consider = (doc: number, score: number): void => {
+      if (!accepts(doc)) return
+      facets?.count(doc)
+      collector.offer(segNo, doc, score, seg.published[doc] ?? Number.NaN)
+    }
+    if (plan.listsAll) {
+      for (let doc = 0; doc < seg.docCount; doc++) consider(doc, 0)
+    } else {
+      scoreSegment(state, plan.weighted, consider)
+    }
+    facets?.addTo(collector.facetCounts)
+  }
+
+  /** The memtable: few docs, scored with the same BM25F (impacts computed on the fly, same quantisation). */
+  private evaluateMemtable(plan: QueryPlan, params: SearchParams, collector: Collector): void {
     const mem = this.memtable
-    const considerMem = (local: number, score: number): void => {
+    const hasFilter = hasFilters(params)
+    const query = plan.query
+    const consider = (local: number, score: number): void => {
       const d = mem.docs[local]
       if (d === null || d === undefined || (hasFilter && !docPasses(d.doc, params))) return
-      for (const [field, counts] of facetCounts) {
+      if (query !== null && !memDocMatches(d, query)) return
+      for (const [field, counts] of collector.facetCounts) {
         for (const v of docFacet(d.doc, field)) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1)
       }
-      offer(-1, local, score, d.doc.published ?? Number.NaN)
+      collector.offer(-1, local, score, d.doc.published ?? Number.NaN)
     }
-    if (query === null) {
-      for (let local = 0; local < mem.docs.length; local++) considerMem(local, 0)
-    } else if (mem.size > 0) {
-      const stats = this.fieldStats()
-      const scores = new Map<number, number>()
-      for (const t of weighted) {
-        for (const local of mem.postings.get(t.term) ?? []) {
-          const d = mem.docs[local]
-          const tf = d?.terms.tf.get(t.term)
-          if (d === null || d === undefined || tf === undefined) continue
-          const impact = quantizeImpact(
-            termImpact(this.bm25, stats, tf[0], tf[1], d.terms.titleLength, d.terms.bodyLength),
-          )
-          scores.set(local, (scores.get(local) ?? 0) + (t.weight * t.idf * impact) / IMPACT_SCALE)
-        }
+    if (plan.listsAll) {
+      for (let local = 0; local < mem.docs.length; local++) consider(local, 0)
+      return
+    }
+    if (mem.size === 0) return
+    const stats = this.fieldStats()
+    const scores = new Map<number, number>()
+    for (const t of plan.weighted) {
+      for (const local of mem.postings.get(t.term) ?? []) {
+        const d = mem.docs[local]
+        const tf = d?.terms.tf.get(t.term)
+        if (d === null || d === undefined || tf === undefined) continue
+        const impact = quantizeImpact(
+          termImpact(this.bm25, stats, tf[0], tf[1], d.terms.titleLength, d.terms.bodyLength),
+        )
+        scores.set(local, (scores.get(local) ?? 0) + (t.weight * t.idf * impact) / IMPACT_SCALE)
       }
-      for (const [local, score] of scores) considerMem(local, score)
     }
+    for (const [local, score] of scores) consider(local, score)
+  }
 
-    let facets: SearchResult['facets']
-    if (facetFields.length > 0) {
-      facets = {}
-      for (const [field, counts] of facetCounts) facets[field] = topFacetValues(counts, this.limits.maxFacetValues)
+  /**
+   * Proximity (BM25TP, Rasolofo & Savoy 2003): the best PROXIMITY_RERANK_DEPTH candidates by BM25F gain, per query
+   * word, idf · acc / (K + acc), where acc sums 1/d² over occurrences of other query words d ≤ 5 positions away
+   * and K = k1 · (1 − b + b · length / average length). The bonus is never negative, so the head stays above the
+   * rest and pages stay consistent.
+   */
+  private rerankByProximity(ranked: Candidate[], query: ParsedQuery): Candidate[] {
+    const depth = Math.min(ranked.length, PROXIMITY_RERANK_DEPTH)
+    if (depth === 0) return ranked
+    const head = ranked.slice(0, depth)
+    const n = this.docCountForIdf()
+    const wordIdf = query.words.map((terms) => Math.max(0, ...terms.map((t) => idf(n, this.docFreq(t)))))
+    const stats = this.fieldStats()
+    const avgLength = Math.max(1, stats.avgTitle + stats.avgBody)
+    const { k1, bBody } = this.bm25
+    const positions = this.candidatePositions(head, query.words)
+    for (const c of head) {
+      const acc = proximityAccumulators(positions.get(candidateKey(c)) ?? [])
+      const length = this.candidateLength(c)
+      const K = k1 * (1 - bBody + (bBody * length) / avgLength)
+      let bonus = 0
+      acc.forEach((a, w) => {
+        if (a > 0) bonus += ((wordIdf[w] ?? 0) * a) / (K + a)
+      })
+      c.score += this.proximityWeight * bonus
     }
-    return { candidates: top.sorted(), total, facets, query }
+    head.sort((a, b) => b.score - a.score || dateKey(b.published) - dateKey(a.published))
+    return head.concat(ranked.slice(depth))
+  }
+
+  /** Per candidate (by `candidateKey`), the positions of each query word: one walk per segment and term. */
+  private candidatePositions(candidates: Candidate[], words: string[][]): Map<string, number[][]> {
+    const out = new Map<string, number[][]>()
+    const slotOf = (c: Candidate): number[][] => {
+      const key = candidateKey(c)
+      let slots = out.get(key)
+      if (slots === undefined) {
+        slots = words.map(() => [])
+        out.set(key, slots)
+      }
+      return slots
+    }
+    const bySegment = new Map<number, Set<number>>()
+    for (const c of candidates) {
+      if (c.seg < 0) {
+        const d = this.memtable.docs[c.doc]
+        const slots = slotOf(c)
+        words.forEach((terms, w) => {
+          slots[w] = unionSorted(terms.map((t) => d?.terms.positions.get(t) ?? []))
+        })
+        continue
+      }
+      const docs = bySegment.get(c.seg) ?? new Set<number>()
+      docs.add(c.doc)
+      bySegment.set(c.seg, docs)
+    }
+    for (const [segNo, docs] of bySegment) {
+      const seg = this.states[segNo]?.segment
+      if (seg === undefined) continue
+      let lastDoc = -1
+      for (const doc of docs) if (doc > lastDoc) lastDoc = doc
+      words.forEach((terms, w) => {
+        for (const term of terms) {
+          const termNo = seg.findTerm(term)
+          if (termNo < 0) continue
+          forEachPositions(
+            seg,
+            termNo,
+            (doc) => docs.has(doc),
+            (doc, found) => {
+              const slots = slotOf({ seg: segNo, doc, score: 0, published: 0 })
+              const old = slots[w] ?? []
+              slots[w] = old.length === 0 ? found : unionSorted([old, found])
+            },
+            lastDoc,
+          )
+        }
+      })
+    }
+    return out
+  }
+
+  /** Title + body length in terms, for proximity's length normalisation. */
+  private candidateLength(c: Candidate): number {
+    if (c.seg < 0) {
+      const d = this.memtable.docs[c.doc]
+      return d === null || d === undefined ? 0 : d.terms.titleLength + d.terms.bodyLength
+    }
+    const seg = this.states[c.seg]?.segment
+    return seg === undefined ? 0 : (seg.titleLength[c.doc] ?? 0) + (seg.bodyLength[c.doc] ?? 0)
   }
 
   /** One result: stored fields of the candidate and its snippet. */

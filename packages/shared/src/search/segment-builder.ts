@@ -2,6 +2,7 @@ import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, quantizeImpact, termImpact } from './bm25'
 import { ByteBuffer, StringColumnWriter } from './byte-buffer'
 import { analyzeDoc } from './doc-terms'
+import { encodePositions } from './positions'
 import {
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -49,122 +50,200 @@ export class SegmentBuilder {
   /** Analyses all documents and returns the segment bytes. */
   finish(): Uint8Array {
     const docs = [...this.docs.values()]
-    const n = docs.length
-    const postings = new Map<string, number[]>()
-    const titleLength = new Uint32Array(n)
-    const bodyLength = new Uint32Array(n)
-    let totalTitleTerms = 0
-    let totalBodyTerms = 0
-    for (let i = 0; i < n; i++) {
-      const doc = docs[i]
-      if (doc === undefined) continue
-      const analysed = analyzeDoc(this.analyzer, doc)
-      titleLength[i] = analysed.titleLength
-      bodyLength[i] = analysed.bodyLength
-      totalTitleTerms += analysed.titleLength
-      totalBodyTerms += analysed.bodyLength
-      for (const [term, [tfTitle, tfBody]] of analysed.tf) {
-        const packed = i * DOC_SHIFT + tfTitle * 256 + tfBody
-        const list = postings.get(term)
-        if (list === undefined) postings.set(term, [packed])
-        else list.push(packed)
-      }
-    }
-    const stats = { avgTitle: n > 0 ? totalTitleTerms / n : 0, avgBody: n > 0 ? totalBodyTerms / n : 0 }
-
-    const terms = [...postings.keys()].sort()
-    const termPostingOffsets = new Uint32Array(terms.length + 1)
-    const termDocFreq = new Uint32Array(terms.length)
-    const termMaxImpact = new Uint8Array(terms.length)
-    const postingBytes = new ByteBuffer(1 << 16)
-    for (let t = 0; t < terms.length; t++) {
-      const list = postings.get(terms[t] ?? '') ?? []
-      termDocFreq[t] = list.length
-      let previous = -1
-      let maxImpact = 0
-      for (const packed of list) {
-        const doc = Math.floor(packed / DOC_SHIFT)
-        const tfTitle = (packed >> 8) & 0xff
-        const tfBody = packed & 0xff
-        const impact = quantizeImpact(
-          termImpact(this.bm25, stats, tfTitle, tfBody, titleLength[doc] ?? 0, bodyLength[doc] ?? 0),
-        )
-        postingBytes.varint(doc - previous - 1)
-        postingBytes.byte(impact)
-        if (impact > maxImpact) maxImpact = impact
-        previous = doc
-      }
-      termMaxImpact[t] = maxImpact
-      termPostingOffsets[t + 1] = postingBytes.length
-    }
-
-    const ids = new StringColumnWriter()
-    const titles = new StringColumnWriter()
-    const urls = new StringColumnWriter()
-    const bodies = new StringColumnWriter()
-    const published = new Float64Array(n)
-    const lang = new Uint32Array(n)
-    const source = new Uint32Array(n)
-    const author = new Uint32Array(n)
-    const tagOffsets = new Uint32Array(n + 1)
-    const tagValues: number[] = []
-    const langs = new Dictionary()
-    const sources = new Dictionary()
-    const authors = new Dictionary()
-    const tags = new Dictionary()
-    for (let i = 0; i < n; i++) {
-      const doc = docs[i]
-      if (doc === undefined) continue
-      ids.add(doc.id)
-      titles.add(doc.title)
-      urls.add(doc.url ?? '')
-      bodies.add(doc.body)
-      published[i] = doc.published ?? Number.NaN
-      lang[i] = langs.index(doc.lang)
-      source[i] = doc.source === null ? 0 : sources.index(doc.source) + 1
-      author[i] = doc.author === null ? 0 : authors.index(doc.author) + 1
-      for (const tag of new Set(doc.tags)) tagValues.push(tags.index(tag))
-      tagOffsets[i + 1] = tagValues.length
-    }
-
+    const inverted = invert(this.analyzer, docs)
+    const postings = encodePostings(inverted, this.bm25)
+    const stored = storeFields(docs)
     const meta: SegmentMeta = {
       analyzer: this.analyzer.id,
       bm25: this.bm25,
-      docCount: n,
-      termCount: terms.length,
-      totalTitleTerms,
-      totalBodyTerms,
-      langs: langs.values,
-      sources: sources.values,
-      authors: authors.values,
-      tags: tags.values,
+      docCount: docs.length,
+      termCount: postings.terms.length,
+      totalTitleTerms: inverted.totalTitleTerms,
+      totalBodyTerms: inverted.totalBodyTerms,
+      langs: stored.langs.values,
+      sources: stored.sources.values,
+      authors: stored.authors.values,
+      tags: stored.tags.values,
     }
-    const encoder = new TextEncoder()
-    const sections: Uint8Array[] = new Array<Uint8Array>(SECTION_COUNT)
-    sections[Section.meta] = encoder.encode(JSON.stringify(meta))
-    sections[Section.terms] = encoder.encode(terms.join(TERM_SEPARATOR))
-    sections[Section.termPostingOffsets] = bytesOf(termPostingOffsets)
-    sections[Section.termDocFreq] = bytesOf(termDocFreq)
-    sections[Section.termMaxImpact] = termMaxImpact
-    sections[Section.postings] = postingBytes.view()
-    sections[Section.idOffsets] = bytesOf(Uint32Array.from(ids.offsets))
-    sections[Section.ids] = ids.data.view()
-    sections[Section.titleOffsets] = bytesOf(Uint32Array.from(titles.offsets))
-    sections[Section.titles] = titles.data.view()
-    sections[Section.urlOffsets] = bytesOf(Uint32Array.from(urls.offsets))
-    sections[Section.urls] = urls.data.view()
-    sections[Section.bodyOffsets] = bytesOf(Uint32Array.from(bodies.offsets))
-    sections[Section.bodies] = bodies.data.view()
-    sections[Section.published] = bytesOf(published)
-    sections[Section.lang] = bytesOf(lang)
-    sections[Section.source] = bytesOf(source)
-    sections[Section.author] = bytesOf(author)
-    sections[Section.tagOffsets] = bytesOf(tagOffsets)
-    sections[Section.tagValues] = bytesOf(Uint32Array.from(tagValues))
-    sections[Section.titleLength] = bytesOf(titleLength)
-    sections[Section.bodyLength] = bytesOf(bodyLength)
-    return assemble(sections)
+    return assemble(sectionsOf(meta, postings, stored, inverted))
   }
+}
+
+/** Per term, its postings while the segment is built. */
+interface TermList {
+  /** per document: doc number · DOC_SHIFT + title tf · 256 + body tf */
+  docs: number[]
+  /** the documents' positions, already as stored values (see positions.ts), back to back */
+  positions: number[]
+}
+
+/** The documents analysed and inverted: per term its documents with tf and positions; the field lengths. */
+interface Inverted {
+  terms: Map<string, TermList>
+  titleLength: Uint32Array
+  bodyLength: Uint32Array
+  totalTitleTerms: number
+  totalBodyTerms: number
+}
+
+/** Step 1: analyse every document and invert it into per-term lists. */
+function invert(analyzer: Analyzer, docs: IndexDoc[]): Inverted {
+  const n = docs.length
+  const terms = new Map<string, TermList>()
+  const titleLength = new Uint32Array(n)
+  const bodyLength = new Uint32Array(n)
+  let totalTitleTerms = 0
+  let totalBodyTerms = 0
+  docs.forEach((doc, i) => {
+    const analysed = analyzeDoc(analyzer, doc)
+    titleLength[i] = analysed.titleLength
+    bodyLength[i] = analysed.bodyLength
+    totalTitleTerms += analysed.titleLength
+    totalBodyTerms += analysed.bodyLength
+    for (const [term, [tfTitle, tfBody]] of analysed.tf) {
+      let list = terms.get(term)
+      if (list === undefined) {
+        list = { docs: [], positions: [] }
+        terms.set(term, list)
+      }
+      list.docs.push(i * DOC_SHIFT + tfTitle * 256 + tfBody)
+      encodePositions(analysed.positions.get(term) ?? [], list.positions)
+    }
+  })
+  return { terms, titleLength, bodyLength, totalTitleTerms, totalBodyTerms }
+}
+
+/** The term dictionary and postings as stored. */
+interface EncodedPostings {
+  terms: string[]
+  termPostingOffsets: Uint32Array
+  termDocFreq: Uint32Array
+  termMaxImpact: Uint8Array
+  bytes: Uint8Array
+}
+
+/**
+ * Step 2: sort the terms and encode each one's postings: a varint byte length of its (varint doc gap, impact byte)
+ * pairs, the pairs, then their positions. Impacts are BM25F (bm25.ts) against this segment's average lengths.
+ */
+function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
+  const n = inverted.titleLength.length
+  const stats = {
+    avgTitle: n > 0 ? inverted.totalTitleTerms / n : 0,
+    avgBody: n > 0 ? inverted.totalBodyTerms / n : 0,
+  }
+  const terms = [...inverted.terms.keys()].sort()
+  const termPostingOffsets = new Uint32Array(terms.length + 1)
+  const termDocFreq = new Uint32Array(terms.length)
+  const termMaxImpact = new Uint8Array(terms.length)
+  const out = new ByteBuffer(1 << 16)
+  const pairs = new ByteBuffer(1 << 12)
+  for (let t = 0; t < terms.length; t++) {
+    const list = inverted.terms.get(terms[t] ?? '') ?? { docs: [], positions: [] }
+    termDocFreq[t] = list.docs.length
+    pairs.length = 0
+    let previous = -1
+    let maxImpact = 0
+    for (const packed of list.docs) {
+      const doc = Math.floor(packed / DOC_SHIFT)
+      const tfTitle = (packed >> 8) & 0xff
+      const tfBody = packed & 0xff
+      const impact = quantizeImpact(
+        termImpact(bm25, stats, tfTitle, tfBody, inverted.titleLength[doc] ?? 0, inverted.bodyLength[doc] ?? 0),
+      )
+      pairs.varint(doc - previous - 1)
+      pairs.byte(impact)
+      if (impact > maxImpact) maxImpact = impact
+      previous = doc
+    }
+    out.varint(pairs.length)
+    out.bytes(pairs.view())
+    for (const value of list.positions) out.varint(value)
+    termMaxImpact[t] = maxImpact
+    termPostingOffsets[t + 1] = out.length
+  }
+  return { terms, termPostingOffsets, termDocFreq, termMaxImpact, bytes: out.view() }
+}
+
+/** The stored fields and facet columns, with the dictionaries the columns number into. */
+interface StoredFields {
+  ids: StringColumnWriter
+  titles: StringColumnWriter
+  urls: StringColumnWriter
+  bodies: StringColumnWriter
+  published: Float64Array
+  lang: Uint32Array
+  source: Uint32Array
+  author: Uint32Array
+  tagOffsets: Uint32Array
+  tagValues: number[]
+  langs: Dictionary
+  sources: Dictionary
+  authors: Dictionary
+  tags: Dictionary
+}
+
+/** Step 3: the fields a hit shows, and the facet columns as numbers into their dictionaries. */
+function storeFields(docs: IndexDoc[]): StoredFields {
+  const n = docs.length
+  const s: StoredFields = {
+    ids: new StringColumnWriter(),
+    titles: new StringColumnWriter(),
+    urls: new StringColumnWriter(),
+    bodies: new StringColumnWriter(),
+    published: new Float64Array(n),
+    lang: new Uint32Array(n),
+    source: new Uint32Array(n),
+    author: new Uint32Array(n),
+    tagOffsets: new Uint32Array(n + 1),
+    tagValues: [],
+    langs: new Dictionary(),
+    sources: new Dictionary(),
+    authors: new Dictionary(),
+    tags: new Dictionary(),
+  }
+  docs.forEach((doc, i) => {
+    s.ids.add(doc.id)
+    s.titles.add(doc.title)
+    s.urls.add(doc.url ?? '')
+    s.bodies.add(doc.body)
+    s.published[i] = doc.published ?? Number.NaN
+    s.lang[i] = s.langs.index(doc.lang)
+    s.source[i] = doc.source === null ? 0 : s.sources.index(doc.source) + 1
+    s.author[i] = doc.author === null ? 0 : s.authors.index(doc.author) + 1
+    for (const tag of new Set(doc.tags)) s.tagValues.push(s.tags.index(tag))
+    s.tagOffsets[i + 1] = s.tagValues.length
+  })
+  return s
+}
+
+/** Step 4: every section's bytes, in file order. */
+function sectionsOf(meta: SegmentMeta, postings: EncodedPostings, s: StoredFields, inverted: Inverted): Uint8Array[] {
+  const encoder = new TextEncoder()
+  const sections: Uint8Array[] = new Array<Uint8Array>(SECTION_COUNT)
+  sections[Section.meta] = encoder.encode(JSON.stringify(meta))
+  sections[Section.terms] = encoder.encode(postings.terms.join(TERM_SEPARATOR))
+  sections[Section.termPostingOffsets] = bytesOf(postings.termPostingOffsets)
+  sections[Section.termDocFreq] = bytesOf(postings.termDocFreq)
+  sections[Section.termMaxImpact] = postings.termMaxImpact
+  sections[Section.postings] = postings.bytes
+  sections[Section.idOffsets] = bytesOf(Uint32Array.from(s.ids.offsets))
+  sections[Section.ids] = s.ids.data.view()
+  sections[Section.titleOffsets] = bytesOf(Uint32Array.from(s.titles.offsets))
+  sections[Section.titles] = s.titles.data.view()
+  sections[Section.urlOffsets] = bytesOf(Uint32Array.from(s.urls.offsets))
+  sections[Section.urls] = s.urls.data.view()
+  sections[Section.bodyOffsets] = bytesOf(Uint32Array.from(s.bodies.offsets))
+  sections[Section.bodies] = s.bodies.data.view()
+  sections[Section.published] = bytesOf(s.published)
+  sections[Section.lang] = bytesOf(s.lang)
+  sections[Section.source] = bytesOf(s.source)
+  sections[Section.author] = bytesOf(s.author)
+  sections[Section.tagOffsets] = bytesOf(s.tagOffsets)
+  sections[Section.tagValues] = bytesOf(Uint32Array.from(s.tagValues))
+  sections[Section.titleLength] = bytesOf(inverted.titleLength)
+  sections[Section.bodyLength] = bytesOf(inverted.bodyLength)
+  return sections
 }
 
 /** Values of a facet column, numbered in order of first appearance. */

@@ -1,4 +1,5 @@
 import { type Analyzer, SHARED_PREFIX_CHARS, type SpanFilter, type TokenSpan, tokenAt } from './analyzer'
+import type { Phrase } from './positions'
 
 /** Target length of a snippet, in characters of body text. */
 export const SNIPPET_CHARS = 180
@@ -40,28 +41,39 @@ export function makeSnippet(body: string, termWeights: ReadonlyMap<string, numbe
   return snippetMaker(termWeights, analyzer)(body)
 }
 
-/** `makeSnippet` for many bodies and one query: the term lookup is prepared once. */
-export function snippetMaker(termWeights: ReadonlyMap<string, number>, analyzer: Analyzer): (body: string) => string {
-  const find = candidateFinder([...termWeights.keys()], analyzer)
-  return (body) => snippetOf(body, termWeights, find)
+/**
+ * `makeSnippet` for many bodies and one query: the term lookup is prepared once. With phrases of two or more words,
+ * each occurrence is marked as a whole (stop words inside it too), which needs word positions: the scanned text is
+ * then analysed in full rather than only its candidate words.
+ */
+export function snippetMaker(
+  termWeights: ReadonlyMap<string, number>,
+  analyzer: Analyzer,
+  phrases: readonly Phrase[] = [],
+): (body: string) => string {
+  const multiWord = phrases.filter((p) => p.slots.length > 1)
+  const find =
+    multiWord.length > 0 ? (text: string) => analyzer.spans(text) : candidateFinder([...termWeights.keys()], analyzer)
+  return (body) => snippetOf(body, termWeights, find, multiWord)
 }
 
 function snippetOf(
   body: string,
   termWeights: ReadonlyMap<string, number>,
   find: (text: string) => TokenSpan[],
+  phrases: readonly Phrase[],
 ): string {
   if (body.length === 0) return ''
   const scanned = body.length > SNIPPET_SCAN_CHARS ? body.slice(0, SNIPPET_SCAN_CHARS) : body
-  const matches = mergeRanges(
-    find(scanned)
-      .map((span) => {
-        const hit = span.terms.filter((t) => termWeights.has(t))
-        const weight = Math.max(0, ...hit.map((t) => termWeights.get(t) ?? 0))
-        return { start: span.start, end: span.end, weight, terms: hit }
-      })
-      .filter((r) => r.weight > 0),
-  )
+  const spans = find(scanned)
+  const words = spans
+    .map((span) => {
+      const hit = span.terms.filter((t) => termWeights.has(t))
+      const weight = Math.max(0, ...hit.map((t) => termWeights.get(t) ?? 0))
+      return { start: span.start, end: span.end, weight, terms: hit }
+    })
+    .filter((r) => r.weight > 0)
+  const matches = mergeRanges([...words, ...phraseRanges(spans, phrases, termWeights)])
   if (matches.length === 0) return passage(body, 0, [])
 
   // Slide a window of SNIPPET_CHARS over the matches; score = weight of the distinct terms inside.
@@ -137,7 +149,7 @@ function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) =>
         analysed.set(token, spans)
       }
       for (const span of spans) {
-        out.push({ start: span.start + at, end: span.end + at, terms: span.terms })
+        out.push({ start: span.start + at, end: span.end + at, position: span.position, terms: span.terms })
       }
       starts.lastIndex = at + token.length
     }
@@ -200,6 +212,42 @@ function passage(body: string, start: number, matches: Range[]): string {
 function lastSpace(text: string, from: number, to: number): number {
   for (let i = to - 1; i >= from; i--) if (SPACE_RE.test(text.charAt(i))) return i
   return -1
+}
+
+/**
+ * Each occurrence of a phrase in the analysed spans, as one range from its first word to its last: merged with the
+ * words' own ranges, the whole phrase becomes one mark.
+ */
+function phraseRanges(
+  spans: readonly TokenSpan[],
+  phrases: readonly Phrase[],
+  termWeights: ReadonlyMap<string, number>,
+): Range[] {
+  if (phrases.length === 0) return []
+  const byPosition = new Map<number, TokenSpan[]>()
+  for (const span of spans) {
+    const list = byPosition.get(span.position)
+    if (list === undefined) byPosition.set(span.position, [span])
+    else list.push(span)
+  }
+  const at = (position: number, terms: readonly string[]): TokenSpan | undefined =>
+    byPosition.get(position)?.find((span) => span.terms.some((t) => terms.includes(t)))
+  const out: Range[] = []
+  for (const phrase of phrases) {
+    const first = phrase.slots[0]
+    const last = phrase.slots[phrase.slots.length - 1]
+    if (first === undefined || last === undefined) continue
+    const terms = phrase.slots.flatMap((slot) => slot.terms)
+    const weight = Math.max(0, ...terms.map((t) => termWeights.get(t) ?? 0))
+    for (const span of spans) {
+      if (!span.terms.some((t) => first.terms.includes(t))) continue
+      const start = span.position - first.offset
+      if (!phrase.slots.every((slot) => at(start + slot.offset, slot.terms) !== undefined)) continue
+      const end = at(start + last.offset, last.terms)?.end ?? span.end
+      out.push({ start: span.start, end, weight, terms })
+    }
+  }
+  return out
 }
 
 /** Sorts ranges and merges overlapping or touching ones (CJK bigrams overlap the words they came from). */
