@@ -1,4 +1,4 @@
-import { EdgewireClient, EdgewireError } from '@edgewire/client'
+import { EdgewireClient, EdgewireError, queryText } from '@edgewire/client'
 import { describe, expect, it } from 'vitest'
 import { eventually, INGEST, SEARCH, SELF, TEST_SECRET } from './helpers'
 
@@ -10,6 +10,13 @@ const client = new EdgewireClient({
 })
 
 describe('the typed client', () => {
+  it('composes q in the query syntax from words, phrases and exclusions', () => {
+    expect(queryText({ words: 'oil prices', phrases: ['crude oil'], exclude: ['palm', 'new york'] })).toBe(
+      '"crude oil" -palm -"new york" oil prices',
+    )
+    expect(queryText({ phrases: ['say "no"', ' '], exclude: ['-x'] })).toBe('"say no" -x')
+  })
+
   it('sends a signed article and finds it, with typed results', async () => {
     const sent = await client.send({
       type: 'article.upsert',

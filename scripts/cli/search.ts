@@ -10,6 +10,12 @@ const HELP = `Usage: npm run search -- "query" [options]
 Searches the articles Edgewire holds and prints the best matches with their
 source, date, url and a snippet in which the matching words stand out.
 
+Query syntax
+  oil prices         any of the words (close together ranks higher; typos ok)
+  "crude oil"        the words in this order, next to each other (required, exact)
+  -palm  -"new york" leave out articles with this word or phrase
+  (quote the whole query for the shell: npm run search -- '"crude oil" -palm')
+
 Options
   --lang <tag>       only articles in this language, e.g. en, ko, ja (repeatable)
   --source <name>    only articles from this source (repeatable)
@@ -30,6 +36,7 @@ Examples
   npm run search -- GSOMIA
   npm run search -- "oil prices" --sort newest --limit 5
   npm run search -- 월식 --lang ko
+  npm run search -- '"state of the art" -chrysler'
 `
 
 const DEFAULT_LIMIT = 10

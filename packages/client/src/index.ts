@@ -16,6 +16,38 @@ export type SearchParams = {
   [K in keyof SearchQueryInput]?: K extends 'source' | 'author' | 'lang' | 'tag' ? string[] : string | number | boolean
 }
 
+/** The parts of a query, for `queryText`. */
+export interface QueryParts {
+  /** plain words: any of them, ranked, typo-tolerant, the last one completed */
+  words?: string
+  /** phrases every hit must contain: the words in order, adjacent, exact (no typos, no completion) */
+  phrases?: string[]
+  /** words or phrases no hit may contain */
+  exclude?: string[]
+}
+
+/**
+ * `q` in the query syntax (`"phrase"`, `-word`, `-"phrase"`) from its parts, so a caller never quotes by hand.
+ * Quotes inside a part are dropped (the syntax has no escape for them); empty parts are left out.
+ */
+export function queryText(parts: QueryParts): string {
+  const clean = (s: string): string =>
+    s
+      .replace(/["\u201c\u201d\u201e]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  const out: string[] = []
+  for (const phrase of parts.phrases ?? []) if (clean(phrase) !== '') out.push(`"${clean(phrase)}"`)
+  for (const word of parts.exclude ?? []) {
+    const w = clean(word)
+    if (w !== '') out.push(/\s/.test(w) ? `-"${w}"` : `-${w.replace(/^-+/, '')}`)
+  }
+  // Plain words last: the last word of a query is completed as a prefix while it is being typed.
+  const words = clean(parts.words ?? '')
+  if (words !== '') out.push(words)
+  return out.join(' ')
+}
+
 export type WebhookEvent =
   | { type: 'article.upsert'; data: ArticleInput }
   | { type: 'article.batch'; data: { articles: ArticleInput[] } }
@@ -66,7 +98,10 @@ export class EdgewireClient {
     this.webhook = options.secret ? new Webhook(options.secret) : null
   }
 
-  /** Ranked hits with snippets, facets and the total. */
+  /**
+   * Ranked hits with snippets, facets and the total. `q` takes the query syntax: words, `"a phrase"`, `-word`,
+   * `-"a phrase"` (see `queryText` and the README).
+   */
   search(params: SearchParams): Promise<SearchResponse> {
     return this.get<SearchResponse>('/search', params)
   }

@@ -17,7 +17,7 @@ import { z } from 'zod'
 type JsonSchema = Record<string, unknown>
 
 const PARAM_DOCS: Record<string, string> = {
-  q: `The query: words, prefixes and typos are matched (at most ${QUERY_BOUNDS.maxQueryChars} characters). Empty lists by filters.`,
+  q: `The query (at most ${QUERY_BOUNDS.maxQueryChars} characters). Plain words match any of them, ranked, with typos and the last word completed; "a phrase" must appear with its words in that order, adjacent (stop words keep their place; exact: no typos or completion inside quotes); -word and -"a phrase" exclude. An unclosed quote is ignored; only exclusions, or empty, lists by filters, newest first.`,
   limit: `Hits per page, 1 to ${QUERY_BOUNDS.maxLimit}`,
   offset: `Hits to skip, up to ${QUERY_BOUNDS.maxOffset}`,
   sort: 'relevance (default), newest or oldest',
