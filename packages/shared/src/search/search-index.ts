@@ -131,19 +131,22 @@ function unionSorted(lists: readonly (readonly number[])[]): number[] {
 
 /**
  * Whether a segment document counts for this query: live, passing the filters, containing every phrase and no
- * exclusion. Phrases and exclusions are resolved to document sets once per segment.
+ * exclusion (null when every document counts). Phrases and exclusions are resolved to document sets once per
+ * segment.
  */
 function segmentAcceptor(
   state: SegmentState,
   query: ParsedQuery | null,
   params: SearchParams,
-): (doc: number) => boolean {
+): ((doc: number) => boolean) | null {
   const seg = state.segment
   const deleted = state.deleted
   const filter = hasFilters(params) ? compileFilter(seg, params) : null
   const required = (query?.phrases ?? []).map((p) => segmentPhraseDocs(seg, p))
   const excluded = new Set<number>()
   for (const p of query?.excluded ?? []) for (const doc of segmentPhraseDocs(seg, p)) excluded.add(doc)
+  // Most queries check nothing per document: no call at all then.
+  if (deleted === null && filter === null && required.length === 0 && excluded.size === 0) return null
   return (doc) =>
     !(deleted !== null && deleted[doc] === 1) &&
     (filter === null || passes(seg, doc, filter)) &&
@@ -424,7 +427,7 @@ export class SearchIndex {
     const accepts = segmentAcceptor(state, plan.query, params)
     const facets = collector.facetFields.length > 0 ? new SegmentFacetCounter(seg, collector.facetFields) : null
     const consider = (doc: number, score: number): void => {
-      if (!accepts(doc)) return
+      if (accepts !== null && !accepts(doc)) return
       facets?.count(doc)
       collector.offer(segNo, doc, score, seg.published[doc] ?? Number.NaN)
     }
