@@ -32,11 +32,12 @@ export function shell(assets: ShellAssets): HtmlEscapedString | Promise<HtmlEsca
       <label for="q" class="vh">Search articles</label>
       <input id="q" name="q" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false"
         aria-controls="suggestions" autocomplete="off" autocapitalize="off" spellcheck="false" maxlength="256"
-        enterkeyhint="search" placeholder="Search news: GSOMIA, 월식, 地震…">
+        enterkeyhint="search" placeholder="Search news: GSOMIA, 월식, 地震…" aria-describedby="q-help">
       <ul id="suggestions" role="listbox" aria-label="Suggestions" hidden></ul>
     </div>
     <button type="submit">Search</button>
   </form>
+  <p id="q-help" class="meta">"exact phrase" · -leave out · -"leave out phrase"</p>
 </header>
 <div class="layout" id="layout">
   <aside id="filters" aria-labelledby="filters-heading">
