@@ -41,6 +41,11 @@ export interface LivePhaseFigures {
   freshnessP50Ms: number
   freshnessP99Ms: number
   non200: number
+  /** times a search answered with a lower indexVersion than an earlier one (searches at the worker's socket) */
+  indexVersionDecreases: number
+  /** probes deleted after they were found, and how many of them a later search found again */
+  deletedProbes: number
+  reappeared: number
   fed?: { upserts: number; batches: number; articles: number }
   writerReaderCallsPerSecond?: number
 }
@@ -78,6 +83,22 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   }
 
   const freshness: number[] = []
+  let highestVersion = 0
+  let indexVersionDecreases = 0
+  const deleted: string[] = []
+  let reappeared = 0
+  /** A search at the worker's socket, checking that its indexVersion never goes back. */
+  const searchJson = async (q: string): Promise<{ total: number }> => {
+    const res = await fetch(`${options.workerUrl}/search?q=${q}`)
+    if (res.status !== 200) {
+      non200++
+      return { total: 0 }
+    }
+    const body = (await res.json()) as { total: number; indexVersion: number }
+    if (body.indexVersion < highestVersion) indexVersionDecreases++
+    highestVersion = Math.max(highestVersion, body.indexVersion)
+    return body
+  }
   const freshnessLoop = async () => {
     for (let i = 0; running(); i++) {
       const marker = `live${i}x${Date.now().toString(36)}`
@@ -93,15 +114,20 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
       }
       const acceptedAt = performance.now()
       for (;;) {
-        const res = await fetch(`${options.workerUrl}/search?q=${marker}`)
-        if (res.status !== 200) non200++
-        const body = res.status === 200 ? ((await res.json()) as { total: number }) : { total: 0 }
-        if (body.total > 0) break
+        if ((await searchJson(marker)).total > 0) break
         if (performance.now() - acceptedAt > FRESHNESS_GIVE_UP_MS) break
         await sleep(10)
       }
       freshness.push(performance.now() - acceptedAt)
+      // Every other probe is deleted once found; the next probes look for every deleted one again.
+      const id = sent.results[0]?.id
+      if (i % 2 === 0 && id) {
+        const gone = await options.client.send('article.delete', { id })
+        if (gone.status === 202) deleted.push(marker)
+      }
       await sleep(200)
+      const found = await Promise.all(deleted.slice(0, -1).map((m) => searchJson(m)))
+      reappeared += found.filter((r) => r.total > 0).length
     }
   }
 
@@ -160,6 +186,9 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
     freshnessP50Ms: quantile(freshness, 0.5),
     freshnessP99Ms: quantile(freshness, 0.99),
     non200,
+    indexVersionDecreases,
+    deletedProbes: deleted.length,
+    reappeared,
     ...(options.feed ? { fed } : {}),
     ...(options.readerCalls ? { writerReaderCallsPerSecond: (callsAfter - callsBefore) / elapsed } : {}),
   }

@@ -411,7 +411,15 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   /** Moves every change not yet in a segment into a new one, and publishes the manifest. */
   async #flushSegment(): Promise<boolean> {
     const from = this.#meta('manifest_seq')
-    const to = this.#headSeq()
+    // At most MAX_MERGE_DOCS changes per flush (after an outage the backlog can be large): the rest, next round.
+    const cut = this.#sql
+      .exec<{ seq: number }>(
+        'SELECT seq FROM articles WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?',
+        from,
+        MAX_MERGE_DOCS - 1,
+      )
+      .toArray()[0]
+    const to = Math.min(this.#headSeq(), cut?.seq ?? Number.POSITIVE_INFINITY)
     if (to <= from) return false
     const row = await this.#writeSegment(from, to)
     this.ctx.storage.transactionSync(() => {
@@ -425,17 +433,10 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   /** Merges the run of segments the tiered policy picks into one, rebuilt from the current articles. */
   async #mergeSegments(): Promise<boolean> {
     const segments = this.#sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
-    // After reindex(): every segment, rebuilt into one.
-    const all = this.#meta('rebuild_all') === 1
-    // After a deploy that changed the format or the analyzer: the oldest segment of the old kind, rebuilt alone.
+    // After a deploy that changed the format or the analyzer, or after reindex(): the oldest segment of another kind,
+    // rebuilt alone (each round's build stays the size of one segment; a crash resumes with the next one).
     const stale = segments.findIndex((r) => r.format !== SEGMENT_FORMAT)
-    const plan =
-      all && segments.length > 0
-        ? { from: 0, to: segments.length }
-        : stale >= 0
-          ? { from: stale, to: stale + 1 }
-          : planMerge(segments, MAX_MERGE_DOCS)
-    if (all && !plan) this.#setMeta('rebuild_all', 0)
+    const plan = stale >= 0 ? { from: stale, to: stale + 1 } : planMerge(segments, MAX_MERGE_DOCS)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)
     const first = run[0]
@@ -451,7 +452,6 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       for (const key of replaced) {
         this.#sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
       }
-      if (all) this.#setMeta('rebuild_all', 0)
       this.#publish()
     })
     return true
@@ -463,10 +463,13 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     for (const g of due) this.#sql.exec('DELETE FROM garbage WHERE key = ?', g.key)
   }
 
-  /** Admin: writes every article to KV again, and has the next maintenance rebuild all segments into one. */
+  /**
+   * Admin: writes every article to KV again, and has maintenance rebuild every segment, one per round (bounded like
+   * any merge, resumed after a crash from what is left to rebuild, searches answering from the others meanwhile).
+   */
   async reindex(): Promise<{ documents: number; headSeq: number }> {
     this.#sql.exec('UPDATE articles SET kv_pending = 1')
-    this.#setMeta('rebuild_all', 1)
+    this.#sql.exec("UPDATE segments SET format = 'reindex'")
     await this.#scheduleMaintenance(0)
     return { documents: this.#liveCount(), headSeq: this.#headSeq() }
   }
