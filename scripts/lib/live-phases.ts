@@ -53,11 +53,12 @@ export interface LivePhaseFigures {
 const FRESHNESS_GIVE_UP_MS = 30_000
 
 export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFigures> {
-  const until = performance.now() + options.seconds * 1000
+  const startedAt = performance.now()
+  const until = startedAt + options.seconds * 1000
   const running = () => performance.now() < until
   let non200 = 0
-  const callsBefore = options.readerCalls ? await options.readerCalls() : 0
-  const startedAt = performance.now()
+  // Not awaited before the phase starts: right after a burst the writer may take seconds to answer it.
+  const callsBefore = options.readerCalls ? options.readerCalls() : Promise.resolve(0)
 
   const searches: number[] = []
   const floors: number[] = []
@@ -190,6 +191,6 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
     deletedProbes: deleted.length,
     reappeared,
     ...(options.feed ? { fed } : {}),
-    ...(options.readerCalls ? { writerReaderCallsPerSecond: (callsAfter - callsBefore) / elapsed } : {}),
+    ...(options.readerCalls ? { writerReaderCallsPerSecond: (callsAfter - (await callsBefore)) / elapsed } : {}),
   }
 }
