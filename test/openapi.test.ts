@@ -1,5 +1,7 @@
 import { SearchQuerySchema } from '@edgewire/shared/search-query'
 import { describe, expect, it } from 'vitest'
+import { app as ingestApp } from '../workers/ingest/src/ingest.app'
+import { app as searchApp } from '../workers/search/src/search.app'
 import { SEARCH, SELF } from './helpers'
 
 type Doc = {
@@ -35,6 +37,17 @@ describe('/openapi.json', () => {
     const doc = await load()
     const names = doc.paths['/search']?.get?.parameters?.map((p) => p.name)
     expect(new Set(names)).toEqual(new Set(Object.keys(SearchQuerySchema.shape)))
+  })
+
+  it('documents every route either worker serves (a route is declared with its description)', async () => {
+    const doc = await load()
+    // Routes with a method and a path of their own: not middleware (ALL, or a wildcard path).
+    const served = [...ingestApp.routes, ...searchApp.routes].filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    expect(served.length).toBeGreaterThan(10)
+    for (const route of served) {
+      const path = route.path.replace(/:(\w+)/g, '{$1}')
+      expect(doc.paths[path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined()
+    }
   })
 
   it('has no dangling $ref', async () => {

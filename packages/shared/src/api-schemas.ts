@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { ArticleInputSchema, DeleteTargetSchema, LIMITS } from './article'
+import type { WriterStats } from './writer-rpc'
 
 /** Response shapes of both workers, defined once: /openapi.json is generated from them and the client types too. */
 
@@ -16,6 +18,50 @@ export const ArticleResultSchema = z
 export const WebhookResponseSchema = z
   .object({ results: z.array(ArticleResultSchema).meta({ description: 'One result per article, in input order' }) })
   .meta({ id: 'WebhookResponse' })
+
+const eventTimestamp = z.string().optional().meta({ description: "ISO-8601; the event's time" })
+
+/** The body of a webhook, as documented; the ingest worker checks it step by step (webhook.ts) after the signature. */
+export const WebhookEventSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('article.upsert'), timestamp: eventTimestamp, data: ArticleInputSchema }),
+    z.object({
+      type: z.literal('article.batch'),
+      timestamp: eventTimestamp,
+      data: z.object({ articles: z.array(ArticleInputSchema).min(1).max(LIMITS.maxBatchArticles) }),
+    }),
+    z.object({ type: z.literal('article.delete'), timestamp: eventTimestamp, data: DeleteTargetSchema }),
+  ])
+  .meta({ id: 'WebhookEvent' })
+
+export const HealthResponseSchema = z.object({ ok: z.boolean() })
+
+export const AdminInboxResponseSchema = z.object({
+  staged: z.number().int().meta({ description: 'Chunks staged in KV, not yet applied' }),
+  deadLetters: z
+    .array(z.string())
+    .meta({ description: 'Keys of chunks whose messages ended in the dead-letter queue' }),
+})
+
+export const AdminRedriveResponseSchema = z.object({ redriven: z.number().int() })
+
+export const ReindexResponseSchema = z.object({ documents: z.number().int(), headSeq: z.number().int() })
+
+/** The index writer's own figures (`GET /admin/writer` on the ingest worker): WriterStats, documented. */
+export const WriterStatsSchema = z
+  .object({
+    documents: z.number().int().meta({ description: 'Live articles' }),
+    headSeq: z.number().int(),
+    kvPending: z.number().int().meta({ description: 'Articles not yet written to KV' }),
+    manifestSeq: z.number().int().meta({ description: 'Every change up to here is in a published segment' }),
+    segments: z.number().int(),
+    segmentBytes: z.number().int(),
+    readerCalls: z
+      .record(z.enum(['head', 'changeBlock', 'changesSince', 'manifest', 'segmentPart']), z.number().int())
+      .meta({ description: 'Calls readers made, by method, since the writer object started' }),
+    upSeconds: z.number().meta({ description: 'Since the writer object started' }),
+  })
+  .meta({ id: 'WriterStats' }) satisfies z.ZodType<WriterStats>
 
 export const SearchHitSchema = z
   .object({

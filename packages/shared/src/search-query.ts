@@ -42,24 +42,60 @@ const date = z
   .transform((v) => Date.parse(v))
   .optional()
 
-const values = (name: string) =>
+/** A repeatable filter: `tag=a&tag=b` or `tag=a,b` (a parameter given once arrives as a string, several times as an array). */
+const values = (name: string, description: string) =>
   z
-    .array(z.string().min(1).max(200))
-    .max(QUERY_BOUNDS.maxFilterValues, `at most ${QUERY_BOUNDS.maxFilterValues} ${name} values`)
+    .preprocess(
+      (v) => (typeof v === 'string' ? [v] : v),
+      z
+        .array(z.string())
+        .transform((all) => all.flatMap((v) => v.split(',')).filter(Boolean))
+        .pipe(
+          z
+            .array(z.string().min(1).max(200))
+            .max(QUERY_BOUNDS.maxFilterValues, `at most ${QUERY_BOUNDS.maxFilterValues} ${name} values`),
+        ),
+    )
     .optional()
+    .meta({
+      description: `${description} (repeatable, or comma-separated)`,
+      param: { style: 'form', explode: true },
+      type: 'array',
+      items: { type: 'string', maxLength: 200 },
+    })
 
-/** `GET /search` parameters; the same schema documents them in /openapi.json. */
+const query = z
+  .string()
+  .max(QUERY_BOUNDS.maxQueryChars, `must be at most ${QUERY_BOUNDS.maxQueryChars} characters`)
+  .default('')
+
+/** `GET /search` parameters: the route validates with it and /openapi.json documents it, descriptions included. */
 export const SearchQuerySchema = z.object({
-  q: z.string().max(QUERY_BOUNDS.maxQueryChars, `must be at most ${QUERY_BOUNDS.maxQueryChars} characters`).default(''),
-  limit: z.coerce.number().int().min(1).max(QUERY_BOUNDS.maxLimit).default(QUERY_BOUNDS.defaultLimit),
-  offset: z.coerce.number().int().min(0).max(QUERY_BOUNDS.maxOffset).default(0),
-  sort: z.enum(SORTS).default('relevance'),
-  source: values('source'),
-  author: values('author'),
-  lang: values('lang'),
-  tag: values('tag'),
-  from: date,
-  to: date,
+  q: query.meta({
+    description: `The query (at most ${QUERY_BOUNDS.maxQueryChars} characters). Plain words match any of them, ranked, with typos and the last word completed; "a phrase" must appear with its words in that order, adjacent (stop words keep their place; exact: no typos or completion inside quotes); -word and -"a phrase" exclude. An unclosed quote is ignored; only exclusions, or empty, lists by filters, newest first.`,
+  }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(QUERY_BOUNDS.maxLimit)
+    .default(QUERY_BOUNDS.defaultLimit)
+    .meta({ description: `Hits per page, 1 to ${QUERY_BOUNDS.maxLimit}` }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(QUERY_BOUNDS.maxOffset)
+    .default(0)
+    // type: a coerced number takes null (as 0), which the generator would document as nullable.
+    .meta({ description: `Hits to skip, up to ${QUERY_BOUNDS.maxOffset}`, type: 'integer' }),
+  sort: z.enum(SORTS).default('relevance').meta({ description: 'relevance (default), newest or oldest' }),
+  source: values('source', 'Only these sources'),
+  author: values('author', 'Only these authors'),
+  lang: values('lang', 'Only these languages, BCP 47'),
+  tag: values('tag', 'Only articles with one of these tags'),
+  from: date.meta({ description: 'Published on or after this ISO-8601 date' }),
+  to: date.meta({ description: 'Published on or before this ISO-8601 date' }),
   facets: z
     .string()
     .transform((v) =>
@@ -69,36 +105,34 @@ export const SearchQuerySchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.enum(FACETS)))
-    .optional(),
-  fuzzy: flag,
-  prefix: flag,
+    .optional()
+    .meta({ description: 'Comma list of source, author, lang, tags: counts over all matches' }),
+  fuzzy: flag.meta({ description: 'Typo tolerance on or off (the server sets how far it goes)' }),
+  prefix: flag.meta({ description: 'Prefix matching of the last word on or off (the server caps expansions)' }),
 })
 
 export type SearchQuery = z.infer<typeof SearchQuerySchema>
 
+/** `GET /suggest` parameters. */
 export const SuggestQuerySchema = z.object({
-  q: z.string().max(QUERY_BOUNDS.maxQueryChars, `must be at most ${QUERY_BOUNDS.maxQueryChars} characters`).default(''),
-  limit: z.coerce.number().int().min(1).max(20).default(8),
+  q: query.meta({ description: 'The words typed so far; the last one is completed' }),
+  limit: z.coerce.number().int().min(1).max(20).default(8).meta({ description: 'Suggestions, 1 to 20' }),
 })
 
-const REPEATABLE = new Set(['source', 'author', 'lang', 'tag'])
+/** `GET /articles/{id}` and `DELETE /articles/{id}`. */
+export const ArticleIdParamsSchema = z.object({
+  id: z.string().meta({ description: 'The article id (32 hex characters for ids Edgewire made)' }),
+})
 
-/** Reads URL parameters into the schema's shape (repeatable ones as arrays) and answers 400 naming each bad one. */
-export function parseQuery<S extends z.ZodType>(schema: S, url: URL): z.output<S> {
-  // No prototype: a parameter named __proto__ or constructor is just an unknown parameter.
-  const raw: Record<string, string | string[]> = Object.create(null)
-  for (const key of new Set(url.searchParams.keys())) {
-    const all = url.searchParams.getAll(key)
-    if (REPEATABLE.has(key)) raw[key] = all.flatMap((v) => v.split(',')).filter(Boolean)
-    else if (all.length > 1) raw[key] = all
-    else raw[key] = all[0] ?? ''
-  }
-  const parsed = schema.safeParse(raw)
-  if (parsed.success) return parsed.data
-  const errors: FieldError[] = parsed.error.issues.map((issue) => ({
+/**
+ * The 400 answer to parameters the schema refused, naming each (the routes' validation hook throws it). A path such
+ * as `["tag", 3]` names the parameter `tag`.
+ */
+export function invalidParameters(issues: readonly { path: PropertyKey[]; message: string }[]): ProblemError {
+  const errors: FieldError[] = issues.map((issue) => ({
     pointer: `/${String(issue.path[0] ?? '')}`,
     detail: `${String(issue.path[0] ?? 'query')}: ${issue.message}`,
   }))
   const names = [...new Set(errors.map((e) => e.pointer.slice(1)))].join(', ')
-  throw new ProblemError(400, 'invalid-parameter', `Invalid query parameter: ${names}.`, { errors })
+  return new ProblemError(400, 'invalid-parameter', `Invalid query parameter: ${names}.`, { errors })
 }

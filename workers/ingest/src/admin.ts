@@ -1,10 +1,11 @@
-import { Hono } from 'hono'
+import { inboxRoute, redriveRoute, writerStatsRoute } from '@edgewire/shared/api-routes'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { type IngestApp, type IngestEnv, writerStub } from './context'
 import { INBOX_PREFIX, type InboxMessage } from './inbox'
 import { DEAD_LETTER_PREFIX } from './queue-consumer'
 
-/** Admin routes of the ingest worker (mounted under /admin behind ADMIN_TOKEN): the inbox, seen and sent again. */
-export const admin = new Hono<IngestApp>()
+/** Admin routes of the ingest worker (under /admin, behind ADMIN_TOKEN): the writer's figures, the inbox, seen and sent again. */
+export const admin = new OpenAPIHono<IngestApp>()
 
 /** Every key under a prefix, with its metadata, page by page. */
 async function listAll(env: IngestEnv, prefix: string): Promise<{ name: string; metadata: unknown }[]> {
@@ -25,19 +26,19 @@ const isMessage = (m: unknown): m is InboxMessage =>
   typeof (m as { key?: unknown }).key === 'string'
 
 /** `GET /admin/writer`: the index writer's own figures (live articles, sequence, KV outbox, segments). */
-admin.get('/writer', async (c) => c.json(await writerStub(c.env).stats()))
+admin.openapi(writerStatsRoute, async (c) => c.json(await writerStub(c.env).stats(), 200))
 
 /** `GET /admin/inbox`: chunks still staged (not yet applied) and dead letters recorded. */
-admin.get('/inbox', async (c) => {
+admin.openapi(inboxRoute, async (c) => {
   const [staged, dead] = await Promise.all([listAll(c.env, INBOX_PREFIX), listAll(c.env, DEAD_LETTER_PREFIX)])
-  return c.json({ staged: staged.length, deadLetters: dead.map((d) => d.name) })
+  return c.json({ staged: staged.length, deadLetters: dead.map((d) => d.name) }, 200)
 })
 
 /**
  * `POST /admin/redrive`: sends every staged chunk to the queue again, for instance after its message ended in the
  * dead-letter queue and the cause was fixed. Chunks applied in the meantime are recognized and skipped.
  */
-admin.post('/redrive', async (c) => {
+admin.openapi(redriveRoute, async (c) => {
   const staged = (await listAll(c.env, INBOX_PREFIX)).flatMap((k) => (isMessage(k.metadata) ? [k.metadata] : []))
   for (let i = 0; i < staged.length; i += 100) {
     await c.env.INGEST_QUEUE.sendBatch(staged.slice(i, i + 100).map((body) => ({ body, contentType: 'json' as const })))

@@ -1,24 +1,30 @@
 import { accessLog, adminAuth, methodNotAllowed, onNotFound, onProblem, rateLimit } from '@edgewire/shared'
-import { Hono } from 'hono'
+import { healthRoute, onInvalidRequest, webhookRoute } from '@edgewire/shared/api-routes'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { requestId } from 'hono/request-id'
 import { admin } from './admin'
 import type { IngestApp } from './context'
 import { handleWebhook } from './webhook'
 
-/** The ingest worker: the webhook that takes articles in, admin routes, a health check. No CORS: no page calls it. */
-export const app = new Hono<IngestApp>()
+/**
+ * The ingest worker: the webhook that takes articles in, admin routes, a health check. No CORS: no page calls it.
+ * Routes are served from their declarations in @edgewire/shared/api-routes, which the search worker's /openapi.json
+ * documents.
+ */
+export const app = new OpenAPIHono<IngestApp>({ defaultHook: onInvalidRequest })
 
 app.use(requestId())
 app.use(accessLog('ingest'))
 app.onError(onProblem)
 app.notFound(onNotFound)
 
-app.get('/healthz', (c) => c.json({ ok: true }))
+app.openapi(healthRoute, (c) => c.json({ ok: true }, 200))
 
 // Before the body is read or the signature checked: a flood costs one counter lookup per request.
 const limit = rateLimit<IngestApp>({ binding: (c) => c.env.INGEST_RATE_LIMIT, periodSeconds: 60, scope: 'ingest' })
 app.use('/webhooks/*', limit)
-app.post('/webhooks/articles', handleWebhook)
+// The route declares no zod body: handleWebhook reads the raw bytes itself, since the signature covers them.
+app.openapi(webhookRoute, handleWebhook)
 app.all('/webhooks/articles', () => methodNotAllowed(['POST']))
 
 app.use(
@@ -26,4 +32,4 @@ app.use(
   limit,
   adminAuth<IngestApp>((c) => c.env.ADMIN_TOKEN),
 )
-app.route('/admin', admin)
+app.route('/', admin)

@@ -59,7 +59,7 @@ type Entry = { kind: 'input'; input: ArticleInput } | Exclude<WriteOp, { kind: '
  * `POST /webhooks/articles`: verify, validate, then either normalize and apply inside the request, or (a large
  * delivery, or the index writer unreachable) stage it in the inbox and answer `queued` (see inbox.ts).
  */
-export async function handleWebhook(c: Context<IngestApp>): Promise<Response> {
+export async function handleWebhook(c: Context<IngestApp>) {
   const contentType = c.req.header('content-type') ?? ''
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
     throw new ProblemError(415, 'unsupported-media-type', 'Send the event as Content-Type: application/json.')

@@ -1,19 +1,20 @@
 import { adminAuth } from '@edgewire/shared/access'
+import { deleteArticleRoute, reindexRoute } from '@edgewire/shared/api-routes'
 import { ProblemError } from '@edgewire/shared/http'
 import { MAX_ARTICLE_ID_CHARS } from '@edgewire/shared/search-query'
-import { Hono } from 'hono'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { adminWriterStub, type SearchApp } from './context'
 
 /**
  * Changes made outside the webhook, behind `Authorization: Bearer <ADMIN_TOKEN>`: deleting one article, and
  * reindexing (the writer rewrites every article to KV and rebuilds the segments from what it holds).
  */
-export const admin = new Hono<SearchApp>()
+export const admin = new OpenAPIHono<SearchApp>()
 
 const onlyAdmins = adminAuth<SearchApp>((c) => c.env.ADMIN_TOKEN)
 
-admin.delete('/articles/:id', onlyAdmins, async (c) => {
-  const id = c.req.param('id')
+admin.openapi({ ...deleteArticleRoute, middleware: [onlyAdmins] }, async (c) => {
+  const { id } = c.req.valid('param')
   if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
   // A delivery of its own, as a webhook delete would be: the writer orders it with every other change.
   const [result] = await adminWriterStub(c.env).apply({
@@ -22,10 +23,10 @@ admin.delete('/articles/:id', onlyAdmins, async (c) => {
     ops: [{ kind: 'delete', id }],
   })
   if (result?.status !== 'deleted') throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)
-  return c.json({ id, status: 'deleted' })
+  return c.json({ id, status: 'deleted' as const }, 200)
 })
 
-admin.post('/admin/reindex', onlyAdmins, async (c) => {
+admin.openapi({ ...reindexRoute, middleware: [onlyAdmins] }, async (c) => {
   const outcome = await adminWriterStub(c.env).reindex()
   return c.json(outcome, 202)
 })

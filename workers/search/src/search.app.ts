@@ -1,9 +1,20 @@
 import { rateLimit } from '@edgewire/shared/access'
+import {
+  articleRoute,
+  docsRoute,
+  healthRoute,
+  onInvalidRequest,
+  openApiRoute,
+  searchRoute,
+  statsRoute,
+  suggestRoute,
+} from '@edgewire/shared/api-routes'
 import type { Article } from '@edgewire/shared/article'
 import { accessLog, methodNotAllowed, onNotFound, onProblem, ProblemError } from '@edgewire/shared/http'
 import { articleKey } from '@edgewire/shared/lifecycle'
-import { MAX_ARTICLE_ID_CHARS, parseQuery, SearchQuerySchema, SuggestQuerySchema } from '@edgewire/shared/search-query'
-import { type Context, Hono } from 'hono'
+import { MAX_ARTICLE_ID_CHARS } from '@edgewire/shared/search-query'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { admin } from './admin'
@@ -14,8 +25,11 @@ import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
 import { page } from './page'
 
-/** The search worker: answers queries from this isolate's live index, and articles from KV. */
-export const app = new Hono<SearchApp>()
+/**
+ * The search worker: answers queries from this isolate's live index, and articles from KV. Each route is served with
+ * `app.openapi(route, handler)` from its declaration in @edgewire/shared/api-routes, which validates it and documents it.
+ */
+export const app = new OpenAPIHono<SearchApp>({ defaultHook: onInvalidRequest })
 
 app.use(requestId())
 app.use(accessLog('search'))
@@ -46,13 +60,13 @@ const waitLimit = rateLimit<SearchApp>({ ...limiter, mode: 'wait' })
 app.use('/admin/*', waitLimit)
 app.on('DELETE', '/articles/*', waitLimit)
 
-app.get('/healthz', (c) => c.json({ ok: true }))
-app.get('/openapi.json', (c) => c.json(openApiDocument()))
-app.get('/docs', (c) => c.html(apiReferencePage()))
+app.openapi(healthRoute, (c) => c.json({ ok: true }, 200))
+app.openapi(openApiRoute, (c) => c.json(openApiDocument(app)))
+app.openapi(docsRoute, (c) => c.html(apiReferencePage(), 200))
 
-app.get('/search', async (c) => {
+app.openapi(searchRoute, async (c) => {
   const started = performance.now()
-  const params = parseQuery(SearchQuerySchema, new URL(c.req.url))
+  const params = c.req.valid('query')
   const live = liveIndex(c.env)
   await live.ready(c.executionCtx)
   const result = live.index.search({
@@ -70,29 +84,32 @@ app.get('/search', async (c) => {
     ...(params.fuzzy !== undefined ? { fuzzy: params.fuzzy } : {}),
     ...(params.prefix !== undefined ? { prefix: params.prefix } : {}),
   })
-  return c.json({
-    query: params.q,
-    total: result.total,
-    offset: params.offset,
-    limit: params.limit,
-    hits: result.hits,
-    ...(result.facets ? { facets: result.facets } : {}),
-    indexVersion: live.seq,
-    tookMs: Math.round((performance.now() - started) * 100) / 100,
-  })
+  return c.json(
+    {
+      query: params.q,
+      total: result.total,
+      offset: params.offset,
+      limit: params.limit,
+      hits: result.hits,
+      ...(result.facets ? { facets: result.facets } : {}),
+      indexVersion: live.seq,
+      tookMs: Math.round((performance.now() - started) * 100) / 100,
+    },
+    200,
+  )
 })
 
-app.get('/suggest', async (c) => {
-  const params = parseQuery(SuggestQuerySchema, new URL(c.req.url))
+app.openapi(suggestRoute, async (c) => {
+  const params = c.req.valid('query')
   const live = liveIndex(c.env)
   await live.ready(c.executionCtx)
-  return c.json({ suggestions: live.index.suggest(params.q, params.limit) })
+  return c.json({ suggestions: live.index.suggest(params.q, params.limit) }, 200)
 })
 
 app.route('/', admin)
 
-app.get('/articles/:id', async (c) => {
-  const id = c.req.param('id')
+app.openapi(articleRoute, async (c) => {
+  const { id } = c.req.valid('param')
   // Longer ids were never stored, and KV refuses keys over 512 bytes: not found, without asking.
   if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
   const json = await kvReader(c.env.ARTICLES, c.env.KV_PROPAGATION_MS).get(articleKey(id), 'text')
@@ -100,24 +117,27 @@ app.get('/articles/:id', async (c) => {
   // KV is written just after the writer commits; for that moment, the writer itself answers.
   const article = stored ?? (await writerStub(c.env).getArticle(id))
   if (!article) throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)
-  return c.json(article)
+  return c.json(article, 200)
 })
 
-app.get('/stats', async (c) => {
+app.openapi(statsRoute, async (c) => {
   const live = liveIndex(c.env)
   await live.ready(c.executionCtx)
-  return c.json({
-    documents: live.index.documentCount,
-    indexVersion: live.seq,
-    updatedAt: live.updatedAt,
-    syncedAt: live.syncedAt ? new Date(live.syncedAt).toISOString() : null,
-    snapshot: {
-      version: live.manifestVersion,
-      segments: live.segmentRefs.length,
-      bytes: live.segmentRefs.reduce((n, s) => n + s.bytes, 0),
-      pending: live.index.pendingCount,
+  return c.json(
+    {
+      documents: live.index.documentCount,
+      indexVersion: live.seq,
+      updatedAt: live.updatedAt,
+      syncedAt: live.syncedAt ? new Date(live.syncedAt).toISOString() : null,
+      snapshot: {
+        version: live.manifestVersion,
+        segments: live.segmentRefs.length,
+        bytes: live.segmentRefs.reduce((n, s) => n + s.bytes, 0),
+        pending: live.index.pendingCount,
+      },
     },
-  })
+    200,
+  )
 })
 
 app.route('/', page)

@@ -1,4 +1,5 @@
-import { Hono } from 'hono'
+import { assetRoute, pageRoute } from '@edgewire/shared/api-routes'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { APP_CSS } from './app-css'
 import { APP_JS } from './app-js'
 import { shell } from './shell'
@@ -36,9 +37,9 @@ const PAGE_HEADERS = {
 }
 
 /** The search page at `/` and its two assets; mounted on the search worker's app. */
-export const page = new Hono()
+export const page = new OpenAPIHono()
 
-page.get('/', (c) =>
+page.openapi(pageRoute, (c) =>
   c.html(
     shell({
       css: `/assets/app.css?v=${ASSETS['app.css'].hash}`,
@@ -49,8 +50,8 @@ page.get('/', (c) =>
   ),
 )
 
-page.get('/assets/:name', (c) => {
-  const name = c.req.param('name')
+page.openapi(assetRoute, (c) => {
+  const { name } = c.req.valid('param')
   if (!isAsset(name)) return c.notFound()
   const asset = ASSETS[name]
   const etag = `"${asset.hash}"`
