@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     // Workers log a JSON line per request; show logs only of tests that fail.
     silent: 'passed-only',
+    // The search page's static assets (built from workers/search/page/), which both projects serve.
+    globalSetup: ['./test/build-page.setup.ts'],
     projects: [
       {
         // Everything that touches Workers code runs inside workerd.

@@ -211,19 +211,11 @@ export const docsRoute = createRoute({
   responses: { 200: html('The reference page') },
 })
 
+/** Served by Workers Static Assets before the worker runs (workers/search/page/), so documented only. */
 export const pageRoute = createRoute({
   method: 'get',
   path: '/',
   tags: ['search'],
-  summary: 'The search page',
-  responses: { 200: html('The page; its script and styles are static assets under /assets/') },
-})
-
-export const assetRoute = createRoute({
-  method: 'get',
-  path: '/assets/{name}',
-  tags: ['search'],
-  summary: "The search page's script and styles",
-  request: { params: z.object({ name: z.string() }) },
-  responses: { 200: { description: 'The asset, cached for good when its ?v= names the current version' } },
+  summary: 'The search page (a static asset, as are its script and styles under /assets/)',
+  responses: { 200: html('The page') },
 })

@@ -23,7 +23,6 @@ import { type SearchApp, writerStub } from './context'
 import { kvReader } from './distant-kv'
 import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
-import { page } from './page'
 
 /**
  * The search worker: answers queries from this isolate's live index, and articles from KV. Each route is served with
@@ -139,7 +138,5 @@ app.openapi(statsRoute, async (c) => {
     200,
   )
 })
-
-app.route('/', page)
 
 for (const path of ['/search', '/suggest', '/stats', '/healthz']) app.all(path, () => methodNotAllowed(['GET']))
