@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { ArticleInputSchema, DeleteTargetSchema, LIMITS } from './article'
-import type { WriterStats } from './writer-rpc'
 
 /** Response shapes of both workers, defined once: /openapi.json is generated from them and the client types too. */
 
@@ -47,7 +46,10 @@ export const AdminRedriveResponseSchema = z.object({ redriven: z.number().int() 
 
 export const ReindexResponseSchema = z.object({ documents: z.number().int(), headSeq: z.number().int() })
 
-/** The index writer's own figures (`GET /admin/writer` on the ingest worker): WriterStats, documented. */
+/**
+ * The index writer's own figures (`GET /admin/writer` on the ingest worker): WriterStats of writer-rpc.ts, documented
+ * (the route's typed answer holds the two together).
+ */
 export const WriterStatsSchema = z
   .object({
     documents: z.number().int().meta({ description: 'Live articles' }),
@@ -61,7 +63,7 @@ export const WriterStatsSchema = z
       .meta({ description: 'Calls readers made, by method, since the writer object started' }),
     upSeconds: z.number().meta({ description: 'Since the writer object started' }),
   })
-  .meta({ id: 'WriterStats' }) satisfies z.ZodType<WriterStats>
+  .meta({ id: 'WriterStats' })
 
 export const SearchHitSchema = z
   .object({
