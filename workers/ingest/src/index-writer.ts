@@ -64,8 +64,8 @@ const RETRY_MS = 2000
 const FLUSH_DELAY_MS = 250
 /** Segment parts replaced by a merge stay in KV this long, for readers still loading them. */
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
-/** Rows a segment build reads between two yields to other requests (about 50 ms of indexing). */
-const BUILD_PAGE_ROWS = 500
+/** Rows a segment build reads and analyses between two yields to other requests (about 10–20 ms of analysis). */
+const BUILD_PAGE_ROWS = 100
 /**
  * Most documents a merge builds into one segment. A build holds the writer's thread in its last step (packing the
  * segment), so this bounds the longest pause a merge causes readers and webhooks; it also bounds the build's memory.
@@ -354,9 +354,10 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   async #writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
     const builder = new SegmentBuilder()
     let docs = 0
-    // Page by page, letting readers' calls and webhooks in between: a merge of thousands of articles would otherwise
-    // hold the writer's one thread for seconds, and every reader's freshness with it. A row changed meanwhile has
-    // moved past seqTo: its new version is in the tail, which wins over this segment.
+    // Page by page (the builder analyses each document as it is added), letting readers' calls and webhooks in
+    // between: a merge of thousands of articles would otherwise hold the writer's one thread for seconds, and every
+    // reader's freshness with it. A row changed meanwhile has moved past seqTo: its new version is in the tail, which
+    // wins over this segment.
     for (let after = seqFrom; ; ) {
       const rows = this.#sql
         .exec<{ seq: number; article: string }>(

@@ -1,7 +1,7 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, quantizeImpact, termImpact } from './bm25'
 import { ByteBuffer, StringColumnWriter } from './byte-buffer'
-import { analyzeDoc } from './doc-terms'
+import { analyzeDoc, type DocTerms } from './doc-terms'
 import { encodePositions } from './positions'
 import {
   FORMAT_VERSION,
@@ -28,18 +28,22 @@ const DOC_SHIFT = 65536
 export class SegmentBuilder {
   private readonly analyzer: Analyzer
   private readonly bm25: Bm25Params
-  /** by id; a later add of the same id replaces the earlier one */
-  private readonly docs = new Map<string, IndexDoc>()
+  /** by id, analysed as they were added; a later add of the same id replaces the earlier one */
+  private readonly docs = new Map<string, { doc: IndexDoc; analysed: DocTerms }>()
 
   constructor(options: SegmentBuilderOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
     this.bm25 = options.bm25 ?? DEFAULT_BM25
   }
 
-  /** Adds a document (replacing an earlier one with the same id). */
+  /**
+   * Adds a document (replacing an earlier one with the same id), analysing it now: the analysis is most of a
+   * build's work, and doing it here lets a caller spread it over many steps (the index writer yields between pages
+   * of documents), so that finish() only packs.
+   */
   add(doc: IndexDoc): void {
     this.docs.delete(doc.id)
-    this.docs.set(doc.id, doc)
+    this.docs.set(doc.id, { doc, analysed: analyzeDoc(this.analyzer, doc) })
   }
 
   /** Number of distinct documents added. */
@@ -47,10 +51,11 @@ export class SegmentBuilder {
     return this.docs.size
   }
 
-  /** Analyses all documents and returns the segment bytes. */
+  /** Inverts the analysed documents and returns the segment bytes. */
   finish(): Uint8Array {
-    const docs = [...this.docs.values()]
-    const inverted = invert(this.analyzer, docs)
+    const entries = [...this.docs.values()]
+    const docs = entries.map((e) => e.doc)
+    const inverted = invert(entries.map((e) => e.analysed))
     const postings = encodePostings(inverted, this.bm25)
     const stored = storeFields(docs)
     const meta: SegmentMeta = {
@@ -86,16 +91,15 @@ interface Inverted {
   totalBodyTerms: number
 }
 
-/** Step 1: analyse every document and invert it into per-term lists. */
-function invert(analyzer: Analyzer, docs: IndexDoc[]): Inverted {
+/** Step 1: invert the analysed documents into per-term lists. */
+function invert(docs: DocTerms[]): Inverted {
   const n = docs.length
   const terms = new Map<string, TermList>()
   const titleLength = new Uint32Array(n)
   const bodyLength = new Uint32Array(n)
   let totalTitleTerms = 0
   let totalBodyTerms = 0
-  docs.forEach((doc, i) => {
-    const analysed = analyzeDoc(analyzer, doc)
+  docs.forEach((analysed, i) => {
     titleLength[i] = analysed.titleLength
     bodyLength[i] = analysed.bodyLength
     totalTitleTerms += analysed.titleLength
