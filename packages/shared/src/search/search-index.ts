@@ -704,9 +704,10 @@ export class SearchIndex {
     if (this.idMap === null) {
       const map = new Map<string, { seg: number; doc: number }>()
       this.states.forEach((state, seg) => {
-        for (let doc = 0; doc < state.segment.docCount; doc++) {
+        const docIds = state.segment.docIds()
+        for (let doc = 0; doc < docIds.length; doc++) {
           if (state.deleted?.[doc] === 1) continue
-          const id = state.segment.docId(doc)
+          const id = docIds[doc] as string
           const old = map.get(id)
           if (old !== undefined) this.markDeleted(old.seg, old.doc)
           map.set(id, { seg, doc })
