@@ -145,6 +145,8 @@ export class LiveIndex {
     const unreadable: SegmentRef[] = []
     for (const ref of manifest.segments) {
       const segment = reuse.get(ref.id) ?? (await this.#open(head, ref))
+      // Kept even if this swap is given up below: the next attempt reuses it instead of reading it again.
+      if (segment && !wentBack) this.#segments.set(ref.id, segment)
       if (segment) {
         readable.push(ref)
         opened.push(segment)
