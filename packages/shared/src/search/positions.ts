@@ -43,18 +43,20 @@ export function termPostings(seg: Segment, termNo: number): TermPostings {
 }
 
 /**
- * Calls `visit` with the positions of each document of the term that `want` accepts, in doc order; stops after
- * `lastDoc`. Positions of documents not wanted are stepped over without building arrays.
+ * Calls `visit` with the positions of each document of the term that is in `wanted` (ascending doc numbers; null =
+ * every document), in doc order, and stops after the last wanted one. Positions of other documents are stepped
+ * over a byte at a time, without building arrays: this walk is what proximity and phrases cost.
  */
 export function forEachPositions(
   seg: Segment,
   termNo: number,
-  want: (doc: number) => boolean,
+  wanted: readonly number[] | null,
   visit: (doc: number, positions: number[]) => void,
-  lastDoc = Number.POSITIVE_INFINITY,
 ): void {
   const bytes = seg.postings
   const { pairsStart, pairsEnd } = termPostings(seg, termNo)
+  const lastDoc = wanted === null ? Number.POSITIVE_INFINITY : (wanted[wanted.length - 1] ?? -1)
+  let next = 0
   let at = pairsStart
   let positionsAt = pairsEnd
   let doc = -1
@@ -70,25 +72,35 @@ export function forEachPositions(
     at++ // impact
     doc += gap + 1
     if (doc > lastDoc) return
-    const wanted = want(doc)
+    if (wanted !== null) {
+      while ((wanted[next] ?? Number.POSITIVE_INFINITY) < doc) next++
+    }
+    if (wanted !== null && wanted[next] !== doc) {
+      // Step over this document's positions: each varint's first byte carries `more` in its lowest bit.
+      let more = 1
+      while (more === 1) {
+        byte = bytes[positionsAt++] ?? 0
+        more = byte & 1
+        while (byte & 0x80) byte = bytes[positionsAt++] ?? 0
+      }
+      continue
+    }
     const positions: number[] = []
     let position = 0
     let more = 1
     while (more === 1) {
       let value = 0
-      shift = 0
+      let scale = 1
       do {
         byte = bytes[positionsAt++] ?? 0
-        value += (byte & 0x7f) * 2 ** shift
-        shift += 7
+        value += (byte & 0x7f) * scale
+        scale *= 128
       } while (byte & 0x80)
       more = value & 1
-      if (wanted) {
-        position += (value - more) / 2
-        positions.push(position)
-      }
+      position += (value - more) / 2
+      positions.push(position)
     }
-    if (wanted) visit(doc, positions)
+    visit(doc, positions)
   }
 }
 
@@ -168,12 +180,6 @@ function slotsLineUp(slots: readonly PhraseSlot[], positions: readonly (readonly
   return false
 }
 
-function largest(values: Iterable<number>): number {
-  let max = -1
-  for (const v of values) if (v > max) max = v
-  return max
-}
-
 /** Whether a document whose positions are `lookup` contains the phrase (memtable documents). */
 export function docHasPhrase(phrase: Phrase, lookup: (term: string) => readonly number[] | undefined): boolean {
   const positions = phrase.slots.map((slot) => unionPositions(slot.terms, lookup))
@@ -200,20 +206,12 @@ export function segmentPhraseDocs(seg: Segment, phrase: Phrase): Set<number> {
   let docs: Set<number> | null = null
   for (const { slot, terms } of order) {
     const found = new Map<number, number[]>()
-    const current: Set<number> | null = docs
-    const want = current === null ? () => true : (doc: number) => current.has(doc)
-    const lastDoc = current === null ? Number.POSITIVE_INFINITY : largest(current)
+    const wanted = docs === null ? null : [...docs].sort((a, b) => a - b)
     for (const termNo of terms) {
-      forEachPositions(
-        seg,
-        termNo,
-        want,
-        (doc, positions) => {
-          const old = found.get(doc)
-          found.set(doc, old === undefined ? positions : [...new Set([...old, ...positions])].sort((a, b) => a - b))
-        },
-        lastDoc,
-      )
+      forEachPositions(seg, termNo, wanted, (doc, positions) => {
+        const old = found.get(doc)
+        found.set(doc, old === undefined ? positions : [...new Set([...old, ...positions])].sort((a, b) => a - b))
+      })
     }
     bySlot.set(slot, found)
     docs = new Set(found.keys())

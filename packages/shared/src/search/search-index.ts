@@ -533,23 +533,16 @@ export class SearchIndex {
     for (const [segNo, docs] of bySegment) {
       const seg = this.states[segNo]?.segment
       if (seg === undefined) continue
-      let lastDoc = -1
-      for (const doc of docs) if (doc > lastDoc) lastDoc = doc
+      const wanted = [...docs].sort((a, b) => a - b)
       words.forEach((terms, w) => {
         for (const term of terms) {
           const termNo = seg.findTerm(term)
           if (termNo < 0) continue
-          forEachPositions(
-            seg,
-            termNo,
-            (doc) => docs.has(doc),
-            (doc, found) => {
-              const slots = slotOf({ seg: segNo, doc, score: 0, published: 0 })
-              const old = slots[w] ?? []
-              slots[w] = old.length === 0 ? found : unionSorted([old, found])
-            },
-            lastDoc,
-          )
+          forEachPositions(seg, termNo, wanted, (doc, found) => {
+            const slots = slotOf({ seg: segNo, doc, score: 0, published: 0 })
+            const old = slots[w] ?? []
+            slots[w] = old.length === 0 ? found : unionSorted([old, found])
+          })
         }
       })
     }
