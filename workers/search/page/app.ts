@@ -42,6 +42,7 @@ type Facets = NonNullable<SearchResponse['facets']>
 type Shown = Partial<Record<keyof Article | 'snippet', unknown>>
 
 const SORTS: readonly Sort[] = ['relevance', 'newest', 'oldest']
+const isSort = (v: string | null): v is Sort => SORTS.some((s) => s === v)
 // [facet name in /search, filter parameter, heading]
 const FACETS: readonly (readonly [FacetName, Param, string])[] = [
   ['source', 'source', 'Source'],
@@ -87,6 +88,7 @@ const languageNames =
   typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null
 const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' })
 
+// Read at load: readState and what it calls (isSort, the constants) are defined above this line.
 let state = readState()
 let typing = false
 let debounceTimer = 0
@@ -149,7 +151,6 @@ const hostOf = (u: unknown) => {
 }
 const isWikinews = (a: Shown) => /wikinews/i.test(str(a.source)) || /(^|\.)wikinews\.org$/i.test(hostOf(a.url))
 const sourceName = (a: Shown) => str(a.source) || hostOf(a.url) || 'Unknown source'
-const isSort = (v: string | null): v is Sort => SORTS.some((s) => s === v)
 
 // ---- state in the URL ----------------------------------------------------------------------------------
 
