@@ -13,6 +13,12 @@ export const SYNC_INTERVAL_MS = 100
  * search arriving meanwhile waits a few milliseconds at most, not for a whole 1,000-article batch.
  */
 export const CHANGES_PER_SLICE = 25
+/**
+ * A sync still running after this long is taken for lost and a new one may start. A sync runs in the `waitUntil` of
+ * the request that started it, which the runtime may cut short (30 s after the response): its promise then never
+ * settles, and without this bound the isolate would never sync again.
+ */
+export const SYNC_LOST_MS = 20_000
 
 /** Lets requests that arrived meanwhile run: the sync goes on after them. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -41,6 +47,9 @@ export class LiveIndex {
   /** Segments opened so far, by id: a new manifest reuses the ones it keeps. */
   #segments = new Map<number, Segment>()
   #syncing: Promise<void> | null = null
+  #syncStartedAt = 0
+  /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
+  #generation = 0
   /** The writer storage this index follows (see WriterHead.epoch). */
   #epoch: string | null = null
   readonly #kv: KvReader
@@ -60,15 +69,25 @@ export class LiveIndex {
 
   /** Brings the index up to what the writer's feed shows. One sync runs at a time; callers share it. */
   sync(): Promise<void> {
-    if (!this.#syncing) {
-      this.#syncing = this.#pull().finally(() => {
-        this.#syncing = null
+    if (!this.#syncing || Date.now() - this.#syncStartedAt > SYNC_LOST_MS) {
+      // A sync taken for lost that resumes after all must not change the index any more (see #current).
+      this.#generation++
+      const syncing = this.#pull().finally(() => {
+        if (this.#syncing === syncing) this.#syncing = null
       })
+      this.#syncing = syncing
+      this.#syncStartedAt = Date.now()
     }
     return this.#syncing
   }
 
+  /** Throws when a newer sync has started since `generation` (this one was taken for lost). */
+  #current(generation: number): void {
+    if (generation !== this.#generation) throw new Error('sync superseded by a newer one')
+  }
+
   async #pull(): Promise<void> {
+    const generation = this.#generation
     const started = Date.now()
     let head = await this.feed.head()
     const elsewhere = this.#epoch !== null && head.epoch !== this.#epoch
@@ -79,9 +98,9 @@ export class LiveIndex {
     }
     const wentBack = elsewhere || head.headSeq < this.seq
     if (wentBack || head.manifestVersion !== this.manifestVersion) {
-      await this.#swapTo(head, await this.feed.manifest(head), wentBack)
+      await this.#swapTo(head, await this.feed.manifest(head), wentBack, generation)
     } else {
-      await this.#catchUp(head, this.index, this.seq, head.headSeq, (seq) => {
+      await this.#catchUp(head, this.index, this.seq, head.headSeq, generation, (seq) => {
         this.seq = seq
       })
     }
@@ -97,6 +116,7 @@ export class LiveIndex {
     index: SearchIndex,
     seq: number,
     target: number,
+    generation: number,
     advance: (seq: number) => void,
   ): Promise<number> {
     while (seq < target) {
@@ -105,7 +125,7 @@ export class LiveIndex {
       const { changes, headSeq } = await this.feed.changeBlock(head, block, end <= target)
       const reached = Math.min(end, headSeq, target)
       if (reached <= seq) break // a shared copy older than the target: the next sync goes on from here
-      await this.#apply(index, changes, seq, reached, advance)
+      await this.#apply(index, changes, seq, reached, generation, advance)
       // Every change up to `reached` is applied, even where the block holds none (its articles changed again later).
       seq = reached
       advance(seq)
@@ -119,11 +139,13 @@ export class LiveIndex {
     changes: Change[],
     from: number,
     to: number,
+    generation: number,
     advance: (seq: number) => void,
   ): Promise<void> {
     let applied = 0
     for (const change of changes) {
       if (change.seq <= from || change.seq > to) continue
+      if (applied % CHANGES_PER_SLICE === 0) this.#current(generation)
       if (change.article) index.upsert(toIndexDoc(change.article))
       else index.delete(change.id)
       if (change.article?.updatedAt) this.updatedAt = change.article.updatedAt
@@ -137,7 +159,7 @@ export class LiveIndex {
    * the changes after it until it is at least as new as the index in use, and swaps it in. After a restore or a
    * writer started anew (`wentBack`), the writer's state is taken as it is.
    */
-  async #swapTo(head: WriterHead, manifest: Manifest, wentBack: boolean): Promise<void> {
+  async #swapTo(head: WriterHead, manifest: Manifest, wentBack: boolean, generation: number): Promise<void> {
     const started = performance.now()
     const reuse = wentBack ? new Map<number, Segment>() : this.#segments
     const readable: SegmentRef[] = []
@@ -160,10 +182,11 @@ export class LiveIndex {
     // A segment this code cannot read (built with another analyzer or a newer format, while the writer rebuilds
     // after a deploy): its articles come from the writer's change blocks instead, into the memtable. Only those whose
     // latest change lies in its range are there, so none overrides a newer segment's copy.
-    for (const ref of unreadable) await this.#catchUp(head, index, ref.seqFrom, ref.seqTo, () => undefined)
+    for (const ref of unreadable) await this.#catchUp(head, index, ref.seqFrom, ref.seqTo, generation, () => undefined)
     const target = wentBack ? head.headSeq : Math.max(head.headSeq, this.seq)
     let updatedAt = this.updatedAt
-    const seq = await this.#catchUp(head, index, manifest.seq, target, () => undefined)
+    const seq = await this.#catchUp(head, index, manifest.seq, target, generation, () => undefined)
+    this.#current(generation)
     // The feed could not bring the new manifest up to the index in use yet: keep that one; the next sync goes on.
     if (!wentBack && seq < this.seq) return
     updatedAt = this.updatedAt ?? updatedAt
@@ -231,7 +254,8 @@ export class LiveIndex {
       }
       return
     }
-    if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS || this.#syncing) return
+    if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS) return
+    if (this.#syncing && Date.now() - this.#syncStartedAt <= SYNC_LOST_MS) return
     ctx.waitUntil(
       this.sync().catch((err: unknown) => {
         console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
