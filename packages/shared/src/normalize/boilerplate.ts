@@ -187,8 +187,10 @@ const JUNK = {
   dateSignal: /\d|\bago\b|yesterday|today/iu,
   // Time zones ("EST", "GMT", "KST"), upper case only.
   timeZone: /^[A-Z]{2,4}$/u,
-  // WordPress shortcodes left in the text ("[button link=...]").
-  shortcode: /^\[\/?[a-z_-]+(?:\s+[a-z_-]+=[^\]]*)*\]/iu,
+  // WordPress shortcodes left in the text ("[button link=...]"). One attribute group whose value runs to the
+  // bracket covers any number of attributes; a repeated group (`(?:\s+name=[^\]]*)*`) was exponential on
+  // "[x a=1 a=1 …" without the closing bracket.
+  shortcode: /^\[\/?[a-z_-]+(?:\s+[a-z_-]+=[^\]]*)?\]/iu,
 } as const
 
 /** Labels in a row that make a menu, and the longest label. */

@@ -14,7 +14,9 @@ const BYLINE = {
   korean:
     /^(?:\([^)]{1,30}\)\s*)?(?<name>[가-힣]{2,4})\s?(?<role>기자|특파원|통신원|객원기자|선임기자|전문기자)(?:\s*=)?(?:\s*\(?[\w.+-]+@[\w.-]+\)?)?$/u,
   koreanRole: /\s?(?:기자|특파원|통신원|객원기자|선임기자|전문기자)$/u,
-  tail: /^\s*(?:\(.*|[|–—-]\s.{0,80}|\/.{0,60}|,(?:\s*(?:\p{Lu}[\p{L}\p{M}.'’-]*|for|of|the|and|staff|writer|correspondent|reporter|editor)){1,8}\.?|@\S*)?$/u,
+  // Each word of a ", Staff Writer" tail ends where letters end (the lookahead): with `\s*` between words, "ABCDEF"
+  // could otherwise be split into words in every way, which backtracking tries one by one.
+  tail: /^\s*(?:\(.*|[|–—-]\s.{0,80}|\/.{0,60}|,(?:\s*(?:\p{Lu}[\p{L}\p{M}.'’-]*(?![\p{L}\p{M}.'’-])|for|of|the|and|staff|writer|correspondent|reporter|editor)){1,8}\.?|@\S*)?$/u,
 } as const
 
 /** If the line is a byline, the byline as printed without its trailing junk ("By Jo He-rim"); else null. */
@@ -34,8 +36,9 @@ export function parseBylineLine(line: string): string | null {
   return `${prefix[0]}${names[0]}`.replace(/[\s,.]+$/u, '')
 }
 
-/** The author's name from a byline ("By Jo He-rim" gives "Jo He-rim"). */
+/** The author's name from a byline ("By Jo He-rim" gives "Jo He-rim"); a byline past the raw cap has none. */
 export function authorFromByline(byline: string): string {
+  if (byline.length > DEFAULT_MAX_RAW_BYLINE_CHARS) return ''
   return byline.replace(BYLINE.prefix, '').replace(BYLINE.koreanRole, '').trim()
 }
 
@@ -49,15 +52,22 @@ const BYLINE_CLEAN = {
   url: /^(?:https?:)?\/\//iu,
 } as const
 
+/**
+ * Longest raw byline looked at (a meta author or the names of a JSON-LD author list, joined). The patterns below
+ * are unanchored at the start and quadratic in the worst case, so they only ever see this much; a name with its
+ * glued-on date fits many times over.
+ */
+export const DEFAULT_MAX_RAW_BYLINE_CHARS = 1000
+
 /** A byline fit to store: no date glued on, no social handle or URL standing in for a name; null if nothing is left. */
 export function cleanByline(raw: string | null | undefined): string | null {
-  if (raw === null || raw === undefined) return null
+  if (raw === null || raw === undefined || raw.length > DEFAULT_MAX_RAW_BYLINE_CHARS) return null
   const cleaned = raw
     .replace(BYLINE_CLEAN.trailingDate, '')
     .replace(/[\s,|–—-]+$/u, '')
     .trim()
-  if (cleaned === '' || BYLINE_CLEAN.handle.test(cleaned) || BYLINE_CLEAN.url.test(cleaned)) return null
+  if (cleaned === '' || cleaned.length > DEFAULT_MAX_BYLINE_CHARS) return null
+  if (BYLINE_CLEAN.handle.test(cleaned) || BYLINE_CLEAN.url.test(cleaned)) return null
   if (BYLINE_CLEAN.account.test(cleaned)) return null
-  if (cleaned.length > DEFAULT_MAX_BYLINE_CHARS) return null
   return authorFromByline(cleaned) === '' ? null : cleaned
 }

@@ -129,10 +129,14 @@ function clean(value: string | null | undefined): string | null {
   return c === '' ? null : c
 }
 
+/** Longer strings are not dates; they are never handed to the parsers. */
+const MAX_DATE_CHARS = 200
+
 /** ISO-8601 for a date string in any of the shapes pages use, or null when it cannot be read. */
 export function toIsoDate(value: string | null | undefined): string | null {
   const raw = value?.trim()
-  if (!raw) return null
+  // The longest date shape ("Tuesday, 19 November 2019 10:48:00 GMT+0900 (Korean Standard Time)") is far shorter.
+  if (!raw || raw.length > MAX_DATE_CHARS) return null
   let date = new Date(raw)
   if (Number.isNaN(date.getTime())) {
     // "2019-11-18 10:20:00 -0500", "20191118": shapes Date() refuses.

@@ -17,7 +17,9 @@ const CLEAN = {
   // Every Unicode space separator (NBSP, narrow NBSP, ideographic space, ...) and tabs become one plain space.
   spaces: /[\t\p{Zs}]+/gu,
   blankLines: /\n[ \n]*\n/g,
-  lineEdges: / *\n */g,
+  // The lookbehind lets only the first space of a run try the match: ` *\n *` alone rescanned a run of spaces
+  // without a newline from each of its spaces (quadratic).
+  lineEdges: /(?<! ) *\n */g,
   // A run of characters from scripts written without spaces: long unspaced runs there are ordinary prose.
   unspacedScript:
     /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u,
@@ -116,13 +118,19 @@ export function decodeEntities(text: string): string {
   })
 }
 
+const MARKUP = {
+  // An element whose content is never text, closed or running to the end (as a browser reads an unclosed one).
+  // Tags end before the next "<" and an unclosed element or comment takes the rest, so every failed attempt stops
+  // at the next "<" and every match consumes what it scanned: linear, whatever is left unclosed. (Lazy scans to a
+  // closing token that never comes, from each of many openings, were quadratic.)
+  rawText: /<(script|style|noscript|template)\b[^<>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi,
+  comment: /<!--[\s\S]*?(?:-->|$)/g,
+  tag: /<\/?[a-z][^<>]*>/gi,
+} as const
+
 /** Plain text from something that may carry markup (a title with a script tag, an author with <b>). */
 export function stripTags(text: string): string {
-  return text
-    .replace(/<(script|style|noscript|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<(script|style|noscript|template)\b[^>]*>[\s\S]*$/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<\/?[a-z][^>]*>/gi, ' ')
+  return text.replace(MARKUP.rawText, ' ').replace(MARKUP.comment, ' ').replace(MARKUP.tag, ' ')
 }
 
 /** Clean one-line text from a value that may carry tags and entities. */

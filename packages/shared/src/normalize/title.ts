@@ -13,6 +13,15 @@ export const DEFAULT_MIN_TITLE_CHARS = 4
 /** A title agreeing with the <title> part must have at least this many letters or digits to be trusted. */
 const MIN_AGREEING_CHARS = 10
 
+/**
+ * Longest title looked at, in characters (the schema's limit for a title sent; a <title> or og:title may be any
+ * length). Titles are stored at most 300 characters long, and separators are compared pairwise below.
+ */
+export const DEFAULT_MAX_TITLE_INPUT_CHARS = 1000
+
+/** A title with more separators than this is a list or junk, not "Headline | Site": it is kept as it is. */
+const MAX_SEPARATORS = 16
+
 const TITLE = {
   separators: / (?:[|\-–—:·•«»/~]|::|--|\/\/) /gu,
   pipe: /\|/u,
@@ -54,9 +63,9 @@ export function siteNamesFor(source: string | null, url: string | null): string[
 
 /** The title without a leading or trailing site-name segment; `others` are the page's other titles for this page. */
 export function stripSiteName(title: string, siteNames: readonly string[], others: readonly string[] = []): string {
-  const t = title.trim()
+  const t = title.trim().slice(0, DEFAULT_MAX_TITLE_INPUT_CHARS).trim()
   const seps = [...t.matchAll(TITLE.separators)].filter((m) => m.index !== undefined)
-  if (seps.length === 0) return t
+  if (seps.length === 0 || seps.length > MAX_SEPARATORS) return t
   // Another title of the page equal to one side of a separator is the strongest sign of where the headline is.
   const agreeing = new Set(others.map(squash).filter((o) => o.length >= MIN_AGREEING_CHARS))
   for (const sep of [...seps].reverse()) {
