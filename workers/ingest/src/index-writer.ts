@@ -25,6 +25,15 @@ import {
   type WriterStats,
 } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from './context'
+import {
+  EMPTY_STATE,
+  isLive,
+  type VersionKey,
+  type VersionState,
+  versionKey,
+  withDelete,
+  withUpsert,
+} from './version-order'
 
 /**
  * The single writer of the index. Every accepted change goes through here, one at a time, so there is
@@ -78,11 +87,17 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000
 
 interface ArticleRow extends Record<string, SqlStorageValue> {
   id: string
+  /** The seq of its latest change; 0 for an article that was never live (only deletes, or versions a delete beat). */
   seq: number
   deleted: number
+  /** The best version seen (live or deleted): its record hash, published and event time; null hash: none yet. */
   record_hash: string | null
   published_ms: number | null
   event_ms: number
+  /** The event time of the latest delete seen. */
+  deleted_ms: number | null
+  /** The seq at which the article last became live: older segments cannot hold it. */
+  live_from: number | null
   article: string | null
 }
 
@@ -111,7 +126,41 @@ CREATE TABLE IF NOT EXISTS segments (
 );
 CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, after INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS delivery_parts (id TEXT NOT NULL, part INTEGER NOT NULL, results TEXT NOT NULL,
+  PRIMARY KEY (id, part));
 `
+
+/** Columns added after the first schema; an existing database gets them on start (SQLite has no ADD COLUMN IF NOT EXISTS). */
+const MIGRATIONS: readonly { table: string; column: string; backfill?: string }[] = [
+  // Deletes kept their time in event_ms and cleared the version: that time is the latest delete seen.
+  {
+    table: 'articles',
+    column: 'deleted_ms INTEGER',
+    backfill: 'UPDATE articles SET deleted_ms = event_ms WHERE deleted = 1',
+  },
+  { table: 'articles', column: 'live_from INTEGER' },
+  // The copies a tombstone hides lie in segments up to this id whose range reaches from_seq (see #tombstoneNeeded).
+  { table: 'tombstones', column: 'from_seq INTEGER' },
+  { table: 'tombstones', column: 'segments_upto INTEGER' },
+  { table: 'deliveries', column: 'parts INTEGER NOT NULL DEFAULT 1' },
+]
+
+function migrate(sql: SqlStorage): void {
+  for (const m of MIGRATIONS) {
+    const name = m.column.split(' ')[0]
+    const has = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${m.table}')`).toArray()
+    if (has.some((c) => c.name === name)) continue
+    sql.exec(`ALTER TABLE ${m.table} ADD COLUMN ${m.column}`)
+    if (m.backfill) sql.exec(m.backfill)
+  }
+}
+
+/**
+ * Longest piece of a delivery's stored answer, in UTF-16 units. A Durable Object's SQLite refuses values over 2 MB;
+ * a piece this long is at most 1.8 MB of UTF-8 (three bytes a unit at worst). The largest batch (5,000 articles,
+ * urls of 2,048 characters, long rejection reasons) answers with ~15 MB: it is stored in pieces.
+ */
+const MAX_ANSWER_PIECE_CHARS = 600_000
 
 interface SegmentRow extends Record<string, SqlStorageValue> {
   id: number
@@ -151,15 +200,13 @@ function publishedMs(a: Article): number | null {
   return Number.isFinite(ms) ? ms : null
 }
 
-/** True when the incoming version is older than the stored one: by `published` first, then by event time. */
-function isOlderVersion(
-  incoming: { publishedMs: number | null; eventMs: number },
-  stored: { publishedMs: number | null; eventMs: number },
-): boolean {
-  if (incoming.publishedMs !== null && stored.publishedMs !== null && incoming.publishedMs !== stored.publishedMs) {
-    return incoming.publishedMs < stored.publishedMs
+/** What the writer knows of an article's history, from its row (see version-order.ts). */
+function stateOf(row: ArticleRow | undefined): VersionState {
+  if (!row) return EMPTY_STATE
+  return {
+    best: row.record_hash === null ? null : versionKey(row.published_ms, row.event_ms, row.record_hash),
+    deletedAtMs: row.deleted_ms,
   }
-  return incoming.eventMs < stored.eventMs
 }
 
 /**
@@ -182,6 +229,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     super(ctx, env)
     this.#sql = ctx.storage.sql
     this.#sql.exec(SCHEMA)
+    migrate(this.#sql)
     this.#migrate()
     // A deploy that changed the format or the analyzer starts this object anew: rebuild the segments of the old kind
     // (one per maintenance round) without waiting for the next write to schedule it.
@@ -221,107 +269,206 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
 
   /** The stored answer to a delivery seen before, or null. */
   lookupDelivery(id: string): ArticleResult[] | null {
-    const row = this.#sql.exec<{ results: string }>('SELECT results FROM deliveries WHERE id = ?', id).toArray()[0]
-    return row ? (JSON.parse(row.results) as ArticleResult[]) : null
+    return this.#storedAnswer(id)
   }
 
-  /** Applies one delivery atomically and answers one result per op, in order. */
+  /**
+   * Applies one delivery atomically and answers one result per op, in order: a delivery seen before gets its first
+   * answer; otherwise each op is ordered against what the article has seen (version-order.ts), the changes take
+   * sequence numbers, and the answer is remembered under the delivery's id.
+   */
   async apply(delivery: Delivery): Promise<ArticleResult[]> {
-    const results = this.ctx.storage.transactionSync(() => {
-      const seen = this.#sql
-        .exec<{ results: string }>('SELECT results FROM deliveries WHERE id = ?', delivery.id)
-        .toArray()[0]
-      if (seen) return JSON.parse(seen.results) as ArticleResult[]
-      const startSeq = this.#headSeq()
-      let seq = startSeq
-      const out: ArticleResult[] = []
-      for (const op of delivery.ops) {
-        if (op.kind === 'rejected') {
-          out.push(op.result)
-          continue
-        }
-        const id = op.kind === 'upsert' ? op.article.id : op.id
-        const stored = this.#sql.exec<ArticleRow>('SELECT * FROM articles WHERE id = ?', id).toArray()[0]
-        if (op.kind === 'delete') {
-          if (!stored || stored.deleted) {
-            out.push({ id, ...(op.url ? { url: op.url } : {}), status: 'unchanged' })
-            continue
-          }
-          seq++
-          this.#sql.exec(
-            'UPDATE articles SET seq = ?, deleted = 1, article = NULL, record_hash = NULL, event_ms = ?, kv_pending = 1 WHERE id = ?',
-            seq,
-            delivery.eventTime,
-            id,
-          )
-          // An older segment may hold this article: readers hide it there until a merge drops it.
-          this.#sql.exec('INSERT OR REPLACE INTO tombstones (id, seq) VALUES (?, ?)', id, seq)
-          out.push({ id, ...(op.url ? { url: op.url } : {}), status: 'deleted' })
-          continue
-        }
-        const article = op.article
-        const hash = recordHash(article)
-        const incoming = { publishedMs: publishedMs(article), eventMs: delivery.eventTime }
-        const base = { id, ...(article.url ? { url: article.url } : {}) }
-        // A delete wins over every version sent before it: a late retry of an old delivery does not bring it back.
-        if (stored?.deleted && delivery.eventTime < stored.event_ms) {
-          out.push({ ...base, status: 'unchanged' })
-          continue
-        }
-        if (stored && !stored.deleted) {
-          if (stored.record_hash === hash) {
-            out.push({ ...base, status: 'unchanged' })
-            continue
-          }
-          if (isOlderVersion(incoming, { publishedMs: stored.published_ms, eventMs: stored.event_ms })) {
-            out.push({ ...base, status: 'unchanged' })
-            continue
-          }
-          const previous = stored.article ? (JSON.parse(stored.article) as Article) : null
-          if (previous) article.ingestedAt = previous.ingestedAt
-        }
-        seq++
-        this.#sql.exec(
-          `INSERT INTO articles (id, seq, deleted, record_hash, published_ms, event_ms, article, kv_pending)
-           VALUES (?, ?, 0, ?, ?, ?, ?, 1)
-           ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, deleted = 0, record_hash = excluded.record_hash,
-             published_ms = excluded.published_ms, event_ms = excluded.event_ms, article = excluded.article, kv_pending = 1`,
-          id,
-          seq,
-          hash,
-          incoming.publishedMs,
-          delivery.eventTime,
-          JSON.stringify(article),
-        )
-        // Back from the dead: its new copy goes into a newer segment, which wins over older ones.
-        if (stored?.deleted) this.#sql.exec('DELETE FROM tombstones WHERE id = ?', id)
-        out.push({ ...base, status: stored && !stored.deleted ? 'updated' : 'created' })
-      }
-      this.#setMeta('head_seq', seq)
-      const changed = seq - startSeq
-      if (changed > 0) {
-        // A run of changes each within BURST_QUIET_MS of the last: its start and size make its rate (see inBurst).
-        const now = this.clock()
-        if (now - this.#meta('last_change_at') >= BURST_QUIET_MS) {
-          this.#setMeta('run_started_at', now)
-          this.#setMeta('run_changes', changed)
-        } else {
-          this.#setMeta('run_changes', this.#meta('run_changes') + changed)
-        }
-        this.#setMeta('last_change_at', now)
-        if (this.#meta('kv_waiting_since') === 0) this.#setMeta('kv_waiting_since', now)
-      }
-      this.#sql.exec(
-        'INSERT INTO deliveries (id, at, results) VALUES (?, ?, ?)',
-        delivery.id,
-        Date.now(),
-        JSON.stringify(out),
-      )
-      return out
-    })
+    const results = this.ctx.storage.transactionSync(() => this.#storedAnswer(delivery.id) ?? this.#applyNew(delivery))
     // Durable from here: SQLite has it. KV follows through the outbox, off the webhook's path (local KV writes
     // take milliseconds each; a 1,000-article batch would wait seconds for them).
     await this.#scheduleMaintenance(FLUSH_DELAY_MS)
+    return results
+  }
+
+  #applyNew(delivery: Delivery): ArticleResult[] {
+    const startSeq = this.#headSeq()
+    let seq = startSeq
+    const nextSeq = () => ++seq
+    const results = delivery.ops.map((op) => {
+      if (op.kind === 'rejected') return op.result
+      return op.kind === 'upsert'
+        ? this.#applyUpsert(op.article, delivery.eventTime, nextSeq)
+        : this.#applyDelete(op.id, op.url, delivery.eventTime, nextSeq)
+    })
+    this.#setMeta('head_seq', seq)
+    this.#countRun(seq - startSeq)
+    this.#rememberAnswer(delivery.id, results)
+    return results
+  }
+
+  #row(id: string): ArticleRow | undefined {
+    return this.#sql.exec<ArticleRow>('SELECT * FROM articles WHERE id = ?', id).toArray()[0]
+  }
+
+  /** An upsert: stored when it is the newest version and no later delete covers it; otherwise only remembered. */
+  #applyUpsert(article: Article, eventMs: number, nextSeq: () => number): ArticleResult {
+    const id = article.id
+    const base = { id, ...(article.url ? { url: article.url } : {}) }
+    const stored = this.#row(id)
+    const before = stateOf(stored)
+    const key = versionKey(publishedMs(article), eventMs, recordHash(article))
+    const after = withUpsert(before, key)
+    if (after === before) return { ...base, status: 'unchanged' }
+    const wasLive = isLive(before)
+    // Not live after it (a later delete covers it), or the same content at a later time: only its rank is kept, so
+    // what arrives next is ordered against it.
+    if (!isLive(after) || (wasLive && before.best?.hash === key.hash)) {
+      this.#rememberVersion(id, key, publishedMs(article), after.deletedAtMs)
+      return { ...base, status: 'unchanged' }
+    }
+    const previous = wasLive && stored?.article ? (JSON.parse(stored.article) as Article) : null
+    if (previous) article.ingestedAt = previous.ingestedAt
+    const seq = nextSeq()
+    this.#sql.exec(
+      `INSERT INTO articles (id, seq, deleted, record_hash, published_ms, event_ms, deleted_ms, live_from, article, kv_pending)
+       VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, deleted = 0, record_hash = excluded.record_hash,
+         published_ms = excluded.published_ms, event_ms = excluded.event_ms,
+         live_from = CASE WHEN articles.deleted = 1 OR articles.live_from IS NULL THEN excluded.live_from ELSE articles.live_from END,
+         article = excluded.article, kv_pending = 1`,
+      id,
+      seq,
+      key.hash,
+      publishedMs(article),
+      eventMs,
+      after.deletedAtMs,
+      seq,
+      JSON.stringify(article),
+    )
+    // Back from the dead: its new copy goes into a newer segment, which wins over older ones.
+    if (stored?.deleted) this.#sql.exec('DELETE FROM tombstones WHERE id = ?', id)
+    return { ...base, status: wasLive ? 'updated' : 'created' }
+  }
+
+  /** Keeps the rank of a version that is not stored (a later delete covers it, or its content is already there). */
+  #rememberVersion(id: string, key: VersionKey, published: number | null, deletedAtMs: number | null): void {
+    this.#sql.exec(
+      `INSERT INTO articles (id, seq, deleted, record_hash, published_ms, event_ms, deleted_ms, article, kv_pending)
+       VALUES (?, 0, 1, ?, ?, ?, ?, NULL, 0)
+       ON CONFLICT(id) DO UPDATE SET record_hash = excluded.record_hash, published_ms = excluded.published_ms,
+         event_ms = excluded.event_ms, deleted_ms = excluded.deleted_ms`,
+      id,
+      key.hash,
+      published,
+      key.eventMs,
+      deletedAtMs,
+    )
+  }
+
+  /** A delete: removes the article when its event is at or after the live version's; otherwise only remembered. */
+  #applyDelete(id: string, url: string | undefined, eventMs: number, nextSeq: () => number): ArticleResult {
+    const base = { id, ...(url ? { url } : {}) }
+    const stored = this.#row(id)
+    const before = stateOf(stored)
+    const after = withDelete(before, eventMs)
+    if (after === before) return { ...base, status: 'unchanged' }
+    if (!stored || !isLive(before) || isLive(after)) {
+      // Nothing live to remove, or a newer version stays: the delete is remembered, so an older upsert arriving
+      // later cannot bring the article back.
+      this.#sql.exec(
+        `INSERT INTO articles (id, seq, deleted, event_ms, deleted_ms, kv_pending) VALUES (?, 0, 1, 0, ?, 0)
+         ON CONFLICT(id) DO UPDATE SET deleted_ms = excluded.deleted_ms`,
+        id,
+        eventMs,
+      )
+      return { ...base, status: 'unchanged' }
+    }
+    const seq = nextSeq()
+    this.#sql.exec(
+      'UPDATE articles SET seq = ?, deleted = 1, article = NULL, deleted_ms = ?, kv_pending = 1 WHERE id = ?',
+      seq,
+      eventMs,
+      id,
+    )
+    this.#addTombstone(id, seq, stored.live_from ?? 0)
+    return { ...base, status: 'deleted' }
+  }
+
+  /**
+   * Readers hide a deleted article in the segments that may hold a copy of it: those whose range reaches back to
+   * when it last became live, among the segments that exist now (later ones are built without it). None: no
+   * tombstone at all (the article never left the writer's unflushed tail).
+   */
+  #addTombstone(id: string, seq: number, fromSeq: number): void {
+    const upto = this.#meta('next_segment_id')
+    this.#sql.exec(
+      'INSERT OR REPLACE INTO tombstones (id, seq, from_seq, segments_upto) VALUES (?, ?, ?, ?)',
+      id,
+      seq,
+      fromSeq,
+      upto,
+    )
+    this.#dropUnneededTombstones()
+  }
+
+  /** Tombstones go once no segment that may hold a copy is left (merges rebuild segments from live articles only). */
+  #dropUnneededTombstones(): void {
+    this.#sql.exec(
+      `DELETE FROM tombstones WHERE segments_upto IS NOT NULL AND NOT EXISTS (
+         SELECT 1 FROM segments s WHERE s.id <= tombstones.segments_upto
+           AND s.seq_to >= tombstones.from_seq AND s.seq_from < tombstones.seq)`,
+    )
+  }
+
+  /** A run of changes each within BURST_QUIET_MS of the last: its start and size make its rate (see #inBurst). */
+  #countRun(changed: number): void {
+    if (changed === 0) return
+    const now = this.clock()
+    if (now - this.#meta('last_change_at') >= BURST_QUIET_MS) {
+      this.#setMeta('run_started_at', now)
+      this.#setMeta('run_changes', changed)
+    } else {
+      this.#setMeta('run_changes', this.#meta('run_changes') + changed)
+    }
+    this.#setMeta('last_change_at', now)
+    if (this.#meta('kv_waiting_since') === 0) this.#setMeta('kv_waiting_since', now)
+  }
+
+  /** Remembers a delivery's answer, in pieces that each fit a SQLite value (MAX_ANSWER_PIECE_CHARS). */
+  #rememberAnswer(id: string, results: ArticleResult[]): void {
+    const pieces: string[] = []
+    let piece: string[] = []
+    let chars = 0
+    for (const r of results) {
+      const json = JSON.stringify(r)
+      if (piece.length > 0 && chars + json.length > MAX_ANSWER_PIECE_CHARS) {
+        pieces.push(`[${piece.join(',')}]`)
+        piece = []
+        chars = 0
+      }
+      piece.push(json)
+      chars += json.length + 1
+    }
+    pieces.push(`[${piece.join(',')}]`)
+    const [first, ...rest] = pieces
+    this.#sql.exec(
+      'INSERT INTO deliveries (id, at, results, parts) VALUES (?, ?, ?, ?)',
+      id,
+      Date.now(),
+      first ?? '[]',
+      pieces.length,
+    )
+    rest.forEach((p, i) => {
+      this.#sql.exec('INSERT INTO delivery_parts (id, part, results) VALUES (?, ?, ?)', id, i + 1, p)
+    })
+  }
+
+  #storedAnswer(id: string): ArticleResult[] | null {
+    const row = this.#sql
+      .exec<{ results: string; parts: number }>('SELECT results, parts FROM deliveries WHERE id = ?', id)
+      .toArray()[0]
+    if (!row) return null
+    const results = JSON.parse(row.results) as ArticleResult[]
+    if (row.parts <= 1) return results
+    const rest = this.#sql
+      .exec<{ results: string }>('SELECT results FROM delivery_parts WHERE id = ? ORDER BY part', id)
+      .toArray()
+    for (const p of rest) results.push(...(JSON.parse(p.results) as ArticleResult[]))
     return results
   }
 
@@ -354,6 +501,10 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   async #writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
     const builder = new SegmentBuilder()
     let docs = 0
+    // The id is taken before any row is read: a tombstone made while this build yields counts it among the segments
+    // that may hold the deleted article (#addTombstone). An empty build leaves its id unused.
+    const id = this.#meta('next_segment_id') + 1
+    this.#setMeta('next_segment_id', id)
     // Page by page (the builder analyses each document as it is added), letting readers' calls and webhooks in
     // between: a merge of thousands of articles would otherwise hold the writer's one thread for seconds, and every
     // reader's freshness with it. A row changed meanwhile has moved past seqTo: its new version is in the tail, which
@@ -376,8 +527,6 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     }
     if (docs === 0) return null
     const bytes = builder.finish()
-    const id = this.#meta('next_segment_id') + 1
-    this.#setMeta('next_segment_id', id)
     const parts = splitParts(bytes)
     await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part, writtenNow())))
     return {
@@ -448,8 +597,12 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     this.ctx.storage.transactionSync(() => {
       for (const r of run) this.#sql.exec('DELETE FROM segments WHERE id = ?', r.id)
       if (row) this.#insertSegment(row)
-      // Once the oldest segments are rebuilt, no copy older than seq_to is left to hide.
-      if (plan.from === 0) this.#sql.exec('DELETE FROM tombstones WHERE seq <= ?', last.seq_to)
+      // Tombstones from before from_seq/segments_upto were kept: once the oldest segments are rebuilt, no copy
+      // older than seq_to is left to hide.
+      if (plan.from === 0) {
+        this.#sql.exec('DELETE FROM tombstones WHERE segments_upto IS NULL AND seq <= ?', last.seq_to)
+      }
+      this.#dropUnneededTombstones()
       for (const key of replaced) {
         this.#sql.exec('INSERT OR REPLACE INTO garbage (key, after) VALUES (?, ?)', key, Date.now() + GARBAGE_GRACE_MS)
       }
@@ -676,7 +829,9 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       }
       await this.#collectGarbage()
       if (Date.now() - this.#meta('pruned_at') > PRUNE_EVERY_MS) {
-        this.#sql.exec('DELETE FROM deliveries WHERE at < ?', Date.now() - DELIVERY_TTL_MS)
+        const before = Date.now() - DELIVERY_TTL_MS
+        this.#sql.exec('DELETE FROM delivery_parts WHERE id IN (SELECT id FROM deliveries WHERE at < ?)', before)
+        this.#sql.exec('DELETE FROM deliveries WHERE at < ?', before)
         this.#setMeta('pruned_at', Date.now())
       }
       if (this.#headSeq() > this.#meta('manifest_seq')) await this.#scheduleMaintenance(FLUSH_DELAY_MS)

@@ -93,9 +93,9 @@ export async function handleWebhook(c: Context<IngestApp>) {
     })
   }
   const envelope = envelopeCheck.data
-  const eventTime = parseEventTime(envelope.timestamp, check.timestamp)
-  const entries = await validate(envelope.type, envelope.data)
   const now = new Date()
+  const eventTime = eventTimeOf(envelope.timestamp, now)
+  const entries = await validate(envelope.type, envelope.data)
   const delivery = { id: check.id, eventTime, receivedAt: now.toISOString() }
 
   const inputs = entries.flatMap((e) => (e.kind === 'input' ? [e.input] : []))
@@ -170,10 +170,14 @@ async function validate(type: z.infer<typeof WebhookEnvelopeSchema>['type'], dat
   }
 }
 
-/** The event's timestamp orders versions of one article; the signed header time stands in when it is absent or invalid. */
-function parseEventTime(timestamp: string | undefined, signedSeconds: number): number {
+/**
+ * The event's own time orders versions of one article (version-order.ts). Without a readable `timestamp`, the moment
+ * it was first received stands in (a redelivery of the same webhook-id is answered from memory, never re-timed).
+ * Never the signature's timestamp: a sender's retry signs again, later, and must not become newer for it.
+ */
+function eventTimeOf(timestamp: string | undefined, receivedAt: Date): number {
   const ms = timestamp ? Date.parse(timestamp) : Number.NaN
-  return Number.isFinite(ms) ? ms : signedSeconds * 1000
+  return Number.isFinite(ms) ? ms : receivedAt.getTime()
 }
 
 type Attempt<T> = { ok: true; value: T } | { ok: false }

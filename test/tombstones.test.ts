@@ -1,0 +1,62 @@
+import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { type Article, normalizeArticle } from '@edgewire/shared'
+import type { WriteOp } from '@edgewire/shared/writer-rpc'
+import { describe, expect, it } from 'vitest'
+import { BURST_QUIET_MS } from '../workers/ingest/src/index-writer'
+import type { SearchEnv } from '../workers/search/src/context'
+import { LiveIndex } from '../workers/search/src/live-index'
+
+// Tombstones are bounded by the segments that need them: a deleted article is hidden only where a copy may be.
+const searchEnv = env as unknown as SearchEnv
+const writer = () => searchEnv.INDEX.get(searchEnv.INDEX.idFromName('main'))
+let deliveries = 0
+
+const article = (key: string, text: string): Promise<Article> =>
+  normalizeArticle({ url: `https://tombstones.example/${key}`, title: `Story ${key}`, text }, new Date())
+
+const apply = (...ops: WriteOp[]) =>
+  writer().apply({ id: `tombstones-${deliveries++}`, eventTime: Date.now() + deliveries, ops })
+
+/** Runs the writer's alarm, after the burst window, until nothing is left to flush or merge. */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, BURST_QUIET_MS + 10))
+  for (let i = 0; i < 50; i++) {
+    const before = await writer().stats()
+    await runDurableObjectAlarm(writer())
+    const after = await writer().stats()
+    if (after.manifestSeq === after.headSeq && after.segments === before.segments) return
+  }
+}
+
+async function coldSearch(q: string): Promise<string[]> {
+  const live = new LiveIndex(searchEnv)
+  await live.sync()
+  return live.index.search({ q, limit: 10, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
+}
+
+describe('tombstones', { timeout: 30_000 }, () => {
+  it('keeps none for an article deleted before any segment held it', async () => {
+    const brief = await article('brief', 'The tin mine reopened for a single day.')
+    await apply({ kind: 'upsert', article: brief })
+    await apply({ kind: 'delete', id: brief.id })
+    await settle()
+    expect((await writer().manifest()).tombstones).not.toContain(brief.id)
+    expect(await coldSearch('tin mine')).toEqual([])
+  })
+
+  it('keeps one while a segment holds a copy, and drops it once a merge has rebuilt that segment', async () => {
+    const gone = await article('gone', 'The cobalt refinery closed for good.')
+    const kept = await article('kept', 'The cobalt traders moved to another port.')
+    await apply({ kind: 'upsert', article: gone }, { kind: 'upsert', article: kept })
+    await settle()
+    await apply({ kind: 'delete', id: gone.id })
+    await settle()
+    expect((await writer().manifest()).tombstones).toContain(gone.id)
+    expect(await coldSearch('cobalt')).toEqual([kept.id])
+    // Rebuilding every segment leaves no copy of the deleted article anywhere: nothing is left to hide.
+    await writer().reindex()
+    await settle()
+    expect((await writer().manifest()).tombstones).not.toContain(gone.id)
+    expect(await coldSearch('cobalt')).toEqual([kept.id])
+  })
+})
