@@ -206,6 +206,26 @@ describe('rate limits', () => {
     expect(result.retryAfter).toMatch(/^\d+$/)
   })
 
+  it('counts an IPv6 client by its /64: addresses rotated within it share one count', async () => {
+    let subnet = 0
+    const { result } = await inOneWindow(async () => {
+      // A /64 of the documentation range no other test uses; every request from another interface id in it.
+      const prefix = `2001:db8:${(++subnet).toString(16)}:${(Date.now() % 65_536).toString(16)}`
+      const statuses: number[] = []
+      for (let i = 1; i <= 7; i++) {
+        const res = await SELF.fetch(`${INGEST}/webhooks/articles`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': `${prefix}::${i.toString(16)}` },
+          body: '{}',
+        })
+        statuses.push(res.status)
+        await res.arrayBuffer()
+      }
+      return statuses
+    })
+    expect(result).toEqual([401, 401, 401, 401, 401, 429, 429])
+  })
+
   it('limits the webhook per address before the body is read or the signature checked', async () => {
     const { result } = await inOneWindow(async (ip) => {
       const statuses: number[] = []

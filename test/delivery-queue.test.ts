@@ -8,12 +8,18 @@ import {
   type InboxMessage,
   type StagedChunk,
 } from '../workers/ingest/src/inbox'
-import { applyChunk, DEAD_LETTER_PREFIX, handleQueue, retryDelaySeconds } from '../workers/ingest/src/queue-consumer'
+import {
+  applyChunk,
+  DEAD_LETTER_PREFIX,
+  handleQueue,
+  MAX_TRIES,
+  retryDelaySeconds,
+} from '../workers/ingest/src/queue-consumer'
 import { brokenWriter, ingestEnv, writer } from './faults'
 import { eventually, INGEST, nextId, SELF, searchUntil } from './helpers'
 
-// The inbox consumer on its own: retries with a growing delay while the writer is down, a dead-letter record once
-// the queue gives up, and a redrive that applies what waited in the inbox.
+// The inbox consumer on its own: retries with a growing delay while the writer is down, for as long as it is down;
+// a dead-letter record, with its reason, only for a chunk that can never apply; a redrive of what waits in the inbox.
 
 const ADMIN = { authorization: `Bearer ${(env as unknown as { ADMIN_TOKEN: string }).ADMIN_TOKEN}` }
 
@@ -49,7 +55,7 @@ async function consume(queue: string, message: InboxMessage, envOf: IngestEnv, a
 }
 
 describe('the inbox consumer', () => {
-  it('retries while the writer is down (2, 4, 8 … 300 s apart), and keeps the chunk staged', async () => {
+  it('retries while the writer is down (2, 4, 8 … 1,800 s apart), and keeps the chunk staged', async () => {
     const message = await stage('retrying')
     const down = { ...ingestEnv, INDEX: brokenWriter() }
     for (const attempts of [1, 2, 5, 20]) {
@@ -58,7 +64,7 @@ describe('the inbox consumer', () => {
       expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m-${message.delivery}`])
     }
     expect([retryDelaySeconds(1), retryDelaySeconds(2), retryDelaySeconds(5), retryDelaySeconds(20)]).toEqual([
-      2, 4, 32, 300,
+      2, 4, 32, 1800,
     ])
     expect(await ingestEnv.ARTICLES.get(message.key)).not.toBeNull()
     // The delay asked for, seen from a message of our own (the test batch does not report it).
@@ -107,30 +113,55 @@ describe('the inbox consumer', () => {
     expect(result.explicitAcks.sort()).toEqual(['junk-1', 'junk-2'])
   })
 
-  it('records a dead letter when the queue gives up, and a redrive applies the chunk once the writer is back', async () => {
-    const message = await stage('deadletter', 3)
-    const down = { ...ingestEnv, INDEX: brokenWriter() }
-    const result = await consume(DEAD_LETTER_QUEUE, message, down, 11)
-    expect(result.explicitAcks).toEqual([`m-${message.delivery}`])
-    const record = await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)
-    expect(JSON.parse(record ?? '{}')).toMatchObject({ message, error: expect.stringContaining('down') })
+  it('keeps retrying through a writer outage of more than 24 hours: the tries span 45 hours, then start again', async () => {
+    let span = 0
+    for (let attempts = 1; attempts < MAX_TRIES; attempts++) span += retryDelaySeconds(attempts)
+    expect(span).toBeGreaterThan(24 * 60 * 60)
+    // At its last try, and given up by the queue: either way the message goes back to the inbox queue, not to a
+    // dead letter, and is applied once the writer is back.
+    const message = await stage('outage', 2)
+    const sent: unknown[] = []
+    const queue = {
+      send: async (body: unknown) => void sent.push(body),
+      sendBatch: async () => {},
+    } as unknown as IngestEnv['INGEST_QUEUE']
+    const down = { ...ingestEnv, INDEX: brokenWriter(), INGEST_QUEUE: queue }
+    expect((await consume(INBOX_QUEUE, message, down, MAX_TRIES)).explicitAcks).toEqual([`m-${message.delivery}`])
+    expect((await consume(DEAD_LETTER_QUEUE, message, down, MAX_TRIES + 1)).explicitAcks).toEqual([
+      `m-${message.delivery}`,
+    ])
+    expect(sent).toEqual([message, message])
+    expect(await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)).toBeNull()
     expect(await ingestEnv.ARTICLES.get(message.key)).not.toBeNull()
+    expect((await consume(INBOX_QUEUE, message, ingestEnv)).explicitAcks).toEqual([`m-${message.delivery}`])
+    expect((await searchUntil({ q: 'outage' }, 2)).total).toBe(2)
+  })
 
+  it('records a dead letter, with its reason, only for a chunk that can never apply', async () => {
+    const message = await stage('vanished', 1)
+    await ingestEnv.ARTICLES.delete(message.key)
+    // Missing for a few tries: KV may lag; the message is retried.
+    expect((await consume(INBOX_QUEUE, message, ingestEnv, 2)).retryMessages).toHaveLength(1)
+    // Still missing, never applied: it can never apply.
+    const result = await consume(INBOX_QUEUE, message, ingestEnv, 10)
+    expect(result.explicitAcks).toEqual([`m-${message.delivery}`])
+    const record = JSON.parse((await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)) ?? '{}')
+    expect(record).toMatchObject({ message, reason: expect.stringContaining('never applied') })
     const inbox = (await (await SELF.fetch(`${INGEST}/admin/inbox`, { headers: ADMIN })).json()) as {
-      staged: number
       deadLetters: string[]
     }
-    expect(inbox.staged).toBeGreaterThanOrEqual(1)
     expect(inbox.deadLetters).toContain(`${DEAD_LETTER_PREFIX}${message.key}`)
+  })
 
+  it('redrives every staged chunk on request: applied once the writer is back', async () => {
+    const message = await stage('redriven', 3)
     const redrive = await SELF.fetch(`${INGEST}/admin/redrive`, { method: 'POST', headers: ADMIN })
     expect(redrive.status).toBe(202)
-    expect((await searchUntil({ q: 'deadletter' }, 3)).total).toBe(3)
+    expect((await searchUntil({ q: 'redriven' }, 3)).total).toBe(3)
     const gone = await eventually(
       () => ingestEnv.ARTICLES.get(message.key),
       (v) => v === null,
     )
     expect(gone).toBeNull()
-    expect(await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)).toBeNull()
   })
 })

@@ -39,6 +39,16 @@ const resultsOf = async (res: Response) => {
 }
 
 const webhook = (init: RequestInit) => SELF.fetch(`${INGEST}/webhooks/articles`, init)
+
+/** Headers that pass every check a header can be put to (fresh, well-formed), signed over nothing this test sends. */
+function signedLooking(): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'webhook-id': nextId(),
+    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'webhook-signature': `v1,${btoa('x'.repeat(32))}`,
+  }
+}
 const upsert = (data: Record<string, unknown>) => sendEvent('article.upsert', data)
 
 describe('the error table of the contract', () => {
@@ -155,21 +165,46 @@ describe('the error table of the contract', () => {
     const big = new Uint8Array(32 * 1024 * 1024 + 1).fill(0x20)
     const declared = await webhook({ method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
     await expectProblem(declared, 413)
+    // Without a length, the body is read (its headers look signed) and refused as soon as it passes the limit.
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let i = 0; i < 33; i++) controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20))
         controller.close()
       },
     })
-    const streamed = await webhook({ method: 'POST', headers: { 'content-type': 'application/json' }, body: stream })
+    const streamed = await webhook({ method: 'POST', headers: signedLooking(), body: stream })
     await expectProblem(streamed, 413)
     // A Content-Length that lies low does not let more through.
-    const liar = await webhook({
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': '10' },
-      body: big,
-    })
+    const liar = await webhook({ method: 'POST', headers: { ...signedLooking(), 'content-length': '10' }, body: big })
     expect([400, 413]).toContain(liar.status)
+  })
+
+  it('refuses an unsigned, malformed, stale or oversized request from its headers, before reading its body', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const cases: [string, Record<string, string>, string][] = [
+      ['no signature headers', { 'content-type': 'application/json' }, 'missing-headers'],
+      ['a malformed signature', { ...signedLooking(), 'webhook-signature': 'v1,not-base64!' }, 'malformed-signature'],
+      ['a signature of another version', { ...signedLooking(), 'webhook-signature': 'v2,AAAA' }, 'malformed-signature'],
+      ['an unreadable timestamp', { ...signedLooking(), 'webhook-timestamp': 'soon' }, 'invalid-timestamp'],
+      ['a stale timestamp', { ...signedLooking(), 'webhook-timestamp': String(now - 3600) }, 'timestamp-too-old'],
+      ['a future timestamp', { ...signedLooking(), 'webhook-timestamp': String(now + 3600) }, 'timestamp-too-new'],
+      ['a Content-Length over the limit', { ...signedLooking(), 'content-length': String(64 * 1024 * 1024) }, 'larger'],
+    ]
+    for (const [name, headers, detail] of cases) {
+      // A body that never ends: a handler that read it would never answer (or answer 413 after 32 MiB).
+      let pulled = 0
+      const endless = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled += 65_536
+          controller.enqueue(new Uint8Array(65_536).fill(0x20))
+        },
+      })
+      const res = await webhook({ method: 'POST', headers, body: endless })
+      const problem = await expectProblem(res, detail === 'larger' ? 413 : 401)
+      expect(problem.detail, name).toContain(detail)
+      // What the transport buffered on its own, at most: far from the 32 MiB a read would take.
+      expect(pulled, name).toBeLessThan(4 * 1024 * 1024)
+    }
   })
 
   it('answers 415 to anything but JSON', async () => {

@@ -58,12 +58,47 @@ export async function importSecrets(secrets: string): Promise<CryptoKey[]> {
   )
 }
 
-function signedContent(id: string, timestamp: string, body: Uint8Array): Uint8Array {
-  const prefix = new TextEncoder().encode(`${id}.${timestamp}.`)
-  const data = new Uint8Array(prefix.length + body.length)
-  data.set(prefix, 0)
-  data.set(body, prefix.length)
-  return data
+/** What the headers alone say: enough to refuse a request before its body is read. */
+export type HeaderCheck =
+  | {
+      ok: true
+      id: string
+      timestamp: number /** `{id}.{timestamp}.`, which the signed content starts with */
+      prefix: Uint8Array /** the well-formed v1 signatures, at most MAX_SIGNATURES */
+      macs: Uint8Array[]
+    }
+  | { ok: false; reason: SignatureFailure }
+
+/** Checks the three Standard Webhooks headers without the body: present, a readable timestamp inside the window. */
+export function checkSignatureHeaders(
+  headers: SignedHeaders,
+  now: number = Math.floor(Date.now() / 1000),
+  toleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS,
+): HeaderCheck {
+  const { id, timestamp, signature } = headers
+  if (!id || !timestamp || !signature) return { ok: false, reason: 'missing-headers' }
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'invalid-timestamp' }
+  const ts = Number(timestamp)
+  if (now - ts > toleranceSeconds) return { ok: false, reason: 'timestamp-too-old' }
+  if (ts - now > toleranceSeconds) return { ok: false, reason: 'timestamp-too-new' }
+  const macs: Uint8Array[] = []
+  for (const candidate of signature.split(' ').slice(0, MAX_SIGNATURES)) {
+    const [version, value] = candidate.split(',', 2)
+    if (version !== 'v1' || !value) continue
+    const mac = decodeBase64(value)
+    if (mac?.length === 32) macs.push(mac)
+  }
+  return { ok: true, id, timestamp: ts, prefix: new TextEncoder().encode(`${id}.${timestamp}.`), macs }
+}
+
+/** True when one of the signatures matches `signed`, the whole signed content (`{id}.{timestamp}.{body}`). */
+export async function verifySignedContent(keys: CryptoKey[], macs: Uint8Array[], signed: Uint8Array): Promise<boolean> {
+  for (const mac of macs) {
+    for (const key of keys) {
+      if (await crypto.subtle.verify('HMAC', key, mac, signed)) return true
+    }
+  }
+  return false
 }
 
 /** Checks the three Standard Webhooks headers against the raw body; `now` is Unix seconds. */
@@ -74,31 +109,27 @@ export async function verifySignature(
   now: number = Math.floor(Date.now() / 1000),
   toleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS,
 ): Promise<SignatureCheck> {
-  const { id, timestamp, signature } = headers
-  if (!id || !timestamp || !signature) return { ok: false, reason: 'missing-headers' }
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'invalid-timestamp' }
-  const ts = Number(timestamp)
-  if (now - ts > toleranceSeconds) return { ok: false, reason: 'timestamp-too-old' }
-  if (ts - now > toleranceSeconds) return { ok: false, reason: 'timestamp-too-new' }
-  const data = signedContent(id, timestamp, body)
-  const candidates = signature.split(' ').slice(0, MAX_SIGNATURES)
-  for (const candidate of candidates) {
-    const [version, value] = candidate.split(',', 2)
-    if (version !== 'v1' || !value) continue
-    const mac = decodeBase64(value)
-    if (mac?.length !== 32) continue
-    for (const key of keys) {
-      if (await crypto.subtle.verify('HMAC', key, mac, data)) return { ok: true, id, timestamp: ts }
-    }
-  }
+  const check = checkSignatureHeaders(headers, now, toleranceSeconds)
+  if (!check.ok) return check
+  if (await verifySignedContent(keys, check.macs, signedContent(check.prefix, body)))
+    return { ok: true, id: check.id, timestamp: check.timestamp }
   return { ok: false, reason: 'no-matching-signature' }
+}
+
+function signedContent(prefix: Uint8Array, body: Uint8Array): Uint8Array {
+  const data = new Uint8Array(prefix.length + body.length)
+  data.set(prefix, 0)
+  data.set(body, prefix.length)
+  return data
 }
 
 /** Signs a body as a Standard Webhooks sender would: the value of `webhook-signature` (`v1,<base64>`). */
 export async function signPayload(secret: string, id: string, timestamp: number, body: Uint8Array): Promise<string> {
   const [key] = await importSecrets(secret)
   if (!key) throw new Error('no webhook secret')
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, signedContent(id, String(timestamp), body)))
+  const mac = new Uint8Array(
+    await crypto.subtle.sign('HMAC', key, signedContent(new TextEncoder().encode(`${id}.${timestamp}.`), body)),
+  )
   let binary = ''
   for (const byte of mac) binary += String.fromCharCode(byte)
   return `v1,${btoa(binary)}`

@@ -1,4 +1,11 @@
-import { type Article, type ArticleInput, type ArticleResult, countWords, normalizeArticle } from '@edgewire/shared'
+import {
+  type Article,
+  type ArticleInput,
+  type ArticleResult,
+  countWords,
+  type NormalizeOptions,
+  normalizeArticle,
+} from '@edgewire/shared'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 
 /**
@@ -40,11 +47,15 @@ export function fitForStorage(article: Article): { article: Article; cutFrom: nu
   return { article: fitted, cutFrom: originalLength }
 }
 
-/** Normalizes one article into an upsert, or a `rejected` result saying why it could not be normalized. */
-export async function normalizeOp(input: ArticleInput, now: Date): Promise<WriteOp> {
+/**
+ * Normalizes one article into an upsert, or a `rejected` result saying why it could not be normalized: an error, or
+ * its CPU budget passed (DEFAULT_NORMALIZE_BUDGET_MS, checked between steps; each article of a batch has its own, so
+ * one costly article is refused and the others go through).
+ */
+export async function normalizeOp(input: ArticleInput, now: Date, options: NormalizeOptions = {}): Promise<WriteOp> {
   let article: Article
   try {
-    article = await normalizeArticle(input, now)
+    article = await normalizeArticle(input, now, options)
   } catch (err) {
     const result: ArticleResult = {
       status: 'rejected',

@@ -1,11 +1,57 @@
-import { joinParts, ProblemError } from '@edgewire/shared'
+import { ProblemError } from '@edgewire/shared'
 
-/** Reads a request body as bytes, refusing (413) as soon as it passes `limit`, whatever Content-Length says. */
-export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit)
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
+/** The body's length as declared by `content-length`, refused (413) over `limit` before anything is read; null if absent. */
+export function declaredLength(request: Request, limit: number): number | null {
+  const header = request.headers.get('content-length')
+  if (header === null) return null
+  const declared = Number(header)
+  if (!Number.isSafeInteger(declared) || declared < 0) {
+    throw new ProblemError(400, 'invalid-content-length', 'Content-Length is not a length.')
+  }
+  if (declared > limit) throw tooLarge(limit)
+  return declared
+}
+
+/**
+ * A request body read once into one buffer that starts with `reserve` free bytes (where the signature's prefix goes,
+ * so the signed content needs no second copy). `signed` is the whole buffer, `body` the bytes after the reserve.
+ */
+export interface HeldBody {
+  signed: Uint8Array
+  body: Uint8Array
+}
+
+/**
+ * Reads a request body, refusing (413) as soon as it passes `limit`, whatever Content-Length says. With a declared
+ * length the bytes go straight into a buffer of that size, each chunk copied in and let go: the body is held once.
+ * Without one (a chunked upload), the chunks are joined once at the end.
+ */
+export async function readBodyLimited(
+  request: Request,
+  limit: number,
+  declared: number | null,
+  reserve = 0,
+): Promise<HeldBody> {
+  const reader = request.body?.getReader()
+  if (!reader) return hold(new Uint8Array(reserve), reserve)
+  if (declared !== null) {
+    const signed = new Uint8Array(reserve + declared)
+    let at = reserve
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (at + value.byteLength > signed.length) {
+        await reader.cancel()
+        throw new ProblemError(400, 'body-longer-than-declared', 'The body is longer than its Content-Length.')
+      }
+      signed.set(value, at)
+      at += value.byteLength
+    }
+    if (at !== signed.length) {
+      throw new ProblemError(400, 'body-shorter-than-declared', 'The body is shorter than its Content-Length.')
+    }
+    return hold(signed, reserve)
+  }
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
@@ -18,7 +64,59 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
     }
     chunks.push(value)
   }
-  return joinParts(chunks)
+  const signed = new Uint8Array(reserve + size)
+  let at = reserve
+  for (const chunk of chunks.splice(0)) {
+    signed.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return hold(signed, reserve)
+}
+
+function hold(signed: Uint8Array, reserve: number): HeldBody {
+  return { signed, body: signed.subarray(reserve) }
+}
+
+/**
+ * Body bytes one isolate holds at once, for deliveries being read, parsed and applied. A delivery costs about three
+ * times its body at its peak (the bytes, the decoded text, the parsed JSON), so one 32 MiB delivery at a time keeps
+ * an isolate near 100 MB, under its 128 MB; smaller ones share the budget. The rest wait, before reading their body,
+ * their bytes still in the network.
+ */
+export const MAX_BODY_BYTES_IN_FLIGHT = 32 * 1024 * 1024
+/** Longest wait for that budget; past it the sender is told to retry (503). */
+export const MAX_BODY_WAIT_MS = 30_000
+const BODY_WAIT_STEP_MS = 20
+
+let bytesInFlight = 0
+let peakBytesInFlight = 0
+
+/** The most body bytes this isolate has held at once (the memory test reads it). */
+export function bodyBytesPeak(): number {
+  return peakBytesInFlight
+}
+
+/**
+ * Runs `work` once `bytes` fit the isolate's body budget (a delivery alone always fits). Polls rather than queueing
+ * promises: a promise made in one request and resolved from another is not something Workers allow.
+ */
+export async function withBodyBudget<T>(bytes: number, work: () => Promise<T>): Promise<T> {
+  const started = Date.now()
+  while (bytesInFlight > 0 && bytesInFlight + bytes > MAX_BODY_BYTES_IN_FLIGHT) {
+    if (Date.now() - started > MAX_BODY_WAIT_MS) {
+      throw new ProblemError(503, 'busy', 'Too many large deliveries at once; nothing was stored. Retry.', {
+        headers: { 'retry-after': '5' },
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, BODY_WAIT_STEP_MS))
+  }
+  bytesInFlight += bytes
+  peakBytesInFlight = Math.max(peakBytesInFlight, bytesInFlight)
+  try {
+    return await work()
+  } finally {
+    bytesInFlight -= bytes
+  }
 }
 
 function tooLarge(limit: number): ProblemError {

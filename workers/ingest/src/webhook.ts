@@ -3,12 +3,14 @@ import {
   ArticleInputSchema,
   type ArticleResult,
   articleIdFor,
+  checkSignatureHeaders,
   DeleteTargetSchema,
   type FieldError,
+  type HeaderCheck,
   importSecrets,
   LIMITS,
   ProblemError,
-  verifySignature,
+  verifySignedContent,
   WebhookEnvelopeSchema,
 } from '@edgewire/shared'
 import type { Delivery, WriteOp } from '@edgewire/shared/writer-rpc'
@@ -25,7 +27,7 @@ import {
   stagedAnswer,
 } from './inbox'
 import { normalizeOp } from './normalize-op'
-import { decodeUtf8, parseJson, readBodyLimited } from './read-body'
+import { declaredLength, decodeUtf8, parseJson, readBodyLimited, withBodyBudget } from './read-body'
 
 /** Longest `webhook-id` taken: ids are opaque, but they are stored and remembered for days. */
 export const MAX_WEBHOOK_ID_CHARS = 256
@@ -66,27 +68,52 @@ export async function handleWebhook(c: Context<IngestApp>) {
   }
   const secret = c.env.WEBHOOK_SECRET
   if (!secret) throw new Error('WEBHOOK_SECRET is not configured')
-  const bytes = await readBodyLimited(c.req.raw, LIMITS.maxBodyBytes)
-  const check = await verifySignature(
-    await keysFor(secret),
-    {
-      id: c.req.header('webhook-id'),
-      timestamp: c.req.header('webhook-timestamp'),
-      signature: c.req.header('webhook-signature'),
-    },
-    bytes,
-  )
-  if (!check.ok) {
-    throw new ProblemError(401, 'invalid-signature', `The webhook signature was refused: ${check.reason}.`)
+  // Bounded cost before trust: everything the headers can refuse is refused before a byte of the body is read.
+  const declared = declaredLength(c.req.raw, LIMITS.maxBodyBytes)
+  const headers = checkSignatureHeaders({
+    id: c.req.header('webhook-id'),
+    timestamp: c.req.header('webhook-timestamp'),
+    signature: c.req.header('webhook-signature'),
+  })
+  if (!headers.ok) {
+    throw new ProblemError(401, 'invalid-signature', `The webhook signature was refused: ${headers.reason}.`)
   }
-  if (check.id.length > MAX_WEBHOOK_ID_CHARS) {
+  if (headers.macs.length === 0) {
+    throw new ProblemError(401, 'invalid-signature', 'The webhook signature was refused: malformed-signature.')
+  }
+  if (headers.id.length > MAX_WEBHOOK_ID_CHARS) {
     throw new ProblemError(400, 'invalid-webhook-id', `webhook-id must be at most ${MAX_WEBHOOK_ID_CHARS} characters.`)
   }
+  return withBodyBudget(declared ?? LIMITS.maxBodyBytes, async () => {
+    const event = await readSignedEvent(c.req.raw, secret, headers, declared)
+    return handleEvent(c, headers.id, event)
+  })
+}
 
-  const previous = await previousAnswer(c.env, check.id)
+/**
+ * Reads the body once, into a buffer that starts with room for the signed prefix (`{id}.{timestamp}.`), verifies the
+ * signature over that buffer without copying it, and parses it. The bytes are let go when this returns.
+ */
+async function readSignedEvent(
+  request: Request,
+  secret: string,
+  headers: Extract<HeaderCheck, { ok: true }>,
+  declared: number | null,
+): Promise<unknown> {
+  const held = await readBodyLimited(request, LIMITS.maxBodyBytes, declared, headers.prefix.length)
+  held.signed.set(headers.prefix, 0)
+  if (!(await verifySignedContent(await keysFor(secret), headers.macs, held.signed))) {
+    throw new ProblemError(401, 'invalid-signature', 'The webhook signature was refused: no-matching-signature.')
+  }
+  return parseJson(decodeUtf8(held.body))
+}
+
+/** A verified event: answered from memory when seen before, else validated, normalized and applied (or queued). */
+async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unknown): Promise<Response> {
+  const previous = await previousAnswer(c.env, webhookId)
   if (previous) return c.json({ results: previous }, 202, { 'webhook-replayed': 'true' })
 
-  const envelopeCheck = WebhookEnvelopeSchema.safeParse(parseJson(decodeUtf8(bytes)))
+  const envelopeCheck = WebhookEnvelopeSchema.safeParse(event)
   if (!envelopeCheck.success) {
     throw new ProblemError(422, 'invalid-event', 'The event does not match the schema.', {
       errors: fieldErrors(envelopeCheck.error, ''),
@@ -96,7 +123,7 @@ export async function handleWebhook(c: Context<IngestApp>) {
   const now = new Date()
   const eventTime = eventTimeOf(envelope.timestamp, now)
   const entries = await validate(envelope.type, envelope.data)
-  const delivery = { id: check.id, eventTime, receivedAt: now.toISOString() }
+  const delivery = { id: webhookId, eventTime, receivedAt: now.toISOString() }
 
   const inputs = entries.flatMap((e) => (e.kind === 'input' ? [e.input] : []))
   if (shouldQueue(inputs)) {
@@ -105,13 +132,13 @@ export async function handleWebhook(c: Context<IngestApp>) {
     const answer = await Promise.all(entries.map((e) => (e.kind === 'rejected' ? e.result : queuedResult(e))))
     await enqueueDelivery(c.env, delivery, items, answer)
     // Remembered now, so a replay is answered as before while the consumer works (best effort: chunk 0 also does it).
-    await tryWriter(() => writerStub(c.env).apply({ id: check.id, eventTime, ops: answer.map(answerOnly) }))
+    await tryWriter(() => writerStub(c.env).apply({ id: webhookId, eventTime, ops: answer.map(answerOnly) }))
     return c.json({ results: answer }, 202)
   }
 
   const ops: WriteOp[] = []
   for (const entry of entries) ops.push(entry.kind === 'input' ? await normalizeOp(entry.input, now) : entry)
-  const applied = await tryWriter(() => writerStub(c.env).apply({ id: check.id, eventTime, ops } satisfies Delivery))
+  const applied = await tryWriter(() => writerStub(c.env).apply({ id: webhookId, eventTime, ops } satisfies Delivery))
   if (applied.ok) return c.json({ results: applied.value }, 202)
 
   // The writer is unreachable: the normalized delivery waits in the inbox and the consumer applies it with retries.

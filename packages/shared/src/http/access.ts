@@ -64,6 +64,42 @@ function refuse(key: string, until: number): void {
   refusedUntil.set(key, until)
 }
 
+/**
+ * The part of a client address that names one client: an IPv4 address whole, an IPv6 address by its /64 (a host
+ * picks its own interface id, and one subscriber usually gets a whole /64: rotating within it must not reset the
+ * count). Anything else (not an address at all) is taken as it is.
+ */
+export function clientKey(address: string): string {
+  if (!address.includes(':')) return address
+  const groups = expandIpv6(address)
+  return groups === null ? address : `${groups.slice(0, 4).join(':')}::/64`
+}
+
+/** The eight 16-bit groups of an IPv6 address, lower-case hex without leading zeros; null if it is not one. */
+function expandIpv6(address: string): string[] | null {
+  const zoneless = address.split('%')[0] ?? ''
+  // An embedded IPv4 tail (::ffff:192.0.2.1) is two groups.
+  const v4 = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(zoneless)
+  let text = zoneless
+  if (v4) {
+    const [, head = '', a, b, c, d] = v4
+    const bytes = [a, b, c, d].map(Number)
+    if (bytes.some((n) => n > 255)) return null
+    const [b0 = 0, b1 = 0, b2 = 0, b3 = 0] = bytes
+    text = `${head}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`
+  }
+  const halves = text.split('::')
+  if (halves.length > 2) return null
+  const parse = (part: string | undefined) => (part ? part.split(':') : [])
+  const head = parse(halves[0])
+  const tail = parse(halves[1])
+  const missing = 8 - head.length - tail.length
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null
+  const groups = [...head, ...Array.from({ length: halves.length === 2 ? missing : 0 }, () => '0'), ...tail]
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null
+  return groups.map((g) => Number.parseInt(g, 16).toString(16))
+}
+
 function limited(ip: string, retryAfter: number): ProblemError {
   return new ProblemError(429, 'rate-limited', `Too many requests from ${ip}; retry in ${retryAfter} s.`, {
     headers: { 'retry-after': String(retryAfter) },
@@ -92,7 +128,7 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
     const limiter = options.binding(c)
     const ip = c.req.header('cf-connecting-ip')
     if (limiter && ip) {
-      const key = `${options.scope}:${ip}`
+      const key = `${options.scope}:${clientKey(ip)}`
       if (options.mode === 'ahead') {
         const until = refusedUntil.get(key)
         if (until !== undefined && until > Date.now()) throw limited(ip, Math.ceil((until - Date.now()) / 1000))

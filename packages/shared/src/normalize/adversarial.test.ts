@@ -139,6 +139,13 @@ describe('adversarial input at every normalizer entry point', { timeout: 60_000 
     })
   }
 
+  it('reads a page with more markup openings than a DOM is worth as text, keeping its words', async () => {
+    const html = `<p>Words before the junk.</p>${'<'.repeat(1_000_000)}<p>Words after the junk.</p>`
+    expect(() => extractFromHtml(html)).toThrow(UnparseablePageError)
+    const a = await normalizeArticle({ externalId: 'openings', html }, NOW)
+    expect(a.body).toContain('Words before the junk.')
+  })
+
   for (const { label, value } of cases([HTML_SIZE])) {
     it(`normalizeArticle with html, the bait in every place a page is read: ${label}`, async () => {
       const a = await normalizeArticle({ url: 'https://example.com/a', html: pageWith(value) }, NOW)

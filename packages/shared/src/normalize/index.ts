@@ -3,7 +3,12 @@
 export { extractFromHtml } from './html-extract'
 export { articleIdFor } from './id'
 export { detectLang } from './lang'
-export { normalizeArticle } from './normalize-article'
+export {
+  DEFAULT_NORMALIZE_BUDGET_MS,
+  NormalizeBudgetExceeded,
+  type NormalizeOptions,
+  normalizeArticle,
+} from './normalize-article'
 export { summarize } from './summary'
 export { extractFromText } from './text-extract'
 export { canonicalizeUrl } from './url'

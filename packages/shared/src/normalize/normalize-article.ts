@@ -21,6 +21,32 @@ import { countWords } from './word-count'
 export const DEFAULT_MAX_TITLE_CHARS = 300
 export const DEFAULT_FALLBACK_TITLE_CHARS = 120
 
+/**
+ * CPU time one article may take to normalize, in ms. Every pattern is linear and every input capped, so a real
+ * article takes far less (a 4 Mi-character text, the largest allowed, about a second); past it the article is
+ * refused (`rejected` with the reason) rather than holding its batch.
+ */
+export const DEFAULT_NORMALIZE_BUDGET_MS = 5000
+
+/** Thrown when an article's normalization passes its budget; the caller answers it `rejected`. */
+export class NormalizeBudgetExceeded extends Error {}
+
+/** How normalization is timed: a clock that advances while it runs (workerd's Date.now does), and the budget. */
+export interface NormalizeOptions {
+  budgetMs?: number
+  clock?: () => number
+}
+
+/** Checks the time at a step's end: steps are linear, so no step runs far past the budget before this catches it. */
+function checkpoint(options: Required<NormalizeOptions>, startedAt: number, step: string): void {
+  const spent = options.clock() - startedAt
+  if (spent > options.budgetMs) {
+    throw new NormalizeBudgetExceeded(
+      `normalization passed its CPU budget of ${options.budgetMs} ms (${spent} ms, at ${step})`,
+    )
+  }
+}
+
 /** Paragraphs at each end of the body searched for a byline to lift out. */
 const BYLINE_EDGE = 3
 
@@ -166,7 +192,13 @@ function cleanTags(tags: readonly string[] | undefined): string[] {
 }
 
 /** Turns one validated ArticleInput into the normalized Article. ingestedAt = updatedAt = now.toISOString(). */
-export async function normalizeArticle(input: ArticleInput, now: Date): Promise<Article> {
+export async function normalizeArticle(
+  input: ArticleInput,
+  now: Date,
+  options: NormalizeOptions = {},
+): Promise<Article> {
+  const timing = { budgetMs: options.budgetMs ?? DEFAULT_NORMALIZE_BUDGET_MS, clock: options.clock ?? Date.now }
+  const startedAt = timing.clock()
   const givenUrl = input.url ? absoluteHttpUrl(input.url, null) : null
   const givenTitle = nonEmpty(input.title)
   const html = input.html?.trim() ? input.html : null
@@ -178,6 +210,7 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
     const t = fromText(text, givenTitle ?? found.title)
     found = { ...found, paragraphs: t.paragraphs, byline: found.byline ?? t.byline, title: t.title }
   }
+  checkpoint(timing, startedAt, 'extraction')
 
   const pageUrl = absoluteHttpUrl(found.canonicalUrl, givenUrl)
   // The url sent is the article's identity (contract); the page's canonical link stands in only without one.
@@ -201,6 +234,10 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
   const givenAuthor = cleanByline(nonEmpty(input.author)) ?? nonEmpty(input.author)
   const byline = found.byline ?? edges.byline ?? givenAuthor
   const author = givenAuthor ?? (byline ? authorFromByline(byline) || null : null)
+  checkpoint(timing, startedAt, 'cleaning')
+  const lang = resolveLang([input.lang, found.lang], `${title}\n${body}`)
+  const wordCount = countWords(body)
+  checkpoint(timing, startedAt, 'language and words')
 
   return {
     id: await articleIdFor({ url: givenUrl, externalId: input.externalId ?? null }),
@@ -211,11 +248,11 @@ export async function normalizeArticle(input: ArticleInput, now: Date): Promise<
     author,
     published: toIsoDate(input.published) ?? found.published,
     source,
-    lang: resolveLang([input.lang, found.lang], `${title}\n${body}`),
+    lang,
     tags: cleanTags(input.tags),
     body,
     summary: summarize(body),
-    wordCount: countWords(body),
+    wordCount,
     contentHash: await contentHashOf(title, body),
     ingestedAt: now.toISOString(),
     updatedAt: now.toISOString(),
