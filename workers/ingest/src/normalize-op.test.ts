@@ -18,15 +18,15 @@ describe('the CPU budget per article', () => {
     const batch: ArticleInput[] = [1, 2, 3].map((i) => ({ url: `https://budget.example/${i}`, text: `Story ${i}.` }))
     const ops = []
     for (const [i, input] of batch.entries()) {
-      // The second article's clock runs 3 s per step: past the 5 s budget by its second checkpoint.
-      ops.push(await normalizeOp(input, NOW, i === 1 ? { clock: slowClock(3000) } : {}))
+      // The second article's clock runs 8 s per step: past the 15 s budget by its second checkpoint.
+      ops.push(await normalizeOp(input, NOW, i === 1 ? { clock: slowClock(8000) } : {}))
     }
     expect(ops.map((op) => op.kind)).toEqual(['upsert', 'rejected', 'upsert'])
     const rejected = ops[1]
     expect(rejected?.kind === 'rejected' && rejected.result).toMatchObject({
       status: 'rejected',
       url: 'https://budget.example/2',
-      error: expect.stringMatching(/CPU budget of 5000 ms/),
+      error: expect.stringMatching(/CPU budget of 15000 ms/),
     })
   })
 

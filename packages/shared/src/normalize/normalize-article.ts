@@ -23,10 +23,10 @@ export const DEFAULT_FALLBACK_TITLE_CHARS = 120
 
 /**
  * CPU time one article may take to normalize, in ms. Every pattern is linear and every input capped, so a real
- * article takes far less (a 4 Mi-character text, the largest allowed, about a second); past it the article is
+ * article takes far less (the largest allowed, a few seconds on a loaded machine); past it the article is
  * refused (`rejected` with the reason) rather than holding its batch.
  */
-export const DEFAULT_NORMALIZE_BUDGET_MS = 5000
+export const DEFAULT_NORMALIZE_BUDGET_MS = 15_000
 
 /** Thrown when an article's normalization passes its budget; the caller answers it `rejected`. */
 export class NormalizeBudgetExceeded extends Error {}
