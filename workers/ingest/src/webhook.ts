@@ -109,7 +109,7 @@ async function readSignedEvent(
 }
 
 /** A verified event: answered from memory when seen before, else validated, normalized and applied (or queued). */
-async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unknown): Promise<Response> {
+async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unknown) {
   const previous = await previousAnswer(c.env, webhookId)
   if (previous) return c.json({ results: previous }, 202, { 'webhook-replayed': 'true' })
 
