@@ -77,13 +77,19 @@ export const webhookRoute = createRoute({
   })),
   responses: {
     202: json(WebhookResponseSchema, 'Accepted: one result per article, in input order'),
-    400: problem('Malformed JSON or bytes (invalid UTF-8, nesting too deep)'),
-    401: problem('Missing or refused signature, or a timestamp outside ±5 minutes'),
-    413: problem(`Body over ${LIMITS.maxBodyBytes / 1024 / 1024} MiB`),
+    400: problem('Malformed JSON or bytes (invalid UTF-8, nesting too deep), or a body unlike its Content-Length'),
+    401: problem(
+      'Missing, malformed or refused signature, or a timestamp outside ±5 minutes (all but the last refused from the headers, before the body is read)',
+    ),
+    413: problem(
+      `Body over ${LIMITS.maxBodyBytes / 1024 / 1024} MiB (from Content-Length before reading, or while reading)`,
+    ),
     415: problem('Content-Type is not application/json'),
     422: problem('Valid JSON that breaks the schema; errors[] holds JSON pointers'),
     429: RATE_LIMITED,
-    503: problem('The index writer is unavailable; nothing was stored; see Retry-After'),
+    503: problem(
+      'The index writer and the inbox are unavailable, or too many large deliveries at once; nothing was stored; see Retry-After',
+    ),
   },
 })
 
