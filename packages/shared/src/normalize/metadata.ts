@@ -158,80 +158,104 @@ function joinNames(names: readonly string[]): string | null {
   return cleaned.length > 0 ? cleaned.join(', ') : null
 }
 
-/** Reads the page's own metadata. Call before anything mutates the document. */
-export function readMetadata(doc: DomDocument): PageMetadata {
-  const meta = indexMeta(doc)
+/** What the metadata readers share: the meta tags by name, and the page's main JSON-LD article (or its web page). */
+interface Sources {
+  doc: DomDocument
+  meta: MetaIndex
+  /** The first JSON-LD article object, or null. */
+  main: JsonObject | null
+  /** A JSON-LD field of the article, or of a WebPage object when the article lacks it. */
+  pick: (key: string) => Json | undefined
+}
+
+function sourcesOf(doc: DomDocument): Sources {
   const ld = jsonLdObjects(doc)
   const articles = ld.filter((o) => typesOf(o).some((t) => ARTICLE_TYPES.has(t) && t !== 'webpage'))
   const pages = ld.filter((o) => typesOf(o).includes('webpage'))
   const main = articles[0] ?? null
   const pick = (key: string): Json | undefined => main?.[key] ?? pages.find((p) => p[key] !== undefined)?.[key]
+  return { doc, meta: indexMeta(doc), main, pick }
+}
 
-  const headline = clean(firstString(pick('headline')))
-  const documentTitle = clean(doc.querySelector('title')?.textContent ?? null)
-  const metaTitles = [
-    'og:title',
-    'twitter:title',
-    'parsely-title',
-    'sailthru.title',
-    'dc.title',
-    'dcterms.title',
-    'title',
-  ]
-    .map((key) => clean(metaContent(meta, [key])))
-    .filter((t): t is string => t !== null)
+const META_TITLE_KEYS = [
+  'og:title',
+  'twitter:title',
+  'parsely-title',
+  'sailthru.title',
+  'dc.title',
+  'dcterms.title',
+  'title',
+]
+const META_AUTHOR_KEYS = [
+  'author',
+  'parsely-author',
+  'sailthru.author',
+  'dc.creator',
+  'dcterms.creator',
+  'byl',
+  'article:author',
+]
+const AUTHOR_SELECTOR =
+  '[itemprop="author"] [itemprop="name"], [itemprop="author"], [rel="author"], .byline, .author-name, .article-byline'
+const META_DATE_KEYS = [
+  'article:published_time',
+  'og:article:published_time',
+  'datePublished',
+  'parsely-pub-date',
+  'sailthru.date',
+  'pubdate',
+  'publishdate',
+  'publish-date',
+  'date',
+  'dc.date',
+  'dc.date.issued',
+  'dcterms.created',
+  'dcterms.date',
+  'article.published',
+  'og:published_time',
+  'cXenseParse:recs:publishtime',
+]
+const TIME_SELECTOR = '[itemprop="datePublished"], time[pubdate], article time[datetime], time[datetime]'
 
+/** OpenGraph, Twitter card and other meta titles, in that order, without repeats. */
+function metaTitlesOf({ meta }: Sources): string[] {
+  const titles = META_TITLE_KEYS.map((key) => clean(metaContent(meta, [key]))).filter((t): t is string => t !== null)
+  return [...new Set(titles)]
+}
+
+/** JSON-LD authors, else the meta author, else a short byline element of the page. */
+function bylineOf({ doc, meta, main }: Sources): string | null {
   const ldAuthors = main ? namesOf(main.author ?? main.creator) : []
-  const metaAuthor = metaContent(meta, [
-    'author',
-    'parsely-author',
-    'sailthru.author',
-    'dc.creator',
-    'dcterms.creator',
-    'byl',
-    'article:author',
-  ])
-  const relAuthor =
-    doc.querySelector(
-      '[itemprop="author"] [itemprop="name"], [itemprop="author"], [rel="author"], .byline, .author-name, .article-byline',
-    )?.textContent ?? null
-  const byline =
+  const metaAuthor = metaContent(meta, META_AUTHOR_KEYS)
+  const relAuthor = doc.querySelector(AUTHOR_SELECTOR)?.textContent ?? null
+  return (
     joinNames(ldAuthors) ??
     joinNames(metaAuthor ? [metaAuthor] : []) ??
     clean(relAuthor && relAuthor.trim().length < 150 ? relAuthor : null)
+  )
+}
 
-  const timeEl = doc.querySelector('[itemprop="datePublished"], time[pubdate], article time[datetime], time[datetime]')
-  const published =
+/** JSON-LD datePublished, else a meta date, else a <time> element. */
+function publishedOf({ doc, meta, pick }: Sources): string | null {
+  const timeEl = doc.querySelector(TIME_SELECTOR)
+  return (
     toIsoDate(firstString(pick('datePublished'))) ??
-    toIsoDate(
-      metaContent(meta, [
-        'article:published_time',
-        'og:article:published_time',
-        'datePublished',
-        'parsely-pub-date',
-        'sailthru.date',
-        'pubdate',
-        'publishdate',
-        'publish-date',
-        'date',
-        'dc.date',
-        'dc.date.issued',
-        'dcterms.created',
-        'dcterms.date',
-        'article.published',
-        'og:published_time',
-        'cXenseParse:recs:publishtime',
-      ]),
-    ) ??
+    toIsoDate(metaContent(meta, META_DATE_KEYS)) ??
     toIsoDate(timeEl?.getAttribute('datetime') ?? timeEl?.getAttribute('content') ?? null)
+  )
+}
 
+/** The site's name: og:site_name and friends, else the JSON-LD publisher. */
+function sourceOf({ meta, main }: Sources): string | null {
   const publisher = main?.publisher
-  const source =
+  return (
     clean(metaContent(meta, ['og:site_name', 'application-name', 'al:ios:app_name'])) ??
     clean(isObject(publisher) || Array.isArray(publisher) ? firstString(publisher) : null)
+  )
+}
 
-  const canonical =
-    doc.querySelector('link[rel="canonical"]')?.getAttribute('href') ?? metaContent(meta, ['og:url']) ?? null
+/** The language the page declares: <html lang>, JSON-LD inLanguage, then meta tags. */
+function langOf({ doc, meta, pick }: Sources): string | null {
   const lang =
     doc.documentElement?.getAttribute('lang') ??
     doc.documentElement?.getAttribute('xml:lang') ??
@@ -239,16 +263,23 @@ export function readMetadata(doc: DomDocument): PageMetadata {
     metaContent(meta, ['og:locale', 'content-language', 'language', 'dc.language']) ??
     doc.querySelector('meta[http-equiv="content-language" i]')?.getAttribute('content') ??
     null
+  return lang?.trim() || null
+}
 
+/** Reads the page's own metadata. Call before anything mutates the document. */
+export function readMetadata(doc: DomDocument): PageMetadata {
+  const sources = sourcesOf(doc)
+  const canonical =
+    doc.querySelector('link[rel="canonical"]')?.getAttribute('href') ?? metaContent(sources.meta, ['og:url']) ?? null
   return {
-    documentTitle,
-    headline,
-    metaTitles: [...new Set(metaTitles)],
-    byline,
-    published,
-    source,
+    documentTitle: clean(doc.querySelector('title')?.textContent ?? null),
+    headline: clean(firstString(sources.pick('headline'))),
+    metaTitles: metaTitlesOf(sources),
+    byline: bylineOf(sources),
+    published: publishedOf(sources),
+    source: sourceOf(sources),
     canonicalUrl: canonical?.trim() || null,
-    lang: lang?.trim() || null,
-    description: clean(metaContent(meta, ['og:description', 'description', 'twitter:description'])),
+    lang: langOf(sources),
+    description: clean(metaContent(sources.meta, ['og:description', 'description', 'twitter:description'])),
   }
 }
