@@ -52,7 +52,7 @@ async function settle(options: { burst?: boolean } = {}): Promise<void> {
 }
 
 async function coldReader(): Promise<LiveIndex> {
-  const live = new LiveIndex(searchEnv, directFeed(searchEnv), false)
+  const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0)
   await live.sync()
   return live
 }

@@ -31,7 +31,7 @@ const ids = (live: LiveIndex, q: string) =>
 
 /** A reader as the tests drive it: syncs run to the end without yielding. */
 const reader = (feed: WriterFeed = directFeed(searchEnv), readerEnv: SearchEnv = searchEnv) =>
-  new LiveIndex(readerEnv, feed, false)
+  new LiveIndex(readerEnv, feed, false, 0)
 
 describe('KV as a distant location sees it (KV_PROPAGATION_MS)', () => {
   it('shows a value only N ms after it was written, and remembers a miss for N ms', async () => {
@@ -147,7 +147,7 @@ describe('a search isolate following the writer', () => {
       changeBlock: (head, index, sealed) => (down ? never : direct.changeBlock(head, index, sealed)),
       segmentPart: (head, segment, part) => (down ? never : direct.segmentPart(head, segment, part)),
     }
-    const live = new LiveIndex(searchEnv, flaky, false)
+    const live = new LiveIndex(searchEnv, flaky, false, 0)
     await live.ready({ waitUntil: () => undefined })
     expect(ids(live, 'heterogenite')).toEqual(new Set([a.id]))
 
@@ -162,7 +162,7 @@ describe('a search isolate following the writer', () => {
     expect(ids(live, 'heterogenite')).toEqual(new Set([a.id]))
 
     down = false
-    const back = new LiveIndex(searchEnv, flaky, false)
+    const back = new LiveIndex(searchEnv, flaky, false, 0)
     await back.sync()
     expect(ids(back, 'heterogenite')).toEqual(new Set([a.id, b.id]))
   })
@@ -199,6 +199,29 @@ describe('a search isolate following the writer', () => {
     await after.sync()
     expect(ids(after, 'sphalerite')).toEqual(new Set([a.id]))
     expect(after.index.pendingCount).toBe(0)
+  })
+
+  it('follows new changes without swapping manifests at every flush, and swaps once it pays', async () => {
+    const first = await story('Platinum output rose. Marker sperrylite.')
+    await apply({ kind: 'upsert', article: first })
+    await maintain()
+    const live = new LiveIndex(searchEnv, directFeed(searchEnv), false)
+    await live.sync()
+    const version = live.manifestVersion
+    const second = await story('Platinum prices fell. Marker sperrylite.')
+    await apply({ kind: 'upsert', article: second })
+    await maintain()
+    expect((await writer().head()).manifestVersion).toBeGreaterThan(version)
+    // A newer manifest, but the reader's is young and its memtable small: it takes the change from the blocks.
+    await live.sync()
+    expect(live.manifestVersion).toBe(version)
+    expect(ids(live, 'sperrylite')).toEqual(new Set([first.id, second.id]))
+    // A reader whose manifest is old enough swaps.
+    const eager = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0)
+    await eager.sync()
+    await eager.sync()
+    expect(eager.manifestVersion).toBeGreaterThan(version)
+    expect(ids(eager, 'sperrylite')).toEqual(new Set([first.id, second.id]))
   })
 
   it('shares one head per location between isolates through the Cache API', async () => {

@@ -19,6 +19,14 @@ export const CHANGES_PER_SLICE = 25
  * settles, and without this bound the isolate would never sync again.
  */
 export const SYNC_LOST_MS = 20_000
+/**
+ * A reader follows the writer's changes block by block whatever its manifest, so it swaps to a newer manifest only
+ * when that pays: once its memtable holds this many documents, or its manifest is this old. Swapping at every flush
+ * (every quarter second in a steady feed) re-indexed the same recent changes into a new memtable each time and kept
+ * a busy reader seconds behind. Replaced segments stay in KV for five minutes, far longer than either bound.
+ */
+export const SWAP_PENDING_DOCS = 2000
+export const SWAP_AFTER_MS = 10_000
 
 /** Lets requests that arrived meanwhile run: the sync goes on after them. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -48,6 +56,8 @@ export class LiveIndex {
   #segments = new Map<number, Segment>()
   #syncing: Promise<void> | null = null
   #syncStartedAt = 0
+  /** When the manifest in use was swapped in (epoch ms). */
+  #swappedAt = 0
   /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
   #generation = 0
   /** The writer storage this index follows (see WriterHead.epoch). */
@@ -58,11 +68,13 @@ export class LiveIndex {
    * @param feed where the writer's state comes from; by default the location's shared feed (see `sharedFeed`)
    * @param slices whether a sync yields to requests between slices of work (a test reading the state right after
    *   `sync()` does not need it)
+   * @param swapAfterMs how old the manifest in use may grow before a newer one is swapped in (see SWAP_AFTER_MS)
    */
   constructor(
     env: SearchEnv,
     private readonly feed: WriterFeed = sharedFeed(env, caches.default),
     private readonly slices = true,
+    private readonly swapAfterMs = SWAP_AFTER_MS,
   ) {
     this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
   }
@@ -97,7 +109,11 @@ export class LiveIndex {
       head = await this.feed.head(true)
     }
     const wentBack = elsewhere || head.headSeq < this.seq
-    if (wentBack || head.manifestVersion !== this.manifestVersion) {
+    const swapPays =
+      this.manifestVersion < 0 ||
+      this.index.pendingCount >= SWAP_PENDING_DOCS ||
+      Date.now() - this.#swappedAt >= this.swapAfterMs
+    if (wentBack || (head.manifestVersion !== this.manifestVersion && swapPays)) {
       await this.#swapTo(head, await this.feed.manifest(head), wentBack, generation)
     } else {
       await this.#catchUp(head, this.index, this.seq, head.headSeq, generation, (seq) => {
@@ -207,6 +223,7 @@ export class LiveIndex {
     this.index = index
     this.seq = seq
     this.manifestVersion = manifest.version
+    this.#swappedAt = Date.now()
     this.#epoch = head.epoch
     this.updatedAt = updatedAt ?? (manifest.createdAt || null)
   }
