@@ -43,7 +43,7 @@ export interface LivePhaseFigures {
   non200: number
   /** times a search answered with a lower indexVersion than an earlier one (searches at the worker's socket) */
   indexVersionDecreases: number
-  /** probes deleted after they were found, and how many of them a later search found again */
+  /** probes deleted after they were found, and how many times a search found one again after it was seen gone */
   deletedProbes: number
   reappeared: number
   fed?: { upserts: number; batches: number; articles: number }
@@ -86,7 +86,8 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   const freshness: number[] = []
   let highestVersion = 0
   let indexVersionDecreases = 0
-  const deleted: string[] = []
+  /** deleted probes, and whether a search has seen each one gone yet (only then can it reappear) */
+  const deleted = new Map<string, boolean>()
   let reappeared = 0
   /** A search at the worker's socket, checking that its indexVersion never goes back. */
   const searchJson = async (q: string): Promise<{ total: number }> => {
@@ -124,11 +125,16 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
       const id = sent.results[0]?.id
       if (i % 2 === 0 && id) {
         const gone = await options.client.send('article.delete', { id })
-        if (gone.status === 202) deleted.push(marker)
+        if (gone.status === 202) deleted.set(marker, false)
       }
       await sleep(200)
-      const found = await Promise.all(deleted.slice(0, -1).map((m) => searchJson(m)))
-      reappeared += found.filter((r) => r.total > 0).length
+      // A delete takes as long as an upsert to reach search: a probe counts as reappeared only if found after a
+      // search had already seen it gone.
+      for (const [m, seenGone] of deleted) {
+        const found = (await searchJson(m)).total > 0
+        if (found && seenGone) reappeared++
+        if (!found) deleted.set(m, true)
+      }
     }
   }
 
@@ -188,7 +194,7 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
     freshnessP99Ms: quantile(freshness, 0.99),
     non200,
     indexVersionDecreases,
-    deletedProbes: deleted.length,
+    deletedProbes: deleted.size,
     reappeared,
     ...(options.feed ? { fed } : {}),
     ...(options.readerCalls ? { writerReaderCallsPerSecond: (callsAfter - (await callsBefore)) / elapsed } : {}),
