@@ -69,10 +69,18 @@ const start = () =>
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
+let statsFailures = 0
 async function stats(
   servers: DevServers,
 ): Promise<{ documents: number; indexVersion: number; snapshotBytes?: number }> {
-  return (await (await fetch(`${servers.search}/stats`)).json()) as { documents: number; indexVersion: number }
+  // A non-200 (the worker failing while it loads) is counted and asked again, so the run reports it instead of dying.
+  for (;;) {
+    const res = await fetch(`${servers.search}/stats`)
+    if (res.status === 200) return (await res.json()) as { documents: number; indexVersion: number }
+    statsFailures++
+    log(`  /stats answered ${res.status}: ${(await res.text()).slice(0, 120)}`)
+    await sleep(250)
+  }
 }
 
 /** Memory of the search worker's workerd (wrangler dev runs more than one; the worker's is the largest). */
@@ -269,6 +277,7 @@ try {
   report('steady feed', steadyFeed)
   results.steadyFeed = steadyFeed
   results.kvPropagationMs = PROPAGATION_MS
+  results.statsFailures = statsFailures
   const loaded = searchIsolateMemory(servers)
   const finalStats = await stats(servers)
   results.snapshot = finalStats
