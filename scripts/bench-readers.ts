@@ -10,13 +10,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
 import { fmt, quantile, titleQueries } from './lib/bench-stats'
 import { startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
 
-const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWZvci1lZGdld2lyZS1iZW5jaA=='
 const ISOLATES = [1, 4, 16]
 const SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 20)
 const PROPAGATION_MS = Number(process.env.KV_PROPAGATION_MS ?? 0)
@@ -40,27 +40,19 @@ const servers = await startDevServers({
   ingestPort: PORT,
   searchPort: PORT + 1,
   persistTo: join(dir, 'state'),
-  vars: {
-    WEBHOOK_SECRET: SECRET,
-    ADMIN_TOKEN: 'bench-admin',
-    LOG_LEVEL: 'warn',
-    KV_PROPAGATION_MS: String(PROPAGATION_MS),
-  },
+  vars: benchVars(PROPAGATION_MS),
   output: 'ignore',
   searchProcesses: Math.max(...ISOLATES),
 })
 const rows: { isolates: number; perSecond: Record<string, number>; total: number; searches: number; p50: number }[] = []
 try {
-  const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+  const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, BENCH_SECRET)
   for (let i = 0; i < docs.length; i += 1000) {
     const res = await client.send('article.batch', { articles: docs.slice(i, i + 1000) })
     if (res.status !== 202) throw new Error(`batch answered ${res.status}`)
   }
   const searchSockets = [servers.sockets?.search, ...servers.moreSearch].flatMap((s) => (s ? [s.entry] : []))
-  const readerCalls = async () => {
-    const res = await fetch(`${servers.ingest}/admin/writer`, { headers: { authorization: 'Bearer bench-admin' } })
-    return ((await res.json()) as { readerCalls: Record<string, number> }).readerCalls
-  }
+  const readerCalls = async () => (await writerStats(servers)).readerCalls
   // Every isolate loads cold first, outside the timed phases.
   for (const entry of searchSockets) await fetch(`${entry}/search?q=oil`).then((r) => r.arrayBuffer())
   for (const isolates of ISOLATES) {

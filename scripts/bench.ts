@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
+import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
@@ -19,7 +20,6 @@ import { WebhookClient } from './lib/webhook-client'
 import { findUserWorkerd, isolateHeap } from './lib/workerd-probe'
 
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'reuters21578.jsonl')
-const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWZvci1lZGdld2lyZS1iZW5jaA=='
 const BATCH = 1000
 const CONCURRENCY = 2
 const FRESHNESS_SAMPLES = 100
@@ -58,12 +58,7 @@ const start = () =>
     ingestPort: PORT,
     searchPort: PORT + 1,
     persistTo: join(dir, 'state'),
-    vars: {
-      WEBHOOK_SECRET: SECRET,
-      ADMIN_TOKEN: 'bench-admin',
-      LOG_LEVEL: 'warn',
-      KV_PROPAGATION_MS: String(PROPAGATION_MS),
-    },
+    vars: benchVars(PROPAGATION_MS),
     output: 'ignore',
   })
 
@@ -98,7 +93,7 @@ try {
 
   // 1. Ingest through the signed batch webhook until everything accepted is searchable.
   log(`Ingesting ${docs.length} Reuters-21578 articles in batches of ${BATCH} (${CONCURRENCY} in flight)…`)
-  const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+  const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, BENCH_SECRET)
   const inputs = docs.map((d) => ({
     externalId: d.id,
     title: d.title,
@@ -132,8 +127,7 @@ try {
   const searchableMs = performance.now() - t0
   const worker = findUserWorkerd(servers, 'search')
   const readerCalls = async () => {
-    const res = await fetch(`${servers.ingest}/admin/writer`, { headers: { authorization: 'Bearer bench-admin' } })
-    const body = (await res.json()) as { readerCalls?: Record<string, number> }
+    const body = await writerStats(servers)
     return Object.values(body.readerCalls ?? {}).reduce((n, c) => n + c, 0)
   }
   const report = (label: string, f: LivePhaseFigures) =>
@@ -163,14 +157,10 @@ try {
 
   // KV follows the index through the writer's outbox, which yields to indexing during a burst; wait for it, so
   // the latency figures below are taken on a quiet machine, and report how long KV lagged.
-  const writerStats = async () =>
-    (await (
-      await fetch(`${servers.ingest}/admin/writer`, { headers: { authorization: 'Bearer bench-admin' } })
-    ).json()) as { kvPending: number; segments: number }
-  let writer = await writerStats()
+  let writer = await writerStats(servers)
   while (writer.kvPending > 0) {
     await sleep(250)
-    writer = await writerStats()
+    writer = await writerStats(servers)
   }
   const kvMs = performance.now() - t0
   ;(results.ingest as Record<string, unknown>).allInKvSeconds = kvMs / 1000
@@ -179,7 +169,7 @@ try {
   let stable = 0
   for (let last = writer.segments; stable < 4; ) {
     await sleep(500)
-    writer = await writerStats()
+    writer = await writerStats(servers)
     stable = writer.segments === last ? stable + 1 : 0
     last = writer.segments
   }
@@ -327,12 +317,12 @@ try {
       ingestPort: PORT + 2,
       searchPort: PORT + 3,
       persistTo: join(crashDir, 'state'),
-      vars: { WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'bench-admin', LOG_LEVEL: 'warn' },
+      vars: benchVars(),
       output: 'ignore',
     })
   let crashable = await startCrashable()
   try {
-    const sender = new WebhookClient(`${crashable.ingest}/webhooks/articles`, SECRET)
+    const sender = new WebhookClient(`${crashable.ingest}/webhooks/articles`, BENCH_SECRET)
     const acknowledged = new Set<string>()
     const inputs = docs.slice(0, 10_000).map((d) => ({ externalId: d.id, title: d.title, text: d.body || d.title }))
     const sending = (async () => {
