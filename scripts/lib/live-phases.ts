@@ -91,7 +91,9 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   let reappeared = 0
   /** A search at the worker's socket, checking that its indexVersion never goes back. */
   const searchJson = async (q: string): Promise<{ total: number }> => {
-    const res = await fetch(`${options.workerUrl}/search?q=${q}`)
+    // Exact words only: with typos and completion on, one probe's marker would find another's (they differ by a
+    // character or two), and a deleted probe would look found again.
+    const res = await fetch(`${options.workerUrl}/search?q=${q}&fuzzy=false&prefix=false`)
     if (res.status !== 200) {
       non200++
       return { total: 0 }
