@@ -200,12 +200,10 @@ export class LiveIndex {
     // latest change lies in its range are there, so none overrides a newer segment's copy.
     for (const ref of unreadable) await this.#catchUp(head, index, ref.seqFrom, ref.seqTo, generation, () => undefined)
     const target = wentBack ? head.headSeq : Math.max(head.headSeq, this.seq)
-    let updatedAt = this.updatedAt
     const seq = await this.#catchUp(head, index, manifest.seq, target, generation, () => undefined)
     this.#current(generation)
     // The feed could not bring the new manifest up to the index in use yet: keep that one; the next sync goes on.
     if (!wentBack && seq < this.seq) return
-    updatedAt = this.updatedAt ?? updatedAt
     console.log(
       JSON.stringify({
         level: 'info',
@@ -225,7 +223,7 @@ export class LiveIndex {
     this.manifestVersion = manifest.version
     this.#swappedAt = Date.now()
     this.#epoch = head.epoch
-    this.updatedAt = updatedAt ?? (manifest.createdAt || null)
+    this.updatedAt ??= manifest.createdAt || null
   }
 
   /**
