@@ -1,8 +1,8 @@
-import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
-import { BURST_QUIET_MS } from '../workers/ingest/src/index-writer'
+import { BUILD_PAGE_ROWS, BURST_QUIET_MS, type IndexWriter } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 
@@ -58,5 +58,33 @@ describe('tombstones', { timeout: 30_000 }, () => {
     await settle()
     expect((await writer().manifest()).tombstones).not.toContain(gone.id)
     expect(await coldSearch('cobalt')).toEqual([kept.id])
+  })
+
+  it('keeps one for an article deleted while a flush that has already read it is still building', async () => {
+    const probe = await article('mid-build', 'The zinc smelter stopped work at dawn.')
+    // More rows than one build page after the probe: the flush reads the probe, then yields before it is done.
+    const filler = await Promise.all(
+      Array.from({ length: BUILD_PAGE_ROWS + 20 }, (_, i) => article(`filler-${i}`, `Harbour report number ${i}.`)),
+    )
+    await runInDurableObject(writer(), async (instance: IndexWriter, state) => {
+      await instance.apply({
+        id: `tombstones-${deliveries++}`,
+        eventTime: Date.now() + deliveries,
+        ops: [probe, ...filler].map((a) => ({ kind: 'upsert' as const, article: a })),
+      })
+      // The flush is run here, not by the alarm the upserts scheduled, so the delete lands inside it.
+      await state.storage.deleteAlarm()
+      // The alarm runs up to its first yield (one page, the probe's, read into the segment being built); the delete
+      // lands before the build is done.
+      const maintenance = instance.alarm()
+      const remove = instance.apply({
+        id: `tombstones-${deliveries++}`,
+        eventTime: Date.now() + deliveries,
+        ops: [{ kind: 'delete', id: probe.id }],
+      })
+      await Promise.all([maintenance, remove])
+    })
+    await settle()
+    expect(await coldSearch('zinc smelter')).toEqual([])
   })
 })

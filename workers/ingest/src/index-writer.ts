@@ -74,7 +74,7 @@ const FLUSH_DELAY_MS = 250
 /** Segment parts replaced by a merge stay in KV this long, for readers still loading them. */
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
 /** Rows a segment build reads and analyses between two yields to other requests (about 10–20 ms of analysis). */
-const BUILD_PAGE_ROWS = 100
+export const BUILD_PAGE_ROWS = 100
 /**
  * Most documents a merge builds into one segment. A build holds the writer's thread in its last step (packing the
  * segment), so this bounds the longest pause a merge causes readers and webhooks; it also bounds the build's memory.
@@ -224,6 +224,8 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   clock: () => number = () => Date.now()
   readonly #readerCalls: ReaderCalls = { head: 0, changeBlock: 0, changesSince: 0, manifest: 0, segmentPart: 0 }
   readonly #startedAt = Date.now()
+  /** Segment builds under way (see #dropUnneededTombstones); a crash ends them with the object, so memory suffices. */
+  #buildsRunning = 0
 
   constructor(ctx: DurableObjectState, env: IngestEnv) {
     super(ctx, env)
@@ -406,8 +408,13 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     this.#dropUnneededTombstones()
   }
 
-  /** Tombstones go once no segment that may hold a copy is left (merges rebuild segments from live articles only). */
+  /**
+   * Tombstones go once no segment that may hold a copy is left (merges rebuild segments from live articles only).
+   * Never while a build runs: the segment it writes is not in the table yet, and may hold a copy read before the delete
+   * (a probe created and deleted while a flush yielded came back in search once that flush was published).
+   */
   #dropUnneededTombstones(): void {
+    if (this.#buildsRunning > 0) return
     this.#sql.exec(
       `DELETE FROM tombstones WHERE segments_upto IS NOT NULL AND NOT EXISTS (
          SELECT 1 FROM segments s WHERE s.id <= tombstones.segments_upto
@@ -499,6 +506,15 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * or null when none is live. The bytes go to KV before any table points at them.
    */
   async #writeSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
+    this.#buildsRunning++
+    try {
+      return await this.#buildSegment(seqFrom, seqTo)
+    } finally {
+      this.#buildsRunning--
+    }
+  }
+
+  async #buildSegment(seqFrom: number, seqTo: number): Promise<SegmentRow | null> {
     const builder = new SegmentBuilder()
     let docs = 0
     // The id is taken before any row is read: a tombstone made while this build yields counts it among the segments
