@@ -2,12 +2,12 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
 import { segmentPartKey, splitParts, toIndexDoc, writtenNow } from '@edgewire/shared/lifecycle'
 import { Analyzer, SegmentBuilder } from '@edgewire/shared/search'
-import type { WriteOp, WriterHead } from '@edgewire/shared/writer-rpc'
+import { HEAD_TICK_MS, type WriteOp, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { SearchEnv } from '../workers/search/src/context'
 import { DistantKv } from '../workers/search/src/distant-kv'
 import { LiveIndex } from '../workers/search/src/live-index'
-import { directFeed, HEAD_TICK_MS, sharedFeed, type WriterFeed } from '../workers/search/src/writer-feed'
+import { directFeed, sharedFeed, type WriterFeed } from '../workers/search/src/writer-feed'
 
 // How a search isolate follows the writer under the edge's real rules: KV that shows a key late, a shared head older
 // than the reader, a writer that is down, a segment this code cannot read. The real Durable Object, SQLite, KV and
@@ -226,7 +226,7 @@ describe('a search isolate following the writer', () => {
 
   it('shares one head per location between isolates through the Cache API', async () => {
     await apply({ kind: 'upsert', article: await story('Lead prices eased. Marker galena.') })
-    const shared = () => sharedFeed(searchEnv, caches.default)
+    const shared = () => sharedFeed(searchEnv, caches.default, 'test-location')
     const first = reader(shared())
     await first.sync()
     const before = (await writer().stats()).readerCalls.head
@@ -238,5 +238,28 @@ describe('a search isolate following the writer', () => {
     // Sixteen isolates synced one after another; the writer was asked at most once in each HEAD_TICK_MS they spanned.
     expect(after - before).toBeLessThanOrEqual(ticks)
     for (const live of isolates) expect(ids(live, 'galena').size).toBe(1)
+  })
+
+  it("joins the writer calls of a location's isolates in its relay when their caches miss at once", async () => {
+    await apply({ kind: 'upsert', article: await story('Tin output rose. Marker wolframite.') })
+    const before = (await writer().stats()).readerCalls
+    const startTick = Math.floor(Date.now() / HEAD_TICK_MS)
+    // Sixteen cold isolates of one location, each with a cache of its own (the worst case: nothing shared there),
+    // syncing all at once, twice, while an article arrives between the rounds.
+    const isolates = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) =>
+        reader(sharedFeed(searchEnv, await caches.open(`isolate-${i}`), 'relay-location')),
+      ),
+    )
+    await Promise.all(isolates.map((live) => live.sync()))
+    await apply({ kind: 'upsert', article: await story('Tin smelters hired. Marker wolframite.') })
+    await Promise.all(isolates.map((live) => live.sync()))
+    const ticks = Math.floor(Date.now() / HEAD_TICK_MS) - startTick + 1
+    const after = (await writer().stats()).readerCalls
+    // The writer saw one head and one newest block per tick (not sixteen), and the manifest once.
+    expect(after.head - before.head).toBeLessThanOrEqual(ticks)
+    expect(after.changeBlock - before.changeBlock).toBeLessThanOrEqual(ticks)
+    expect(after.manifest - before.manifest).toBe(1)
+    for (const live of isolates) expect(ids(live, 'wolframite').size).toBe(2)
   })
 })

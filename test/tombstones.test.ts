@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
-import { BUILD_PAGE_ROWS, BURST_QUIET_MS, type IndexWriter } from '../workers/ingest/src/index-writer'
+import { BUILD_PAGE_ROWS, BURST_QUIET_MS, IndexWriter } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 
@@ -66,7 +66,8 @@ describe('tombstones', { timeout: 30_000 }, () => {
     const filler = await Promise.all(
       Array.from({ length: BUILD_PAGE_ROWS + 20 }, (_, i) => article(`filler-${i}`, `Harbour report number ${i}.`)),
     )
-    await runInDurableObject(writer(), async (instance: IndexWriter, state) => {
+    await runInDurableObject(writer(), async (instance, state) => {
+      if (!(instance instanceof IndexWriter)) throw new Error('the INDEX binding is not an IndexWriter')
       await instance.apply({
         id: `tombstones-${deliveries++}`,
         eventTime: Date.now() + deliveries,

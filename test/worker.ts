@@ -1,5 +1,5 @@
 // Entry of the test worker: exposes both apps and the Durable Object classes inside one workerd.
-export { IndexWriter } from '../workers/ingest/src/index'
+export { IndexWriter, WriterRelay } from '../workers/ingest/src/index'
 
 import type { IngestEnv } from '../workers/ingest/src/context'
 import ingest from '../workers/ingest/src/index'

@@ -106,6 +106,30 @@ export interface IndexReader extends Rpc.DurableObjectBranded {
   stats(): Promise<WriterStats>
 }
 
+/**
+ * How often a location's readers ask where the writer stands. Every reader (isolate) of a location shares one answer
+ * per tick: through the location's Cache API first, and through the location's WriterRelay when the cache misses, so
+ * the writer's load grows with locations, not with isolates.
+ */
+export const HEAD_TICK_MS = 250
+
+/**
+ * The writer as one location's readers reach it: a Durable Object per location (named by the location) that makes
+ * at most one writer call per HEAD_TICK_MS for the head and the newest block, and one per item for sealed blocks,
+ * manifests and segment parts, however many of the location's readers ask at once.
+ */
+export interface WriterRelayRpc extends Rpc.DurableObjectBranded {
+  head(): Promise<WriterHead>
+  /**
+   * The writer's manifest at `version` or newer. Every call names the writer's epoch (from the head), so what the relay
+   * keeps for one writer is never an answer for a writer started anew.
+   */
+  manifest(epoch: string, version: number): Promise<Manifest>
+  /** `sealed` when the block lies wholly below a head already seen: one copy then serves every later caller. */
+  changeBlock(epoch: string, index: number, sealed: boolean): Promise<ChangeBlock>
+  segmentPart(epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null>
+}
+
 /** Changes made outside the webhook (admin routes): a delivery of one delete, and reindexing. */
 export interface IndexAdmin extends Rpc.DurableObjectBranded {
   /** Applies one delivery atomically and answers one result per op, in order. */

@@ -3,6 +3,7 @@ import { app } from './ingest.app'
 import { handleQueue } from './queue-consumer'
 
 export { IndexWriter } from './index-writer'
+export { WriterRelay } from './writer-relay'
 
 export default {
   fetch: app.fetch,

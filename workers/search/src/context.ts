@@ -1,9 +1,11 @@
-import type { IndexReader, SearchWriterRpc } from '@edgewire/shared/writer-rpc'
+import type { IndexReader, SearchWriterRpc, WriterRelayRpc } from '@edgewire/shared/writer-rpc'
 
 /** Bindings of the search worker: generated ones from wrangler.toml, with the Durable Object typed for RPC. */
-export type SearchEnv = Omit<Cloudflare.SearchEnv, 'INDEX'> & {
+export type SearchEnv = Omit<Cloudflare.SearchEnv, 'INDEX' | 'RELAY'> & {
   /** The ingest worker's IndexWriter: reads, and the admin routes' two writes. */
   INDEX: DurableObjectNamespace<SearchWriterRpc>
+  /** The ingest worker's WriterRelay, one per location: how readers follow the writer (see writer-feed.ts). */
+  RELAY?: DurableObjectNamespace<WriterRelayRpc>
   ADMIN_TOKEN?: string
 }
 

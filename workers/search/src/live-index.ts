@@ -4,7 +4,7 @@ import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/searc
 import { CHANGE_BLOCK_SEQS, type Change, type WriterHead } from '@edgewire/shared/writer-rpc'
 import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
-import { sharedFeed, type WriterFeed } from './writer-feed'
+import { LOCAL_LOCATION, sharedFeed, type WriterFeed } from './writer-feed'
 
 /** A search finding the index older than this starts a sync beside itself (it never waits for one). */
 export const SYNC_INTERVAL_MS = 100
@@ -72,7 +72,7 @@ export class LiveIndex {
    */
   constructor(
     env: SearchEnv,
-    private readonly feed: WriterFeed = sharedFeed(env, caches.default),
+    private readonly feed: WriterFeed = sharedFeed(env, caches.default, LOCAL_LOCATION),
     private readonly slices = true,
     private readonly swapAfterMs = SWAP_AFTER_MS,
   ) {
@@ -281,8 +281,8 @@ export class LiveIndex {
 
 let live: LiveIndex | undefined
 
-/** The isolate-wide live index (one per isolate, created on first use). */
-export function liveIndex(env: SearchEnv): LiveIndex {
-  live ??= new LiveIndex(env)
+/** The isolate-wide live index (one per isolate, created on first use), following the writer through `location`. */
+export function liveIndex(env: SearchEnv, location: string): LiveIndex {
+  live ??= new LiveIndex(env, sharedFeed(env, caches.default, location))
   return live
 }

@@ -23,6 +23,7 @@ import { type SearchApp, writerStub } from './context'
 import { kvReader } from './distant-kv'
 import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
+import { requestLocation } from './writer-feed'
 
 /**
  * The search worker: answers queries from this isolate's live index, and articles from KV. Each route is served with
@@ -66,7 +67,7 @@ app.openapi(docsRoute, (c) => c.html(apiReferencePage(), 200))
 app.openapi(searchRoute, async (c) => {
   const started = performance.now()
   const params = c.req.valid('query')
-  const live = liveIndex(c.env)
+  const live = liveIndex(c.env, requestLocation(c.req.raw))
   await live.ready(c.executionCtx)
   const result = live.index.search({
     q: params.q,
@@ -100,7 +101,7 @@ app.openapi(searchRoute, async (c) => {
 
 app.openapi(suggestRoute, async (c) => {
   const params = c.req.valid('query')
-  const live = liveIndex(c.env)
+  const live = liveIndex(c.env, requestLocation(c.req.raw))
   await live.ready(c.executionCtx)
   return c.json({ suggestions: live.index.suggest(params.q, params.limit) }, 200)
 })
@@ -120,7 +121,7 @@ app.openapi(articleRoute, async (c) => {
 })
 
 app.openapi(statsRoute, async (c) => {
-  const live = liveIndex(c.env)
+  const live = liveIndex(c.env, requestLocation(c.req.raw))
   await live.ready(c.executionCtx)
   return c.json(
     {

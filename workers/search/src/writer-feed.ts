@@ -1,5 +1,5 @@
 import type { Manifest, SegmentRef } from '@edgewire/shared/lifecycle'
-import type { ChangeBlock, WriterHead } from '@edgewire/shared/writer-rpc'
+import { type ChangeBlock, HEAD_TICK_MS, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { type SearchEnv, writerStub } from './context'
 
 /**
@@ -28,12 +28,52 @@ export function directFeed(env: SearchEnv): WriterFeed {
   }
 }
 
+/** The location's name where the request carries none (`request.cf` is absent in local development). */
+export const LOCAL_LOCATION = 'local'
+
+/** The location (Cloudflare data center) a request reached: an isolate's readers share that location's relay. */
+export function requestLocation(request: Request): string {
+  const colo = request.cf?.colo
+  return typeof colo === 'string' && colo !== '' ? colo : LOCAL_LOCATION
+}
+
 /**
- * How often a location asks the writer where it stands: every reader (isolate) of the location shares the answer
- * (and the newest change block) through the Cache API for this long, so the writer's load grows with locations,
- * not with isolates. A change reaches a busy reader within about this plus the reader's own sync interval.
+ * Every call goes to the location's WriterRelay (workers/ingest/src/writer-relay.ts), which joins the calls of all
+ * the location's isolates into one writer call per tick or per item. Without a RELAY binding, or if the relay cannot
+ * be reached (a search worker deployed before the ingest worker that defines it), the call goes to the writer.
  */
-export const HEAD_TICK_MS = 250
+export function relayFeed(env: SearchEnv, location: string): WriterFeed {
+  const direct = directFeed(env)
+  const namespace = env.RELAY
+  if (!namespace) return direct
+  const relay = () => namespace.get(namespace.idFromName(`relay:${location}`))
+  async function viaRelay<T>(call: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'warn', msg: 'writer relay unreachable', location, error: String(err) }))
+      return fallback()
+    }
+  }
+  return {
+    head: (fresh) => (fresh ? direct.head() : viaRelay(() => relay().head(), direct.head)),
+    manifest: (head) =>
+      viaRelay(
+        () => relay().manifest(head.epoch, head.manifestVersion),
+        () => direct.manifest(head),
+      ),
+    changeBlock: (head, index, sealed) =>
+      viaRelay(
+        () => relay().changeBlock(head.epoch, index, sealed),
+        () => direct.changeBlock(head, index, sealed),
+      ),
+    segmentPart: (head, segment, part) =>
+      viaRelay(
+        () => relay().segmentPart(head.epoch, segment.id, part),
+        () => direct.segmentPart(head, segment, part),
+      ),
+  }
+}
 /**
  * How long a sealed change block stays cached. Any copy of a block is a correct step (see ChangeBlock), so this
  * only bounds the cache; a reader reads it once per catch-up.
@@ -45,12 +85,14 @@ const IMMUTABLE_SECONDS = 300
 const CACHE_ORIGIN = 'https://writer-feed.edgewire.internal'
 
 /**
- * Reads through the location's cache first (`caches.default`): one head and one newest block per HEAD_TICK_MS per
- * location, and one copy of each sealed block, each manifest and each segment part fetched from the writer,
- * whatever the number of isolates. Keys carry the writer's epoch, so a writer started anew never gets an old copy.
+ * Reads through the location's cache first (`caches.default`), then through the location's relay (`relayFeed`): one
+ * head and one newest block per HEAD_TICK_MS per location, and one copy of each sealed block, each manifest and each
+ * segment part fetched from the writer, whatever the number of isolates. The cache spares the relay most calls; the
+ * relay joins the misses, which come all at once at the start of a tick. Keys carry the writer's epoch, so a writer
+ * started anew never gets an old copy.
  */
-export function sharedFeed(env: SearchEnv, cache: Cache): WriterFeed {
-  const direct = directFeed(env)
+export function sharedFeed(env: SearchEnv, cache: Cache, location: string): WriterFeed {
+  const direct = relayFeed(env, location)
   const tick = () => Math.floor(Date.now() / HEAD_TICK_MS)
   async function through<T>(path: string, maxAgeSeconds: number, load: () => Promise<T>): Promise<T> {
     const key = new Request(`${CACHE_ORIGIN}/${path}`)

@@ -1,0 +1,98 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { Manifest } from '@edgewire/shared/lifecycle'
+import { type ChangeBlock, HEAD_TICK_MS, type WriterHead, type WriterRelayRpc } from '@edgewire/shared/writer-rpc'
+import { type IngestEnv, writerStub } from './context'
+
+/** Sealed blocks kept for the location's readers that catch up behind the others (a block is 256 changes). */
+const SEALED_BLOCKS_KEPT = 64
+
+/**
+ * The writer's relay in one location. The search worker's readers reach the writer through it whenever their
+ * location's cache misses: at the start of a head tick every isolate of a busy location misses at once (the Cache API
+ * has no request coalescing), and without the relay each of them would call the writer. Here they share one call:
+ * a call in flight is joined, and an answer is kept for the rest of its tick (head, newest block) or, for what never
+ * changes under its name (sealed blocks, manifests), while it is among the newest.
+ *
+ * Nothing is stored: a relay evicted or restarted starts empty and asks the writer again. It lives in the ingest
+ * worker's script beside the writer, is named by the reader's location, and runs where it was first asked for (near
+ * that location's readers). See DESIGN.md, "Readers".
+ */
+export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelayRpc {
+  #head: { tick: number; value: Promise<WriterHead> } | null = null
+  readonly #openBlocks = new Map<string, { tick: number; value: Promise<ChangeBlock> }>()
+  readonly #sealedBlocks = new Map<string, Promise<ChangeBlock>>()
+  #manifest: { epoch: string; version: number; value: Promise<Manifest> } | null = null
+  readonly #parts = new Map<string, Promise<ArrayBuffer | null>>()
+
+  async head(): Promise<WriterHead> {
+    const tick = currentTick()
+    if (this.#head?.tick !== tick) {
+      const value = forgetOnFailure(writerStub(this.env).head(), () => {
+        if (this.#head?.value === value) this.#head = null
+      })
+      this.#head = { tick, value }
+    }
+    return this.#head.value
+  }
+
+  async manifest(epoch: string, version: number): Promise<Manifest> {
+    // A newer manifest than the one asked for is a correct answer (see WriterFeed.manifest); an older one is not.
+    const kept = this.#manifest
+    if (!kept || kept.epoch !== epoch || kept.version < version) {
+      const value = forgetOnFailure(writerStub(this.env).manifest(), () => {
+        if (this.#manifest?.value === value) this.#manifest = null
+      })
+      this.#manifest = { epoch, version, value }
+      value.then((m) => {
+        if (this.#manifest?.value === value) this.#manifest = { epoch, version: m.version, value }
+      }, ignore)
+      return value
+    }
+    return kept.value
+  }
+
+  async changeBlock(epoch: string, index: number, sealed: boolean): Promise<ChangeBlock> {
+    const key = `${epoch}/${index}`
+    if (sealed) {
+      const kept = this.#sealedBlocks.get(key)
+      if (kept) return kept
+      const value = forgetOnFailure(writerStub(this.env).changeBlock(index), () => this.#sealedBlocks.delete(key))
+      this.#sealedBlocks.set(key, value)
+      for (const old of this.#sealedBlocks.keys()) {
+        if (this.#sealedBlocks.size <= SEALED_BLOCKS_KEPT) break
+        this.#sealedBlocks.delete(old)
+      }
+      return value
+    }
+    const tick = currentTick()
+    const open = this.#openBlocks.get(key)
+    if (open?.tick === tick) return open.value
+    for (const [k, block] of this.#openBlocks) if (block.tick !== tick) this.#openBlocks.delete(k)
+    const value = forgetOnFailure(writerStub(this.env).changeBlock(index), () => {
+      if (this.#openBlocks.get(key)?.value === value) this.#openBlocks.delete(key)
+    })
+    this.#openBlocks.set(key, { tick, value })
+    return value
+  }
+
+  async segmentPart(epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null> {
+    // Parts are large: only a call in flight is shared (the readers' cache keeps the bytes).
+    const key = `${epoch}/${segmentId}/${part}`
+    const inFlight = this.#parts.get(key)
+    if (inFlight) return inFlight
+    const value = writerStub(this.env).segmentPart(segmentId, part)
+    this.#parts.set(key, value)
+    value.finally(() => this.#parts.delete(key)).catch(ignore)
+    return value
+  }
+}
+
+const currentTick = () => Math.floor(Date.now() / HEAD_TICK_MS)
+
+const ignore = () => undefined
+
+/** A failed writer call is not kept: `forget` drops it, so the next caller asks again. */
+function forgetOnFailure<T>(value: Promise<T>, forget: () => void): Promise<T> {
+  value.catch(forget)
+  return value
+}
