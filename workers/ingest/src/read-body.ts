@@ -80,7 +80,8 @@ function hold(signed: Uint8Array, reserve: number): HeldBody {
 /**
  * Body bytes one isolate holds at once, for deliveries being read, parsed and applied. A delivery costs about three
  * times its body at its peak (the bytes, the decoded text, the parsed JSON), so one 32 MiB delivery at a time keeps
- * an isolate near 100 MB, under its 128 MB; smaller ones share the budget. The rest wait, before reading their body,
+ * an isolate near 100 MB, with the language detector's 12 MB (normalize/lang.ts) under its 128 MB; smaller ones share
+ * the budget. The rest wait, before reading their body,
  * their bytes still in the network.
  */
 export const MAX_BODY_BYTES_IN_FLIGHT = 32 * 1024 * 1024

@@ -114,7 +114,7 @@ describe('adversarial input at every normalizer entry point', { timeout: 60_000 
       expect(a.title.length).toBeLessThanOrEqual(301)
     })
 
-    it(`line, title, byline, date, url and text helpers: ${label}`, () => {
+    it(`line, title, byline, date, url and text helpers: ${label}`, async () => {
       expect(typeof isJunkLine(value)).toBe('boolean')
       expect(typeof isSignOff(value)).toBe('boolean')
       expect(parseBylineLine(value)).toBeNull()
@@ -132,7 +132,7 @@ describe('adversarial input at every normalizer entry point', { timeout: 60_000 
       cleanMarkupInline(value)
       decodeEntities(value)
       stripTags(value)
-      detectLang(value)
+      await detectLang(value)
       countWords(value)
       summarize(value)
       expect(truncateAtWord(value, 300).length).toBeLessThanOrEqual(301)

@@ -235,7 +235,7 @@ export async function normalizeArticle(
   const byline = found.byline ?? edges.byline ?? givenAuthor
   const author = givenAuthor ?? (byline ? authorFromByline(byline) || null : null)
   checkpoint(timing, startedAt, 'cleaning')
-  const lang = resolveLang([input.lang, found.lang], `${title}\n${body}`)
+  const lang = await resolveLang([input.lang, found.lang], `${title}\n${body}`)
   const wordCount = countWords(body)
   checkpoint(timing, startedAt, 'language and words')
 
