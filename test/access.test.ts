@@ -67,7 +67,13 @@ describe('admin routes', () => {
     const res = await SELF.fetch(`${SEARCH}/articles/${id}`, { method: 'DELETE', headers: bearer(ADMIN_TOKEN) })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ id, status: 'deleted' })
-    expect((await SELF.fetch(`${SEARCH}/articles/${id}`)).status).toBe(404)
+    // KV may still hold its copy for a moment (the writer's outbox removes it after the commit), as it may at a
+    // distant location for up to a minute: the article is gone once the outbox and this isolate's index follow.
+    const gone = await eventually(
+      () => SELF.fetch(`${SEARCH}/articles/${id}`),
+      (r) => r.status === 404,
+    )
+    expect(gone.status).toBe(404)
     expect((await searchUntil({ q: 'removemarker' }, 0)).total).toBe(0)
     const again = await SELF.fetch(`${SEARCH}/articles/${id}`, { method: 'DELETE', headers: bearer(ADMIN_TOKEN) })
     expect(again.status).toBe(404)
@@ -179,10 +185,60 @@ describe('rate limits', () => {
     expect(retryAfter).toBeLessThanOrEqual(60)
     expect(((await limited?.json()) as { status?: number } | undefined)?.status).toBe(429)
 
-    // Another address is not affected, nor are the health check and the stats.
+    // Another address is not affected, nor is the health check.
     const other = await SELF.fetch(`${SEARCH}/search?q=harbour`, { headers: { 'cf-connecting-ip': freshIp() } })
     expect(other.status).toBe(200)
     expect((await SELF.fetch(`${SEARCH}/healthz`, { headers: { 'cf-connecting-ip': ip } })).status).toBe(200)
+  })
+
+  it('limits /stats as a read: 429 problem+json once the address passes the limit', async () => {
+    const allowed = (SEARCH_LIMIT + 1) * READS_PER_LIMITER_CALL
+    const { result } = await inOneWindow(async (ip) => {
+      const statuses: number[] = []
+      let limited: Response | undefined
+      for (let i = 0; i < allowed + 3; i++) {
+        const res = await SELF.fetch(`${SEARCH}/stats`, { headers: { 'cf-connecting-ip': ip } })
+        statuses.push(res.status)
+        if (res.status === 429) limited = res
+        else await res.arrayBuffer()
+      }
+      return { statuses, limited }
+    })
+    expect(result.statuses.slice(0, allowed)).toEqual(Array(allowed).fill(200))
+    expect(result.statuses.slice(allowed + 1)).toEqual([429, 429])
+    expect(result.limited?.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    expect(result.limited?.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+
+  it('charges each miss of /articles/:id as a whole unit, and then refuses the address before any lookup', async () => {
+    const id = await created('https://access.example/read-between-misses', 'A story read between misses.')
+    // Readable once this isolate's index has it (KV may not show it yet).
+    const readable = await eventually(
+      () => SELF.fetch(`${SEARCH}/articles/${id}`),
+      (r) => r.status === 200,
+    )
+    expect(readable.status).toBe(200)
+    const { result } = await inOneWindow(async (ip) => {
+      const get = async (path: string) => {
+        const res = await SELF.fetch(`${SEARCH}${path}`, { headers: { 'cf-connecting-ip': ip } })
+        return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after') }
+      }
+      const misses: number[] = []
+      let limited: Awaited<ReturnType<typeof get>> | undefined
+      for (let i = 0; i < SEARCH_LIMIT + 2; i++) {
+        const answer = await get(`/articles/never-accepted-${i}-${ip}`)
+        misses.push(answer.status)
+        if (answer.status === 429) limited = answer
+      }
+      // Past the limit, the address is refused an article that exists too, and searches, until the window ends.
+      return { misses, limited, hit: (await get(`/articles/${id}`)).status, search: (await get('/search?q=x')).status }
+    })
+    // Twelve requests: far fewer than READS_PER_LIMITER_CALL reads, so only the misses were charged, one unit each.
+    expect(result.misses).toEqual([...Array(SEARCH_LIMIT).fill(404), 429, 429])
+    expect(result.limited?.type).toMatch(/^application\/problem\+json/)
+    expect(result.limited?.retryAfter).toMatch(/^\d+$/)
+    expect(result.hit).toBe(429)
+    expect(result.search).toBe(429)
   })
 
   it('makes admin writes on the search worker wait for the verdict, sharing the address counter with reads', async () => {

@@ -146,6 +146,7 @@ describe('a search isolate following the writer', () => {
       manifest: (head) => (down ? never : direct.manifest(head)),
       changeBlock: (head, index, sealed) => (down ? never : direct.changeBlock(head, index, sealed)),
       segmentPart: (head, segment, part) => (down ? never : direct.segmentPart(head, segment, part)),
+      article: (id, at) => (down ? never : direct.article(id, at)),
     }
     const live = new LiveIndex(searchEnv, flaky, false, 0)
     await live.ready({ waitUntil: () => undefined })

@@ -167,8 +167,16 @@ export const articleRoute = createRoute({
   path: '/articles/{id}',
   tags: ['search'],
   summary: 'One normalized article',
+  description:
+    'Answers the articles search can find: one accepted before the request is served even before KV shows it. A 404 ' +
+    'comes from the isolate itself, without asking the index writer, and counts as 16 reads of the rate limit.',
   request: { params: ArticleIdParamsSchema },
-  responses: { 200: json(ArticleSchema, 'The article'), 404: problem('No such article'), 429: RATE_LIMITED },
+  responses: {
+    200: json(ArticleSchema, 'The article'),
+    404: problem('No such article'),
+    429: RATE_LIMITED,
+    503: problem('The index is loading, or the article is not readable here yet; see Retry-After'),
+  },
 })
 
 export const deleteArticleRoute = createRoute({
@@ -198,7 +206,7 @@ export const statsRoute = createRoute({
   path: '/stats',
   tags: ['search'],
   summary: 'Index statistics',
-  responses: { 200: json(StatsResponseSchema, 'Statistics') },
+  responses: { 200: json(StatsResponseSchema, 'Statistics'), 429: RATE_LIMITED },
 })
 
 export const openApiRoute = createRoute({

@@ -42,6 +42,11 @@ export interface WriterHead {
   manifestSeq: number
   /** the highest sequence number the writer has assigned */
   headSeq: number
+  /**
+   * When the writer answered (its clock, epoch ms): a reader caught up to this head holds every change accepted
+   * before then. Shared copies keep the time of the writer's answer.
+   */
+  readAt: number
 }
 
 /**
@@ -63,7 +68,10 @@ export interface ChangeBlock {
 }
 
 /** Calls readers made, by method, since the writer object started: its load from readers (see WriterStats). */
-export type ReaderCalls = Record<'head' | 'changeBlock' | 'changesSince' | 'manifest' | 'segmentPart', number>
+export type ReaderCalls = Record<
+  'head' | 'changeBlock' | 'changesSince' | 'manifest' | 'segmentPart' | 'getArticle',
+  number
+>
 
 export interface ChangeBatch {
   changes: Change[]

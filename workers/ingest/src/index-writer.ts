@@ -222,7 +222,14 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * instance field, not a method on the prototype: RPC does not reach it (test/writer-rpc.test.ts).
    */
   clock: () => number = () => Date.now()
-  readonly #readerCalls: ReaderCalls = { head: 0, changeBlock: 0, changesSince: 0, manifest: 0, segmentPart: 0 }
+  readonly #readerCalls: ReaderCalls = {
+    head: 0,
+    changeBlock: 0,
+    changesSince: 0,
+    manifest: 0,
+    segmentPart: 0,
+    getArticle: 0,
+  }
   readonly #startedAt = Date.now()
   /** Segment builds under way (see #dropUnneededTombstones); a crash ends them with the object, so memory suffices. */
   #buildsRunning = 0
@@ -683,6 +690,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       manifestAt: this.#meta('manifest_at'),
       manifestSeq: this.#meta('manifest_seq'),
       headSeq: this.#headSeq(),
+      readAt: Date.now(),
     }
   }
 
@@ -714,6 +722,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
 
   /** The current version of one article straight from the writer (KV may lag by a moment). */
   async getArticle(id: string): Promise<Article | null> {
+    this.#readerCalls.getArticle++
     const row = this.#sql
       .exec<{ article: string | null }>('SELECT article FROM articles WHERE id = ? AND deleted = 0', id)
       .toArray()[0]

@@ -61,19 +61,25 @@ export class DistantKv implements KvReader {
   }
 }
 
-const views = new WeakMap<KVNamespace, DistantKv>()
+const views = new WeakMap<KVNamespace, Map<number, DistantKv>>()
 
 /**
  * KV as this worker should read it: `propagationMs` 0 (or unset, or invalid) gives KV itself; otherwise one
- * DistantKv per namespace and isolate, so its remembered misses last across requests as the edge's cache does.
+ * DistantKv per namespace, distance and isolate, so its remembered misses last across requests as the edge's cache
+ * does (and a test that reads from another distance than the suite's gets its own view).
  */
 export function kvReader(kv: KVNamespace, propagationMs: string | number | undefined): KvReader {
   const ms = Number(propagationMs ?? 0)
   if (!Number.isFinite(ms) || ms <= 0) return kv
-  let view = views.get(kv)
+  let byDistance = views.get(kv)
+  if (!byDistance) {
+    byDistance = new Map()
+    views.set(kv, byDistance)
+  }
+  let view = byDistance.get(ms)
   if (!view) {
     view = new DistantKv(kv, ms)
-    views.set(kv, view)
+    byDistance.set(ms, view)
   }
   return view
 }

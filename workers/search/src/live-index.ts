@@ -1,7 +1,8 @@
+import type { Article } from '@edgewire/shared/article'
 import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/search'
-import { CHANGE_BLOCK_SEQS, type Change, type WriterHead } from '@edgewire/shared/writer-rpc'
+import { CHANGE_BLOCK_SEQS, type Change, HEAD_TICK_MS, type WriterHead } from '@edgewire/shared/writer-rpc'
 import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
 import { LOCAL_LOCATION, sharedFeed, type WriterFeed } from './writer-feed'
@@ -27,6 +28,13 @@ export const SYNC_LOST_MS = 20_000
  */
 export const SWAP_PENDING_DOCS = 2000
 export const SWAP_AFTER_MS = 10_000
+
+/**
+ * How long a read of an article this index does not hold may wait for the index to follow the writer to the moment
+ * the read arrived (see `recentArticle`): about one HEAD_TICK_MS and a sync normally; a writer that does not answer
+ * must not hold a 404 for SYNC_LOST_MS.
+ */
+export const MISS_WAIT_MS = 1000
 
 /** Lets requests that arrived meanwhile run: the sync goes on after them. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -62,6 +70,8 @@ export class LiveIndex {
   #generation = 0
   /** The writer storage this index follows (see WriterHead.epoch). */
   #epoch: string | null = null
+  /** The writer's time of the newest head this index caught up to: it holds every change accepted before then. */
+  #coveredAt = 0
   readonly #kv: KvReader
 
   /**
@@ -121,6 +131,7 @@ export class LiveIndex {
       })
     }
     this.syncedAt = started
+    if (this.#epoch === head.epoch && this.seq >= head.headSeq) this.#coveredAt = Math.max(this.#coveredAt, head.readAt)
   }
 
   /**
@@ -222,6 +233,7 @@ export class LiveIndex {
     this.seq = seq
     this.manifestVersion = manifest.version
     this.#swappedAt = Date.now()
+    if (this.#epoch !== head.epoch) this.#coveredAt = 0
     this.#epoch = head.epoch
     this.updatedAt ??= manifest.createdAt || null
   }
@@ -276,6 +288,47 @@ export class LiveIndex {
         console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
       }),
     )
+  }
+
+  /**
+   * An article KV does not show here (`GET /articles/:id` after a KV miss). Null, without any call to the writer,
+   * when this index does not hold the id: a miss for an id never accepted, or deleted, costs the writer nothing,
+   * however many arrive. When the index holds it, KV has just not caught up (a key takes up to a minute to reach
+   * every location, and the writer's outbox trails a burst): the writer's copy, through the location's cache, once
+   * per location and index version whatever the number of requests.
+   *
+   * Before it answers null, the index follows the writer to the moment the read arrived (heads through the shared
+   * feed, one per HEAD_TICK_MS per location, so a wait of about that much; MISS_WAIT_MS at most): an article whose
+   * 202 came before the read is found, as the writer itself would have found it.
+   */
+  async recentArticle(id: string, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Article | null> {
+    const asked = Date.now()
+    await this.ready(ctx)
+    if (!this.index.has(id)) await this.#follow(asked, asked + MISS_WAIT_MS, ctx)
+    if (!this.index.has(id)) return null
+    try {
+      return await this.feed.article(id, { epoch: this.#epoch ?? '', seq: this.seq })
+    } catch (err) {
+      // It exists, KV does not show it yet, and the writer cannot say: a moment's outage, not a 404.
+      console.error(JSON.stringify({ level: 'warn', msg: 'article read from the writer failed', error: String(err) }))
+      throw new ProblemError(503, 'article-unavailable', 'The article is not readable here yet. Retry.', {
+        headers: { 'retry-after': '1' },
+      })
+    }
+  }
+
+  /** Syncs until the index holds every change the writer accepted before `since`, or until `deadline`. */
+  async #follow(since: number, deadline: number, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+    while (this.#coveredAt < since && Date.now() < deadline) {
+      const synced = this.sync().catch(() => undefined)
+      ctx.waitUntil(synced)
+      await Promise.race([synced, sleep(deadline - Date.now())])
+      if (this.#coveredAt >= since) return
+      // The location's head of this tick was read before `since`: the next tick's is read after it.
+      const nextTick = (Math.floor(Date.now() / HEAD_TICK_MS) + 1) * HEAD_TICK_MS
+      await sleep(Math.min(nextTick, deadline) - Date.now())
+    }
   }
 }
 

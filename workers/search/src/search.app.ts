@@ -1,4 +1,4 @@
-import { rateLimit } from '@edgewire/shared/access'
+import { rateLimit, rateLimitCharge } from '@edgewire/shared/access'
 import {
   articleRoute,
   docsRoute,
@@ -19,7 +19,7 @@ import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { admin } from './admin'
 import { apiReferencePage } from './api-reference'
-import { type SearchApp, writerStub } from './context'
+import type { SearchApp } from './context'
 import { kvReader } from './distant-kv'
 import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
@@ -44,18 +44,20 @@ app.use('/articles/*', readCors)
 app.use('/stats', readCors)
 // One limit (one counter per address) for every limited route. Reads never wait for its verdict, and ask it on every
 // READS_PER_LIMITER_CALL-th read of an address in an isolate (wrangler.toml's limit is reads a minute divided by it);
-// writes wait, and each counts as that many reads. (Hono answers HEAD through the GET routes, these included.)
+// writes and misses of /articles/:id wait, and each counts as that many reads. (Hono answers HEAD through the GET
+// routes, these included.)
 export const READS_PER_LIMITER_CALL = 16
 const limiter = {
   binding: (c: Context<SearchApp>) => c.env.SEARCH_RATE_LIMIT,
   periodSeconds: 60,
   scope: 'search',
+  mode: 'ahead',
+  requestsPerCall: READS_PER_LIMITER_CALL,
 } as const
-app.on(
-  'GET',
-  ['/search', '/suggest', '/articles/*'],
-  rateLimit<SearchApp>({ ...limiter, mode: 'ahead', requestsPerCall: READS_PER_LIMITER_CALL }),
-)
+app.on('GET', ['/search', '/suggest', '/articles/*', '/stats'], rateLimit<SearchApp>(limiter))
+// A miss costs more than a read (a KV read that finds nothing, perhaps a wait for the index's sync), and a client
+// walking random ids makes nothing but misses: each is charged as READS_PER_LIMITER_CALL reads, before its 404.
+const chargeMiss = rateLimitCharge<SearchApp>(limiter)
 const waitLimit = rateLimit<SearchApp>({ ...limiter, mode: 'wait' })
 app.use('/admin/*', waitLimit)
 app.on('DELETE', '/articles/*', waitLimit)
@@ -111,13 +113,18 @@ app.route('/', admin)
 app.openapi(articleRoute, async (c) => {
   const { id } = c.req.valid('param')
   // Longer ids were never stored, and KV refuses keys over 512 bytes: not found, without asking.
-  if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
+  if (id.length > MAX_ARTICLE_ID_CHARS) {
+    await chargeMiss(c)
+    throw new ProblemError(404, 'article-not-found', 'No article with that id.')
+  }
   const json = await kvReader(c.env.ARTICLES, c.env.KV_PROPAGATION_MS).get(articleKey(id), 'text')
-  const stored = json === null ? null : (JSON.parse(json) as Article)
-  // KV is written just after the writer commits; for that moment, the writer itself answers.
-  const article = stored ?? (await writerStub(c.env).getArticle(id))
-  if (!article) throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)
-  return c.json(article, 200)
+  if (json !== null) return c.json(JSON.parse(json) as Article, 200)
+  // KV may not show an article yet (it is written just after the writer commits, and takes a while to reach every
+  // location): the isolate's index knows whether it exists, and only then is the writer asked (see recentArticle).
+  const article = await liveIndex(c.env, requestLocation(c.req.raw)).recentArticle(id, c.executionCtx)
+  if (article) return c.json(article, 200)
+  await chargeMiss(c)
+  throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)
 })
 
 app.openapi(statsRoute, async (c) => {

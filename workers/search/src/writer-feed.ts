@@ -1,3 +1,4 @@
+import type { Article } from '@edgewire/shared/article'
 import type { Manifest, SegmentRef } from '@edgewire/shared/lifecycle'
 import { type ChangeBlock, HEAD_TICK_MS, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { type SearchEnv, writerStub } from './context'
@@ -15,6 +16,11 @@ export interface WriterFeed {
   changeBlock(head: WriterHead, index: number, sealed: boolean): Promise<ChangeBlock>
   /** A segment part, for a reader whose KV does not have it yet. */
   segmentPart(head: WriterHead, segment: SegmentRef, part: number): Promise<ArrayBuffer | null>
+  /**
+   * One article as the writer has it (null: deleted or never stored), for a reader whose KV does not show it: a copy
+   * at least as new as the reader's index, which stands at `seq` of the writer's storage `epoch`.
+   */
+  article(id: string, at: { epoch: string; seq: number }): Promise<Article | null>
 }
 
 /** Every call goes to the writer. Tests use it to see the writer's state as it is; see `sharedFeed`. */
@@ -25,6 +31,7 @@ export function directFeed(env: SearchEnv): WriterFeed {
     manifest: () => writer().manifest(),
     changeBlock: (_head, index) => writer().changeBlock(index),
     segmentPart: (_head, segment, part) => writer().segmentPart(segment.id, part),
+    article: (id) => writer().getArticle(id),
   }
 }
 
@@ -72,6 +79,9 @@ export function relayFeed(env: SearchEnv, location: string): WriterFeed {
         () => relay().segmentPart(head.epoch, segment.id, part),
         () => direct.segmentPart(head, segment, part),
       ),
+    // Not through the relay: the cache in front of this feed keys an article by the asking index's version, so a
+    // location asks once per version already.
+    article: (id, at) => direct.article(id, at),
   }
 }
 /**
@@ -90,6 +100,7 @@ const CACHE_ORIGIN = 'https://writer-feed.edgewire.internal'
  * segment part fetched from the writer, whatever the number of isolates. The cache spares the relay most calls; the
  * relay joins the misses, which come all at once at the start of a tick. Keys carry the writer's epoch, so a writer
  * started anew never gets an old copy.
+ * An article is asked once per location and version of the asking index (see `article`).
  */
 export function sharedFeed(env: SearchEnv, cache: Cache, location: string): WriterFeed {
   const direct = relayFeed(env, location)
@@ -125,5 +136,11 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string): Writ
       }
       return bytes
     },
+    // Keyed by the asking index's version: any copy read after the writer reached it is at least as new as what that
+    // index shows, so readers of the location at that version share one; a newer version asks again.
+    article: (id, at) =>
+      through(`article/${at.epoch}/${at.seq}/${encodeURIComponent(id)}`, SEALED_BLOCK_SECONDS, () =>
+        direct.article(id, at),
+      ),
   }
 }

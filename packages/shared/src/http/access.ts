@@ -106,6 +106,18 @@ function limited(ip: string, retryAfter: number): ProblemError {
   })
 }
 
+/** The limiter's verdict for a key; true (let through) when the limiter itself fails. */
+async function ask(limiter: RateLimiter, key: string): Promise<boolean> {
+  try {
+    return (await limiter.limit({ key })).success
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'warn', msg: 'rate limiter failed; request let through', error: String(err) }),
+    )
+    return true
+  }
+}
+
 /**
  * Limits requests per client address (`cf-connecting-ip`, which Cloudflare's edge sets and a client cannot
  * forge). A request without it did not come through the edge (a service binding, a test calling the worker
@@ -114,16 +126,6 @@ function limited(ip: string, retryAfter: number): ProblemError {
  * become an outage of the service.
  */
 export function rateLimit<E extends Env>(options: RateLimitOptions<E>): MiddlewareHandler<E> {
-  const ask = async (limiter: RateLimiter, key: string): Promise<boolean> => {
-    try {
-      return (await limiter.limit({ key })).success
-    } catch (err) {
-      console.error(
-        JSON.stringify({ level: 'warn', msg: 'rate limiter failed; request let through', error: String(err) }),
-      )
-      return true
-    }
-  }
   return async (c, next) => {
     const limiter = options.binding(c)
     const ip = c.req.header('cf-connecting-ip')
@@ -149,6 +151,26 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
       }
     }
     await next()
+  }
+}
+
+/**
+ * Charges a request that cost more than a read (a miss of `/articles/:id`) a whole unit of the binding, waiting for
+ * the verdict; with the options of an 'ahead' limiter, that unit stands for `requestsPerCall` of its reads. Call it
+ * once the cost is known. A refusal answers this request 429 and, as in 'ahead' mode, refuses the address's
+ * following requests in this isolate until the window ends, before they do any work. Like `rateLimit`, a request
+ * without `cf-connecting-ip` is not counted, and a failing limiter lets it through.
+ */
+export function rateLimitCharge<E extends Env>(options: RateLimitOptions<E>): (c: Context<E>) => Promise<void> {
+  return async (c) => {
+    const limiter = options.binding(c)
+    const ip = c.req.header('cf-connecting-ip')
+    if (!limiter || !ip) return
+    const key = `${options.scope}:${clientKey(ip)}`
+    const windowEnd = Date.now() + windowRest(options.periodSeconds) * 1000
+    if (await ask(limiter, key)) return
+    if (windowEnd > Date.now()) refuse(key, windowEnd)
+    throw limited(ip, windowRest(options.periodSeconds))
   }
 }
 
