@@ -15,7 +15,7 @@ import {
   MAX_TRIES,
   retryDelaySeconds,
 } from '../workers/ingest/src/queue-consumer'
-import { brokenWriter, ingestEnv, writer } from './faults'
+import { brokenKv, brokenWriter, ingestEnv, writer } from './faults'
 import { eventually, INGEST, nextId, SELF, searchUntil } from './helpers'
 
 // The inbox consumer on its own: retries with a growing delay while the writer is down, for as long as it is down;
@@ -135,6 +135,21 @@ describe('the inbox consumer', () => {
     expect(await ingestEnv.ARTICLES.get(message.key)).not.toBeNull()
     expect((await consume(INBOX_QUEUE, message, ingestEnv)).explicitAcks).toEqual([`m-${message.delivery}`])
     expect((await searchUntil({ q: 'outage' }, 2)).total).toBe(2)
+  })
+
+  it('keeps retrying through a KV outage, however many tries it has had, and applies the chunk once KV is back', async () => {
+    const message = await stage('kvoutage', 2)
+    // KV refuses every call: the chunk cannot be read, which says nothing about whether it exists. Past the tries
+    // after which a chunk KV does not show is taken for lost, it is still a failure to try again, not a dead letter.
+    const down = { ...ingestEnv, ARTICLES: brokenKv() }
+    for (const attempts of [1, 10, 50]) {
+      const result = await consume(INBOX_QUEUE, message, down, attempts)
+      expect(result.retryMessages, `try ${attempts}`).toHaveLength(1)
+      expect(result.explicitAcks).toEqual([])
+    }
+    expect(await ingestEnv.ARTICLES.get(`${DEAD_LETTER_PREFIX}${message.key}`)).toBeNull()
+    expect((await consume(INBOX_QUEUE, message, ingestEnv, 51)).explicitAcks).toEqual([`m-${message.delivery}`])
+    expect((await searchUntil({ q: 'kvoutage' }, 2)).total).toBe(2)
   })
 
   it('records a dead letter, with its reason, only for a chunk that can never apply', async () => {
