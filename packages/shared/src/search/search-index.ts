@@ -3,14 +3,7 @@ import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termI
 import { lowerBound, TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
-import {
-  docHasPhrase,
-  forEachPositions,
-  type Phrase,
-  proximityAccumulators,
-  segmentPhraseDocs,
-  termPostings,
-} from './positions'
+import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
 import { type ParsedQuery, parseQuery, type TermSource, type WeightedTerm } from './query'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
@@ -118,10 +111,6 @@ function dateKey(published: number): number {
   return Number.isNaN(published) ? Number.NEGATIVE_INFINITY : published
 }
 
-function candidateKey(c: { seg: number; doc: number }): string {
-  return `${c.seg}:${c.doc}`
-}
-
 /** Sorted, distinct union of sorted lists. */
 function unionSorted(lists: readonly (readonly number[])[]): number[] {
   const nonEmpty = lists.filter((l) => l.length > 0)
@@ -179,10 +168,10 @@ function scoreSegment(
     const termNo = seg.findTerm(t.term)
     if (termNo < 0) continue
     const factor = (t.weight * t.idf) / IMPACT_SCALE
-    const { pairsStart, pairsEnd } = termPostings(seg, termNo)
-    let pos = pairsStart
+    const df = seg.termDocFreq[termNo] ?? 0
+    let pos = seg.termPostingOffsets[termNo] ?? 0
     let doc = -1
-    while (pos < pairsEnd) {
+    for (let i = 0; i < df; i++) {
       let gap = 0
       let shift = 0
       let byte = 0
@@ -490,8 +479,8 @@ export class SearchIndex {
     const avgLength = Math.max(1, stats.avgTitle + stats.avgBody)
     const { k1, bBody } = this.bm25
     const positions = this.candidatePositions(head, query.words)
-    for (const c of head) {
-      const acc = proximityAccumulators(positions.get(candidateKey(c)) ?? [])
+    head.forEach((c, i) => {
+      const acc = proximityAccumulators(positions[i] ?? [])
       const length = this.candidateLength(c)
       const K = k1 * (1 - bBody + (bBody * length) / avgLength)
       let bonus = 0
@@ -499,47 +488,39 @@ export class SearchIndex {
         if (a > 0) bonus += ((wordIdf[w] ?? 0) * a) / (K + a)
       })
       c.score += this.proximityWeight * bonus
-    }
+    })
     head.sort((a, b) => b.score - a.score || dateKey(b.published) - dateKey(a.published))
     return head.concat(ranked.slice(depth))
   }
 
-  /** Per candidate (by `candidateKey`), the positions of each query word: one walk per segment and term. */
-  private candidatePositions(candidates: Candidate[], words: string[][]): Map<string, number[][]> {
-    const out = new Map<string, number[][]>()
-    const slotOf = (c: Candidate): number[][] => {
-      const key = candidateKey(c)
-      let slots = out.get(key)
-      if (slots === undefined) {
-        slots = words.map(() => [])
-        out.set(key, slots)
-      }
-      return slots
-    }
-    const bySegment = new Map<number, Set<number>>()
-    for (const c of candidates) {
+  /** Per candidate (in their order), the positions of each query word: one walk per segment and term. */
+  private candidatePositions(candidates: Candidate[], words: string[][]): number[][][] {
+    const out = candidates.map(() => words.map((): number[] => []))
+    // segment → doc → candidate
+    const bySegment = new Map<number, Map<number, number>>()
+    candidates.forEach((c, i) => {
       if (c.seg < 0) {
         const d = this.memtable.docs[c.doc]
-        const slots = slotOf(c)
         words.forEach((terms, w) => {
-          slots[w] = unionSorted(terms.map((t) => d?.terms.positions.get(t) ?? []))
+          ;(out[i] as number[][])[w] = unionSorted(terms.map((t) => d?.terms.positions.get(t) ?? []))
         })
-        continue
+        return
       }
-      const docs = bySegment.get(c.seg) ?? new Set<number>()
-      docs.add(c.doc)
+      const docs = bySegment.get(c.seg) ?? new Map<number, number>()
+      docs.set(c.doc, i)
       bySegment.set(c.seg, docs)
-    }
+    })
     for (const [segNo, docs] of bySegment) {
       const seg = this.states[segNo]?.segment
       if (seg === undefined) continue
-      const wanted = [...docs].sort((a, b) => a - b)
+      const wanted = [...docs.keys()].sort((a, b) => a - b)
       words.forEach((terms, w) => {
         for (const term of terms) {
           const termNo = seg.findTerm(term)
           if (termNo < 0) continue
           forEachPositions(seg, termNo, wanted, (doc, found) => {
-            const slots = slotOf({ seg: segNo, doc, score: 0, published: 0 })
+            const slots = out[docs.get(doc) ?? -1]
+            if (slots === undefined) return
             const old = slots[w] ?? []
             slots[w] = old.length === 0 ? found : unionSorted([old, found])
           })

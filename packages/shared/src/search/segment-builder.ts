@@ -2,7 +2,7 @@ import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, quantizeImpact, termImpact } from './bm25'
 import { ByteBuffer, StringColumnWriter } from './byte-buffer'
 import { analyzeDoc, type DocTerms } from './doc-terms'
-import { encodePositions } from './positions'
+import { BitWriter, positionSpan, WINDOW_PADDING, writeTermPostings } from './positions'
 import {
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -78,8 +78,8 @@ export class SegmentBuilder {
 interface TermList {
   /** per document: doc number · DOC_SHIFT + title tf · 256 + body tf */
   docs: number[]
-  /** the documents' positions, already as stored values (see positions.ts), back to back */
-  positions: number[]
+  /** per document: the term's positions in it */
+  positions: number[][]
 }
 
 /** The documents analysed and inverted: per term its documents with tf and positions; the field lengths. */
@@ -111,7 +111,7 @@ function invert(docs: DocTerms[]): Inverted {
         terms.set(term, list)
       }
       list.docs.push(i * DOC_SHIFT + tfTitle * 256 + tfBody)
-      encodePositions(analysed.positions.get(term) ?? [], list.positions)
+      list.positions.push(analysed.positions.get(term) ?? [])
     }
   })
   return { terms, titleLength, bodyLength, totalTitleTerms, totalBodyTerms }
@@ -127,8 +127,8 @@ interface EncodedPostings {
 }
 
 /**
- * Step 2: sort the terms and encode each one's postings: a varint byte length of its (varint doc gap, impact byte)
- * pairs, the pairs, then their positions. Impacts are BM25F (bm25.ts) against this segment's average lengths.
+ * Step 2: sort the terms and encode each one's postings: its (varint doc gap, impact byte) pairs, then their
+ * positions (positions.ts: writeTermPostings). Impacts are BM25F (bm25.ts) against this segment's average lengths.
  */
 function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
   const n = inverted.titleLength.length
@@ -142,10 +142,12 @@ function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
   const termMaxImpact = new Uint8Array(terms.length)
   const out = new ByteBuffer(1 << 16)
   const pairs = new ByteBuffer(1 << 12)
+  const bits = new BitWriter()
   for (let t = 0; t < terms.length; t++) {
     const list = inverted.terms.get(terms[t] ?? '') ?? { docs: [], positions: [] }
     termDocFreq[t] = list.docs.length
     pairs.length = 0
+    const spans: number[] = []
     let previous = -1
     let maxImpact = 0
     for (const packed of list.docs) {
@@ -157,15 +159,15 @@ function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
       )
       pairs.varint(doc - previous - 1)
       pairs.byte(impact)
+      spans.push(positionSpan(inverted.titleLength[doc] ?? 0, inverted.bodyLength[doc] ?? 0))
       if (impact > maxImpact) maxImpact = impact
       previous = doc
     }
-    out.varint(pairs.length)
-    out.bytes(pairs.view())
-    for (const value of list.positions) out.varint(value)
+    writeTermPostings(out, pairs.view(), spans, list.positions, bits)
     termMaxImpact[t] = maxImpact
     termPostingOffsets[t + 1] = out.length
   }
+  for (let i = 0; i < WINDOW_PADDING; i++) out.byte(0)
   return { terms, termPostingOffsets, termDocFreq, termMaxImpact, bytes: out.view() }
 }
 

@@ -32,7 +32,7 @@ export class Segment {
   readonly termPostingOffsets: Uint32Array
   readonly termDocFreq: Uint32Array
   readonly termMaxImpact: Uint8Array
-  /** per term: varint pairs length, (varint doc gap, impact byte) pairs, then positions (positions.ts) */
+  /** per term: (varint doc gap, impact byte) pairs, then positions (positions.ts: writeTermPostings) */
   readonly postings: Uint8Array
   readonly published: Float64Array
   readonly lang: Uint32Array

@@ -1,0 +1,72 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_ANALYZER } from './analyzer'
+import { analyzeDoc } from './doc-terms'
+import { BitWriter, forEachDoc, forEachPositions, SKIP_INTERVAL } from './positions'
+import { Segment } from './segment'
+import { SegmentBuilder } from './segment-builder'
+import type { IndexDoc } from './types'
+
+/** Few words, so that common ones span many skip intervals and have many positions per document. */
+const WORDS = ['oil', 'crude', 'price', 'opec', 'barrel', 'output', 'saudi', 'market', 'the', 'of']
+
+function doc(i: number, title: string[], body: string[]): IndexDoc {
+  return {
+    id: `d${i}`,
+    title: title.join(' '),
+    body: body.join(' '),
+    url: null,
+    source: null,
+    author: null,
+    lang: 'en',
+    tags: [],
+    published: null,
+  }
+}
+
+describe('stored positions', () => {
+  it('read back as analysed, for any set of wanted documents (property)', () => {
+    let intervals = 0
+    // size 'max': fast-check otherwise keeps arrays near ten elements, and no term would fill a block.
+    const words = (max: number) => fc.array(fc.constantFrom(...WORDS), { maxLength: max, size: 'max' })
+    const docs = fc.array(fc.tuple(words(8), words(400)), {
+      minLength: 1,
+      maxLength: 25 * SKIP_INTERVAL,
+      size: 'max',
+    })
+    fc.assert(
+      fc.property(docs, fc.array(fc.nat(), { maxLength: 20, size: 'max' }), (fields, picks) => {
+        const indexDocs = fields.map(([title, body], i) => doc(i, title, body))
+        const builder = new SegmentBuilder()
+        for (const d of indexDocs) builder.add(d)
+        const seg = Segment.open(builder.finish())
+        intervals = Math.max(intervals, Math.max(...seg.termDocFreq) / SKIP_INTERVAL)
+        const analysed = indexDocs.map((d) => analyzeDoc(DEFAULT_ANALYZER, d).positions)
+        const wanted = [...new Set(picks.map((p) => p % indexDocs.length))].sort((a, b) => a - b)
+        seg.terms.forEach((term, termNo) => {
+          const withTerm = analysed.flatMap((positions, i) => (positions.has(term) ? [i] : []))
+          const docsSeen: number[] = []
+          forEachDoc(seg, termNo, (d) => docsSeen.push(d))
+          expect(docsSeen).toEqual(withTerm)
+          const all: [number, number[]][] = []
+          forEachPositions(seg, termNo, null, (d, positions) => all.push([d, positions]))
+          expect(all).toEqual(withTerm.map((i) => [i, analysed[i]?.get(term)]))
+          const some: [number, number[]][] = []
+          forEachPositions(seg, termNo, wanted, (d, positions) => some.push([d, positions]))
+          expect(some).toEqual(all.filter(([d]) => wanted.includes(d)))
+        })
+      }),
+      { numRuns: 15 },
+    )
+    // The runs met terms over many skip intervals.
+    expect(intervals).toBeGreaterThan(10)
+  })
+
+  it('write bits most significant first, gamma and Rice codes as specified', () => {
+    const bits = new BitWriter()
+    bits.gamma(1) // 0
+    bits.gamma(5) // 110 01
+    bits.rice(9, 2) // 11 0 01
+    expect([...bits.finish()]).toEqual([0b01100111, 0b00100000])
+  })
+})
