@@ -12,6 +12,7 @@ import MiniSearch from 'minisearch'
 import { stemmer } from 'stemmer'
 import { eng } from 'stopword'
 import { type IndexDoc, SearchIndex, Segment, SegmentBuilder } from '../packages/shared/src/search'
+import { HEADER_BYTES, Section } from '../packages/shared/src/search/segment-format'
 import { quantile, titleQuerySets } from './lib/bench-stats'
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'reuters21578.jsonl')
@@ -107,6 +108,12 @@ for (const d of docs) builder.add(d)
 let bytes: Uint8Array | null = builder.finish()
 const buildMs = performance.now() - t
 const segmentBytes = bytes.byteLength
+// The index without the stored bodies (the measure of issue 15's positions): the section table's bodies length.
+const bodiesBytes = new DataView(bytes.buffer, bytes.byteOffset).getUint32(HEADER_BYTES + Section.bodies * 8 + 4, true)
+const postingsBytes = new DataView(bytes.buffer, bytes.byteOffset).getUint32(
+  HEADER_BYTES + Section.postings * 8 + 4,
+  true,
+)
 // What an isolate holds: the snapshot bytes as loaded from storage, and the opened index.
 const snapshot = bytes.slice()
 bytes = null
@@ -184,6 +191,11 @@ const miniExact = timeQueries((q) => (withMini ? loaded.search(q).slice(0, 10) :
 
 row('build (Node)', ms(buildMs), ms(miniBuildMs))
 row('snapshot bytes', mb(segmentBytes), `${mb(miniJsonBytes)} JSON (no bodies stored)`)
+row(
+  '  without bodies / postings section',
+  `${((segmentBytes - bodiesBytes) / 1e6).toFixed(2)} MB / ${(postingsBytes / 1e6).toFixed(2)} MB (10^6 bytes)`,
+  '',
+)
 row('open / loadJSON', ms(openMs), ms(miniLoadMs))
 row('first query after open', ms(firstQueryMs), ms(miniFirstMs))
 row('heap + buffers held after open', mb(oursHeap), mb(miniHeap))

@@ -3,9 +3,15 @@
  * figures of other engines from the corpus README. Uses the same Analyzer, SegmentBuilder and SearchIndex as the
  * search worker, with the API's default query settings (fuzzy and prefix as DEFAULT_QUERY_OPTIONS).
  *
+ * The queries are sent as text, not in the query syntax: quote marks and a minus sign before a word are read as
+ * spaces. CISI's and Cranfield's queries are prose written for librarians (CISI's mostly abstracts of papers), where
+ * they are punctuation (`the "training" phase`, `"Office of the Future," "Office Technology,"`, Cranfield's `-dash`
+ * for a hyphen); nobody searching types them as operators, and the other engines' figures beside ours read them as
+ * words. `--syntax` sends the queries as written, to see what the syntax does to such prose.
+ *
  * Experiments (not the defaults): --stemmer=porter2|none --no-stop --bigrams=off|words|runs --no-josa
  *   --k1=1.2 --b=0.75 --btitle=0.5 --title=2.5 --fuzzy=0|1 --prefix=0|1 --prox=0.25 (0 = no proximity)
- *   --plain (quotes and leading minus signs in the queries read as spaces) --only=cisi,cranfield,cjk
+ *   --depth=30 (candidates reranked by proximity) --syntax --only=cisi,cranfield,cjk
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -132,6 +138,7 @@ function evaluate(
     bm25,
     limits: { maxQueryChars },
     ...(arg('prox') !== undefined ? { proximityWeight: num('prox', 1) } : {}),
+    ...(arg('depth') !== undefined ? { proximityDepth: num('depth', 30) } : {}),
   })
   const buildMs = performance.now() - t0
   const judged = new Map<string, Judgments>()
@@ -154,8 +161,8 @@ function evaluate(
     const j = judged.get(String(q.qid))
     if (j === undefined) continue
     const result = index.search({
-      // --plain: the query as words only (quotes and leading minus signs read as spaces), to rank without the syntax
-      q: arg('plain') === undefined ? q.text : q.text.replace(/["\u201c\u201d\u201e]|(?<!\S)-/gu, ' '),
+      // As text: quotes and leading minus signs read as spaces (see the top of this file); --syntax: as written.
+      q: arg('syntax') !== undefined ? q.text : q.text.replace(/["\u201c\u201d\u201e]|(?<!\S)-/gu, ' '),
       limit: 100,
       offset: 0,
       sort: 'relevance',
@@ -212,7 +219,8 @@ const sets: {
 
 console.log(
   `analyzer ${analyzer.id}  bm25 k1=${bm25.k1} b=${bm25.bBody} bTitle=${bm25.bTitle} title×${bm25.titleWeight}` +
-    `  fuzzy=${fuzzyArg ?? 'default'} prefix=${prefixArg ?? 'default'}\n`,
+    `  fuzzy=${fuzzyArg ?? 'default'} prefix=${prefixArg ?? 'default'}` +
+    `  queries ${arg('syntax') !== undefined ? 'in the query syntax (--syntax)' : 'as text'}\n`,
 )
 const header = ['set', 'queries', 'nDCG@10', 'MRR@10', 'R@100', 'aim', 'best other (nDCG@10)', 'build ms', 'ms/query']
 const rows: string[][] = []

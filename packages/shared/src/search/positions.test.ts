@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_ANALYZER } from './analyzer'
 import { analyzeDoc } from './doc-terms'
-import { BitWriter, forEachDoc, forEachPositions, SKIP_INTERVAL } from './positions'
+import { BitWriter, forEachDoc, forEachPositions, proximityAccumulators, SKIP_INTERVAL } from './positions'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
 import type { IndexDoc } from './types'
@@ -68,5 +68,18 @@ describe('stored positions', () => {
     bits.gamma(5) // 110 01
     bits.rice(9, 2) // 11 0 01
     expect([...bits.finish()]).toEqual([0b01100111, 0b00100000])
+  })
+})
+
+describe('proximity accumulators', () => {
+  it("count neighbouring occurrences of different words by the other word's idf over the squared distance", () => {
+    // a at 0 and 20, b at 1, c at 10: neighbours a–b (1 apart), b–c (9), c–a (10); a–a never counts.
+    const acc = proximityAccumulators([[0, 20], [1], [10]], [1, 2, 4])
+    expect(acc[0]).toBeCloseTo(2 / 1 + 4 / 100)
+    expect(acc[1]).toBeCloseTo(1 / 1 + 4 / 81)
+    expect(acc[2]).toBeCloseTo(2 / 81 + 1 / 100)
+    // Terms of one word at one position (a compound's parts) are not near each other; a lone word has nothing near.
+    expect([...proximityAccumulators([[3], [3]], [1, 1])]).toEqual([0, 0])
+    expect([...proximityAccumulators([[3, 4, 5]], [1])]).toEqual([0])
   })
 })

@@ -242,12 +242,15 @@ function readPositions(seg: Segment, reader: BitReader, doc: number): number[] {
 interface TermSkips {
   at: Uint32Array
   docBefore: Int32Array
-  bit: Float64Array
+  /** from `firstBit` */
+  bit: Uint32Array
+  /** the first bit of the term's positions in the postings section */
+  firstBit: number
 }
 
 /**
- * The skip indexes of the terms read so far, per segment. 16 bytes per SKIP_INTERVAL postings (two bytes per posting
- * of the terms read, about as much as their stored positions), kept for the segment's life: segments are immutable.
+ * The skip indexes of the terms read so far, per segment: 12 bytes per SKIP_INTERVAL postings (1.5 bytes per posting
+ * of the terms read), kept for the segment's life, as segments are immutable.
  */
 const skipCache = new WeakMap<Segment, Map<number, TermSkips>>()
 
@@ -266,7 +269,8 @@ function termSkips(seg: Segment, termNo: number): TermSkips {
   const out: TermSkips = {
     at: new Uint32Array(entries),
     docBefore: new Int32Array(entries),
-    bit: new Float64Array(entries),
+    bit: new Uint32Array(entries),
+    firstBit: 0,
   }
   const docs = new Int32Array(df)
   const cursor = { at: seg.termPostingOffsets[termNo] ?? 0 }
@@ -281,9 +285,10 @@ function termSkips(seg: Segment, termNo: number): TermSkips {
     docs[i] = doc
   }
   // The positions start after the last pair.
-  const reader = new BitReader(bytes, cursor.at * 8)
+  out.firstBit = cursor.at * 8
+  const reader = new BitReader(bytes, out.firstBit)
   for (let i = 0; i < df; i++) {
-    if (i % SKIP_INTERVAL === 0) out.bit[i / SKIP_INTERVAL] = reader.bit
+    if (i % SKIP_INTERVAL === 0) out.bit[i / SKIP_INTERVAL] = reader.bit - out.firstBit
     skipPositions(seg, reader, docs[i] ?? 0)
   }
   bySegment.set(termNo, out)
@@ -305,7 +310,7 @@ export function forEachPositions(
   const df = seg.termDocFreq[termNo] ?? 0
   if (df === 0) return
   const skips = termSkips(seg, termNo)
-  const reader = new BitReader(bytes, skips.bit[0] ?? 0)
+  const reader = new BitReader(bytes, skips.firstBit)
   const pair = { at: skips.at[0] ?? 0 }
   if (wanted === null) {
     // Every document: pairs and positions in order.
@@ -338,7 +343,7 @@ export function forEachPositions(
       intervalEnd = Math.min(df, read + SKIP_INTERVAL)
       pair.at = skips.at[entry] ?? 0
       doc = skips.docBefore[entry] ?? -1
-      reader.bit = skips.bit[entry] ?? 0
+      reader.bit = skips.firstBit + (skips.bit[entry] ?? 0)
     }
     while (doc < target && read < intervalEnd) {
       doc += readVarint(bytes, pair) + 1
@@ -467,35 +472,39 @@ export function segmentPhraseDocs(seg: Segment, phrase: Phrase): Set<number> {
 }
 
 /**
- * Proximity (BM25TP, Rasolofo & Savoy 2003, "Term proximity scoring for keyword-based retrieval systems"): every
- * pair of occurrences of two different query words at most PROXIMITY_WINDOW positions apart adds 1/d² to both
- * words' accumulators. `positions[w]` holds the sorted positions of query word `w` in one document.
+ * Proximity accumulators (Büttcher, Clarke & Lushman, "Term proximity scoring for ad-hoc retrieval on very large
+ * text collections", SIGIR 2006, a refinement of Rasolofo & Savoy's BM25TP): walking a document's occurrences of
+ * the query words in position order, each two neighbours of different words d positions apart add idf(other) / d²
+ * to each one's accumulator. Only neighbours count (not every pair within a window) and a neighbour counts by its
+ * rarity, so common words that happen to stand near a query word add little: long queries are full of them.
+ * `positions[w]` holds the sorted positions of query word `w` in one document; `idf[w]` its IDF.
  */
-export const PROXIMITY_WINDOW = 5
-
-export function proximityAccumulators(positions: readonly (readonly number[])[]): Float64Array {
-  const acc = new Float64Array(positions.length)
-  // Each pair of words, their sorted positions walked side by side: every pair of occurrences within the window.
-  for (let a = 0; a < positions.length; a++) {
-    const pa = positions[a] ?? []
-    if (pa.length === 0) continue
-    for (let b = a + 1; b < positions.length; b++) {
-      const pb = positions[b] ?? []
-      let from = 0
-      for (const x of pa) {
-        while (from < pb.length && (pb[from] ?? 0) < x - PROXIMITY_WINDOW) from++
-        for (let j = from; j < pb.length; j++) {
-          const y = pb[j] ?? 0
-          if (y > x + PROXIMITY_WINDOW) break
-          // d = 0: two terms of one word (a compound's parts), not two words near each other.
-          const d = Math.abs(y - x)
-          if (d === 0) continue
-          const weight = 1 / (d * d)
-          acc[a] = (acc[a] ?? 0) + weight
-          acc[b] = (acc[b] ?? 0) + weight
-        }
+export function proximityAccumulators(positions: readonly (readonly number[])[], idf: readonly number[]): Float64Array {
+  const words = positions.length
+  const acc = new Float64Array(words)
+  const next = new Int32Array(words)
+  let previousWord = -1
+  let previousPosition = 0
+  for (;;) {
+    // The next occurrence in position order: the smallest head of the words' lists (few words, so a scan).
+    let word = -1
+    let position = Number.POSITIVE_INFINITY
+    for (let w = 0; w < words; w++) {
+      const p = positions[w]?.[next[w] ?? 0]
+      if (p !== undefined && p < position) {
+        position = p
+        word = w
       }
     }
+    if (word < 0) return acc
+    next[word] = (next[word] ?? 0) + 1
+    const d = position - previousPosition
+    // d = 0: two terms of one word (a compound's parts), not two words near each other.
+    if (previousWord >= 0 && previousWord !== word && d > 0) {
+      acc[previousWord] = (acc[previousWord] ?? 0) + (idf[word] ?? 0) / (d * d)
+      acc[word] = (acc[word] ?? 0) + (idf[previousWord] ?? 0) / (d * d)
+    }
+    previousWord = word
+    previousPosition = position
   }
-  return acc
 }

@@ -20,6 +20,8 @@ export interface SearchIndexOptions {
   limits?: Partial<QueryLimits>
   /** weight of the proximity bonus (default PROXIMITY_WEIGHT; 0 = none) */
   proximityWeight?: number
+  /** candidates reranked by proximity (default PROXIMITY_RERANK_DEPTH) */
+  proximityDepth?: number
 }
 
 /** A base segment with its deletion marks (owned by the live index, never written into the segment). */
@@ -53,12 +55,12 @@ interface CompiledFilter {
 const HANGUL_RE = /\p{Script=Hangul}/u
 
 /**
- * Candidates reranked by proximity: the head of the BM25F ranking (pages beyond it keep BM25F order). 30 measured
- * as well as 100 on the dev sets (see DESIGN.md) and reads a third of the positions.
+ * Candidates reranked by proximity: the head of the BM25F ranking (pages beyond it keep BM25F order). 20, 30, 50 and
+ * 100 measured alike on the dev sets (see DESIGN.md); 30 covers three pages of 10.
  */
 export const PROXIMITY_RERANK_DEPTH = 30
-/** Weight of the proximity bonus beside BM25F (1 = as Rasolofo & Savoy add it; 0.25 measured best, DESIGN.md). */
-export const PROXIMITY_WEIGHT = 0.25
+/** Weight of the proximity bonus beside BM25F (1 = as Büttcher et al. add it; 0.2 chosen over all dev sets, DESIGN.md). */
+export const PROXIMITY_WEIGHT = 0.2
 
 /** What evaluation needs of a query, prepared once for all segments. */
 interface QueryPlan {
@@ -219,6 +221,7 @@ export class SearchIndex {
   private readonly bm25: Bm25Params
   private readonly limits: QueryLimits
   private readonly proximityWeight: number
+  private readonly proximityDepth: number
   private states: SegmentState[]
   private memtable: Memtable
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
@@ -237,6 +240,7 @@ export class SearchIndex {
     this.bm25 = options.bm25 ?? DEFAULT_BM25
     this.limits = { ...QUERY_LIMITS, ...options.limits }
     this.proximityWeight = options.proximityWeight ?? PROXIMITY_WEIGHT
+    this.proximityDepth = options.proximityDepth ?? PROXIMITY_RERANK_DEPTH
     this.states = segments.map(newState)
     this.memtable = new Memtable(this.analyzer)
     // With several segments the same id may appear twice: the later segment wins, so resolve at once.
@@ -372,7 +376,7 @@ export class SearchIndex {
     const plan = this.plan(query)
     const sort = params.sort === 'relevance' && plan.listsAll ? 'newest' : params.sort
     const rerank = sort === 'relevance' && !typing && this.proximityWeight > 0 && (query?.words.length ?? 0) >= 2
-    const collector = new Collector(sort, rerank ? Math.max(k, PROXIMITY_RERANK_DEPTH) : k, params.facets ?? [])
+    const collector = new Collector(sort, rerank ? Math.max(k, this.proximityDepth) : k, params.facets ?? [])
     this.states.forEach((state, segNo) => {
       this.evaluateSegment(state, segNo, plan, params, collector)
     })
@@ -464,13 +468,14 @@ export class SearchIndex {
   }
 
   /**
-   * Proximity (BM25TP, Rasolofo & Savoy 2003): the best PROXIMITY_RERANK_DEPTH candidates by BM25F gain, per query
-   * word, idf · acc / (K + acc), where acc sums 1/d² over occurrences of other query words d ≤ 5 positions away
-   * and K = k1 · (1 − b + b · length / average length). The bonus is never negative, so the head stays above the
-   * rest and pages stay consistent.
+   * Proximity (BM25TP, Rasolofo & Savoy 2003, with the accumulators of Büttcher, Clarke & Lushman 2006): the best
+   * candidates by BM25F (proximityDepth) gain, per query word, idf · acc / (K + acc), where acc sums idf(other) / d²
+   * over the neighbouring occurrences of other query words d positions away (proximityAccumulators) and
+   * K = k1 · (1 − b + b · length / average length). The bonus is never negative, so the head stays above the rest
+   * and pages stay consistent.
    */
   private rerankByProximity(ranked: Candidate[], query: ParsedQuery): Candidate[] {
-    const depth = Math.min(ranked.length, PROXIMITY_RERANK_DEPTH)
+    const depth = Math.min(ranked.length, this.proximityDepth)
     if (depth === 0) return ranked
     const head = ranked.slice(0, depth)
     const n = this.docCountForIdf()
@@ -480,7 +485,7 @@ export class SearchIndex {
     const { k1, bBody } = this.bm25
     const positions = this.candidatePositions(head, query.words)
     head.forEach((c, i) => {
-      const acc = proximityAccumulators(positions[i] ?? [])
+      const acc = proximityAccumulators(positions[i] ?? [], wordIdf)
       const length = this.candidateLength(c)
       const K = k1 * (1 - bBody + (bBody * length) / avgLength)
       let bonus = 0
