@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { ROOT } from './local-config'
 import type { WorkerAddresses, WorkerProcessOptions } from './worker-process'
@@ -15,6 +16,14 @@ export interface DevServers {
   stop(): Promise<void>
   /** Kills both at once with SIGKILL, as a crash or a pulled plug would: no graceful shutdown. */
   crash(): void
+  /**
+   * Stops the (first) search worker process and starts a new one on the same port over the same state, as a deploy
+   * or an eviction would: a new, empty isolate. Returns its new sockets (also put in `sockets`). Only with
+   * 'startWorker'.
+   */
+  restartSearch(): Promise<WorkerAddresses>
+  /** pids of every process this run started that is still alive (their process groups): none after `stop()` */
+  survivors(): number[]
 }
 
 export interface DevServerOptions {
@@ -108,9 +117,10 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     children.push(child)
     return child
   }
-  const stop = async () => {
+  /** Stops children (SIGTERM to each process group, SIGKILL after 5 s). */
+  const stopChildren = async (which: ChildProcess[]) => {
     await Promise.all(
-      children.map(
+      which.map(
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.pid === undefined) return resolve()
@@ -130,6 +140,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       ),
     )
   }
+  const stop = () => stopChildren(children)
   const search = `http://127.0.0.1:${options.searchPort}`
   const ingest = `http://127.0.0.1:${options.ingestPort}`
   try {
@@ -139,6 +150,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     const searchChild = start('search', options.searchPort)
     const searchSockets = via === 'startWorker' ? addresses(searchChild) : null
     await waitForHealth(search, children)
+    let searchProcess = searchChild
     const sockets = ingestSockets && searchSockets ? { ingest: await ingestSockets, search: await searchSockets } : null
     const moreSearch: WorkerAddresses[] = []
     for (let i = 1; via === 'startWorker' && i < (options.searchProcesses ?? 1); i++) {
@@ -152,7 +164,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
         } catch {}
       }
     }
-    return {
+    const servers: DevServers = {
       ingest,
       search,
       pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 },
@@ -160,7 +172,19 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       moreSearch,
       stop,
       crash,
+      restartSearch: async () => {
+        if (via !== 'startWorker' || servers.sockets === null) throw new Error('restartSearch needs startWorker')
+        await stopChildren([searchProcess])
+        searchProcess = start('search', options.searchPort)
+        const fresh = addresses(searchProcess)
+        await waitForHealth(search, [searchProcess])
+        servers.sockets = { ingest: servers.sockets.ingest, search: await fresh }
+        servers.pids = { ingest: servers.pids.ingest, search: searchProcess.pid ?? 0 }
+        return servers.sockets.search
+      },
+      survivors: () => processesInGroups(children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]))),
     }
+    return servers
   } catch (err) {
     await stop()
     throw err
@@ -179,6 +203,22 @@ function addresses(child: ChildProcess): Promise<WorkerAddresses> {
   // A child that dies early fails waitForHealth first; this promise is then never awaited.
   answered.catch(() => undefined)
   return answered
+}
+
+/** Live processes whose process group is one of `groups` (each child leads its own: `detached`), from /proc. */
+function processesInGroups(groups: number[]): number[] {
+  const wanted = new Set(groups)
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      // Fields after the command's closing parenthesis: state, ppid, pgrp, …
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (fields[0] !== 'Z' && wanted.has(Number(fields[2]))) found.push(Number(entry))
+    } catch {}
+  }
+  return found
 }
 
 /** Children of every startDevServers call, so a Ctrl-C during start-up can still stop them. */
