@@ -263,4 +263,35 @@ describe('a search isolate following the writer', () => {
     expect(after.manifest - before.manifest).toBe(1)
     for (const live of isolates) expect(ids(live, 'wolframite').size).toBe(2)
   })
+
+  it('finishes a sync that takes longer than the lost bound in all while it keeps making progress', async () => {
+    const a = await story('Moss piglets survived the vacuum. Marker tardigradite.')
+    await apply({ kind: 'upsert', article: a })
+    await maintain()
+    // Every call to the writer takes a second (a writer busy with other work): a cold load asks at least for its
+    // head and its manifest, longer in all than the 1.6 s after which a sync without progress is taken for lost.
+    const direct = directFeed(searchEnv)
+    const late = <T>(answer: () => Promise<T>) => new Promise((resolve) => setTimeout(resolve, 1000)).then(answer)
+    const slow: WriterFeed = {
+      head: (fresh) => late(() => direct.head(fresh)),
+      manifest: (head) => late(() => direct.manifest(head)),
+      changeBlock: (head, index, sealed) => late(() => direct.changeBlock(head, index, sealed)),
+      segmentPart: (head, segment, part) => late(() => direct.segmentPart(head, segment, part)),
+    }
+    const live = new LiveIndex(searchEnv, slow, false, 0, 1600)
+    const ctx = { waitUntil: () => undefined }
+    // Searches keep arriving every 100 ms while the first load runs, as they do at the edge: none may start it over.
+    let loading = true
+    const answers = [live.ready(ctx).finally(() => (loading = false))]
+    while (loading) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (loading) answers.push(live.ready(ctx))
+    }
+    const settled = await Promise.allSettled(answers)
+    expect(
+      settled.filter((r) => r.status === 'rejected').map((r) => String(r.status === 'rejected' && r.reason)),
+    ).toEqual([])
+    expect(answers.length).toBeGreaterThan(16)
+    expect(ids(live, 'tardigradite')).toEqual(new Set([a.id]))
+  })
 })

@@ -15,9 +15,12 @@ export const SYNC_INTERVAL_MS = 100
  */
 export const CHANGES_PER_SLICE = 25
 /**
- * A sync still running after this long is taken for lost and a new one may start. A sync runs in the `waitUntil` of
- * the request that started it, which the runtime may cut short (30 s after the response): its promise then never
- * settles, and without this bound the isolate would never sync again.
+ * A sync that has made no progress for this long is taken for lost and a new one may start. A sync runs in the
+ * `waitUntil` of the request that started it, which the runtime may cut short (30 s after the response): its promise
+ * then never settles, and without this bound the isolate would never sync again. Progress, not age: a sync that
+ * takes longer than this in all (a swap to 100,000 articles on a busy machine) but keeps reading and applying is
+ * left to finish; superseding it by age made every later request start it over, and the reader never synced again
+ * while searches kept coming (`npm run bench:archive` at 100,000 articles: stuck at 2,001 for 20 minutes).
  */
 export const SYNC_LOST_MS = 20_000
 /**
@@ -63,7 +66,8 @@ export class LiveIndex {
   /** Segments opened so far, by id: a new manifest reuses the ones it keeps. */
   #segments = new Map<number, Segment>()
   #syncing: Promise<void> | null = null
-  #syncStartedAt = 0
+  /** When the running sync last made progress (started, or read or applied something): see SYNC_LOST_MS. */
+  #syncAliveAt = 0
   /** When the manifest in use was swapped in (epoch ms). */
   #swappedAt = 0
   /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
@@ -79,39 +83,46 @@ export class LiveIndex {
    * @param slices whether a sync yields to requests between slices of work (a test reading the state right after
    *   `sync()` does not need it)
    * @param swapAfterMs how old the manifest in use may grow before a newer one is swapped in (see SWAP_AFTER_MS)
+   * @param lostAfterMs how long a sync may go without progress before it is taken for lost (see SYNC_LOST_MS)
    */
   constructor(
     env: SearchEnv,
     private readonly feed: WriterFeed = sharedFeed(env, caches.default, LOCAL_LOCATION),
     private readonly slices = true,
     private readonly swapAfterMs = SWAP_AFTER_MS,
+    private readonly lostAfterMs = SYNC_LOST_MS,
   ) {
     this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
   }
 
   /** Brings the index up to what the writer's feed shows. One sync runs at a time; callers share it. */
   sync(): Promise<void> {
-    if (!this.#syncing || Date.now() - this.#syncStartedAt > SYNC_LOST_MS) {
+    if (!this.#syncing || Date.now() - this.#syncAliveAt > this.lostAfterMs) {
       // A sync taken for lost that resumes after all must not change the index any more (see #current).
       this.#generation++
       const syncing = this.#pull().finally(() => {
         if (this.#syncing === syncing) this.#syncing = null
       })
       this.#syncing = syncing
-      this.#syncStartedAt = Date.now()
+      this.#syncAliveAt = Date.now()
     }
     return this.#syncing
   }
 
-  /** Throws when a newer sync has started since `generation` (this one was taken for lost). */
+  /**
+   * Throws when a newer sync has started since `generation` (this one was taken for lost); else notes that the sync
+   * is alive. Called after each read and every slice of changes.
+   */
   #current(generation: number): void {
     if (generation !== this.#generation) throw new Error('sync superseded by a newer one')
+    this.#syncAliveAt = Date.now()
   }
 
   async #pull(): Promise<void> {
     const generation = this.#generation
     const started = Date.now()
     let head = await this.feed.head()
+    this.#current(generation)
     const elsewhere = this.#epoch !== null && head.epoch !== this.#epoch
     if (!elsewhere && (head.headSeq < this.seq || head.manifestVersion < this.manifestVersion)) {
       // A shared head older than this reader, or a writer whose storage went back in time (a restore): only the
@@ -150,6 +161,7 @@ export class LiveIndex {
       const block = Math.floor(seq / CHANGE_BLOCK_SEQS)
       const end = (block + 1) * CHANGE_BLOCK_SEQS
       const { changes, headSeq } = await this.feed.changeBlock(head, block, end <= target)
+      this.#current(generation)
       const reached = Math.min(end, headSeq, target)
       if (reached <= seq) break // a shared copy older than the target: the next sync goes on from here
       await this.#apply(index, changes, seq, reached, generation, advance)
@@ -196,6 +208,7 @@ export class LiveIndex {
       const segment = reuse.get(ref.id) ?? (await this.#open(head, ref))
       // Kept even if this swap is given up below: the next attempt reuses it instead of reading it again.
       if (segment && !wentBack) this.#segments.set(ref.id, segment)
+      this.#current(generation)
       if (segment) {
         readable.push(ref)
         opened.push(segment)
@@ -282,7 +295,7 @@ export class LiveIndex {
       return
     }
     if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS) return
-    if (this.#syncing && Date.now() - this.#syncStartedAt <= SYNC_LOST_MS) return
+    if (this.#syncing && Date.now() - this.#syncAliveAt <= this.lostAfterMs) return
     ctx.waitUntil(
       this.sync().catch((err: unknown) => {
         console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
