@@ -277,6 +277,7 @@ describe('a search isolate following the writer', () => {
       manifest: (head) => late(() => direct.manifest(head)),
       changeBlock: (head, index, sealed) => late(() => direct.changeBlock(head, index, sealed)),
       segmentPart: (head, segment, part) => late(() => direct.segmentPart(head, segment, part)),
+      article: (id, at) => late(() => direct.article(id, at)),
     }
     const live = new LiveIndex(searchEnv, slow, false, 0, 1600)
     const ctx = { waitUntil: () => undefined }
