@@ -73,6 +73,29 @@ describe('the search page', () => {
   })
 })
 
+describe('the API reference page (/docs)', () => {
+  it('is static HTML under the same policy, whose compiled script renders /openapi.json', async () => {
+    const res = await get('/docs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/html')
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toContain('unsafe-inline')
+    const html = await res.text()
+    expect(html).toContain('<title>Edgewire API reference</title>')
+    // No inline script or style: the policy would refuse them.
+    expect(html).not.toMatch(/<script>|<style>/)
+    const src = /<script src="([^"]+)"/.exec(html)?.[1] ?? ''
+    expect(src).toMatch(/^\/assets\/docs\.[A-Z0-9]+\.js$/)
+    const script = await get(src)
+    expect(script.headers.get('cache-control')).toContain('immutable')
+    expect(await script.text()).toContain('/openapi.json')
+    const href = /<link rel="stylesheet" href="([^"]+)"/.exec(html)?.[1] ?? ''
+    expect((await get(href)).headers.get('content-type')).toContain('text/css')
+  })
+})
+
 describe('isSafeSnippet', () => {
   it('accepts escaped text with <mark> highlights', () => {
     expect(isSafeSnippet('… the <mark>GSOMIA</mark> pact &amp; &lt;b&gt; …')).toBe(true)

@@ -318,6 +318,14 @@ describe.skipIf(!CHROMIUM)(`the search page in headless Chromium${CHROMIUM ? '' 
     }
   })
 
+  it('renders the API reference at /docs from /openapi.json, under the same policy', async () => {
+    await page.goto(`${servers?.search}/docs`)
+    await page.getByRole('heading', { name: 'GET /search' }).waitFor()
+    expect(await page.getByRole('heading', { name: 'POST /webhooks/articles' }).count()).toBe(1)
+    expect(await page.getByRole('heading', { name: 'Schemas' }).count()).toBe(1)
+    await page.screenshot({ path: join(ARTIFACTS, 'docs.png'), fullPage: false })
+  })
+
   it('logged no script errors and no Content-Security-Policy violations', () => {
     expect(problems).toEqual([])
   })

@@ -217,19 +217,23 @@ export const openApiRoute = createRoute({
   responses: { 200: { description: 'OpenAPI 3.1' } },
 })
 
-export const docsRoute = createRoute({
-  method: 'get',
-  path: '/docs',
-  tags: ['search'],
-  summary: 'This document as an API reference page',
-  responses: { 200: html('The reference page') },
-})
-
-/** Served by Workers Static Assets before the worker runs (workers/search/page/), so documented only. */
-export const pageRoute = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['search'],
-  summary: 'The search page (a static asset, as are its script and styles under /assets/)',
-  responses: { 200: html('The page') },
-})
+/**
+ * The pages, served by Workers Static Assets before the worker runs (built from workers/search/page/), so documented
+ * only.
+ */
+export const PAGE_ROUTES: readonly RouteConfig[] = [
+  createRoute({
+    method: 'get',
+    path: '/',
+    tags: ['search'],
+    summary: 'The search page (a static asset, as are its script and styles under /assets/)',
+    responses: { 200: html('The page') },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/docs',
+    tags: ['search'],
+    summary: 'This document as an API reference page (a static asset, as is its script)',
+    responses: { 200: html('The reference page') },
+  }),
+]

@@ -1,4 +1,4 @@
-import { INGEST_ROUTES, pageRoute } from '@edgewire/shared/api-routes'
+import { INGEST_ROUTES, PAGE_ROUTES } from '@edgewire/shared/api-routes'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { SearchApp } from './context'
 
@@ -16,8 +16,8 @@ let cached: OpenApiDocument | null = null
 export function openApiDocument(app: OpenAPIHono<SearchApp>): OpenApiDocument {
   if (cached) return cached
   const registry = app.openAPIRegistry
-  // The ingest worker's routes, and the page that static assets serve in front of this worker.
-  for (const route of [...INGEST_ROUTES, pageRoute]) registry.registerPath(route)
+  // The ingest worker's routes, and the pages that static assets serve in front of this worker.
+  for (const route of [...INGEST_ROUTES, ...PAGE_ROUTES]) registry.registerPath(route)
   registry.registerComponent('securitySchemes', 'admin', {
     type: 'http',
     scheme: 'bearer',

@@ -1,7 +1,6 @@
 import { rateLimit, rateLimitCharge } from '@edgewire/shared/access'
 import {
   articleRoute,
-  docsRoute,
   healthRoute,
   onInvalidRequest,
   openApiRoute,
@@ -18,7 +17,6 @@ import type { Context } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { admin } from './admin'
-import { apiReferencePage } from './api-reference'
 import type { SearchApp } from './context'
 import { kvReader } from './distant-kv'
 import { liveIndex } from './live-index'
@@ -64,7 +62,6 @@ app.on('DELETE', '/articles/*', waitLimit)
 
 app.openapi(healthRoute, (c) => c.json({ ok: true }, 200))
 app.openapi(openApiRoute, (c) => c.json(openApiDocument(app)))
-app.openapi(docsRoute, (c) => c.html(apiReferencePage(), 200))
 
 app.openapi(searchRoute, async (c) => {
   const started = performance.now()
