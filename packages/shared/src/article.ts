@@ -90,8 +90,6 @@ export const WebhookEnvelopeSchema = z.object({
   data: z.unknown(),
 })
 
-export type WebhookEnvelope = z.infer<typeof WebhookEnvelopeSchema>
-
 export type ResultStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'queued' | 'rejected'
 
 export interface ArticleResult {

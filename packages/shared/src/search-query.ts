@@ -111,8 +111,6 @@ export const SearchQuerySchema = z.object({
   prefix: flag.meta({ description: 'Prefix matching of the last word on or off (the server caps expansions)' }),
 })
 
-export type SearchQuery = z.infer<typeof SearchQuerySchema>
-
 /** `GET /suggest` parameters. */
 export const SuggestQuerySchema = z.object({
   q: query.meta({ description: 'The words typed so far; the last one is completed' }),

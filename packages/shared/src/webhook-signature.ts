@@ -40,7 +40,7 @@ function decodeBase64(value: string): Uint8Array | null {
 }
 
 /** Decodes a `whsec_<base64>` secret (the prefix is optional) to key bytes; throws on an empty or malformed secret. */
-export function decodeSecret(secret: string): Uint8Array {
+function decodeSecret(secret: string): Uint8Array {
   const raw = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret
   const bytes = decodeBase64(raw)
   if (!bytes || bytes.length === 0) throw new Error('webhook secret must be whsec_ followed by base64')

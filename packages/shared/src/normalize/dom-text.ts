@@ -51,7 +51,7 @@ const BLOCK_TAGS: ReadonlySet<string> = new Set([
 ])
 
 /** Elements whose content is never article text. */
-export const SKIP_TAGS: ReadonlySet<string> = new Set([
+const SKIP_TAGS: ReadonlySet<string> = new Set([
   'audio',
   'button',
   'canvas',

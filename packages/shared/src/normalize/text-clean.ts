@@ -72,16 +72,6 @@ export function joinParagraphs(paragraphs: readonly string[]): string {
     .join('\n\n')
 }
 
-/** Full cleanup of a body whose paragraphs are already known (one per array item). */
-export function cleanParagraphs(paragraphs: readonly string[]): string[] {
-  const out: string[] = []
-  for (const p of paragraphs) {
-    const cleaned = cleanInline(p)
-    if (cleaned !== '') out.push(cleaned)
-  }
-  return out
-}
-
 const ENTITIES: Record<string, string> = {
   amp: '&',
   lt: '<',

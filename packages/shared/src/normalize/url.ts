@@ -4,7 +4,7 @@
  */
 
 /** Query parameters that only say how a reader arrived, never which page they asked for. */
-export const TRACKING_PARAMS: ReadonlySet<string> = new Set([
+const TRACKING_PARAMS: ReadonlySet<string> = new Set([
   'fbclid',
   'gclid',
   'gclsrc',
@@ -39,10 +39,10 @@ export const TRACKING_PARAMS: ReadonlySet<string> = new Set([
 ])
 
 /** Prefixes of tracking parameter families (`utm_source`, `utm_medium`, ...). */
-export const TRACKING_PARAM_PREFIXES: readonly string[] = ['utm_', 'pk_', 'mtm_', 'hsa_', 'at_']
+const TRACKING_PARAM_PREFIXES: readonly string[] = ['utm_', 'pk_', 'mtm_', 'hsa_', 'at_']
 
 /** True when a query parameter name is a tracking parameter. */
-export function isTrackingParam(name: string): boolean {
+function isTrackingParam(name: string): boolean {
   const key = name.toLowerCase()
   return TRACKING_PARAMS.has(key) || TRACKING_PARAM_PREFIXES.some((prefix) => key.startsWith(prefix))
 }

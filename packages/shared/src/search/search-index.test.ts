@@ -72,6 +72,10 @@ const NEWS: IndexDoc[] = [
   }),
 ]
 
+/**
+ * An index over one segment of these documents: what a reader opens once the writer has flushed or merged them
+ * (the writer builds segments from its stored documents; a reader opens a new SearchIndex over them).
+ */
 function build(docs: IndexDoc[]): SearchIndex {
   const builder = new SegmentBuilder()
   for (const d of docs) builder.add(d)
@@ -121,16 +125,18 @@ describe('SearchIndex ranking', () => {
     expect(ids(index, q('cocao'))).toEqual(['cocoa-1'])
   })
 
-  it('finds typo neighbours added after the same word was looked up, and after a compaction', () => {
+  it('finds typo neighbours added after the same word was looked up, and once they are in a segment', () => {
     const live = build(NEWS)
     // cocoz is in no document: it expands to its neighbours (cocoa), which the index keeps for the next lookup.
     const typo = q('cocoz', { prefix: false })
     expect(ids(live, typo)).toEqual(['cocoa-1'])
-    live.upsert(doc('cocos-1', 'Cocos islands', 'A storm reached the islands.'))
+    const cocos = doc('cocos-1', 'Cocos islands', 'A storm reached the islands.')
+    live.upsert(cocos)
     expect(ids(live, typo).sort()).toEqual(['cocoa-1', 'cocos-1'])
-    live.compact()
-    live.delete('cocoa-1')
-    expect(ids(live, typo)).toEqual(['cocos-1'])
+    const flushed = build([...NEWS, cocos])
+    expect(ids(flushed, typo).sort()).toEqual(['cocoa-1', 'cocos-1'])
+    flushed.delete('cocoa-1')
+    expect(ids(flushed, typo)).toEqual(['cocos-1'])
   })
 
   it('completes the last word as a prefix', () => {
@@ -301,23 +307,21 @@ describe('SearchIndex updates and deletes', () => {
     expect(b?.score).toBeCloseTo(a?.score ?? 0, 1)
   })
 
-  it('compact() keeps the live results', () => {
+  it('answers as a segment built from its live documents does (what the writer flushes and readers open)', () => {
     const index = build(NEWS)
-    index.upsert(doc('tea', 'Tea prices rise', 'Tea prices rose in Kenya.', { tags: ['tea'] }))
+    const tea = doc('tea', 'Tea prices rise', 'Tea prices rose in Kenya.', { tags: ['tea'] })
+    index.upsert(tea)
     index.delete('marker-1')
-    const params = [q('prices'), q('', { facets: ['tags'] }), q('market'), q('일본')]
-    const before = params.map((p) => index.search(p))
-    const bytes = index.compact()
-    const reopened = new SearchIndex([Segment.open(bytes)])
-    for (const [i, p] of params.entries()) {
-      expect(ids(index, p)).toEqual(before[i]?.hits.map((h) => h.id))
-      expect(reopened.search(p).total).toBe(before[i]?.total)
-      expect(reopened.search(p).hits.map((h) => h.id)).toEqual(before[i]?.hits.map((h) => h.id))
+    const flushed = build([...NEWS.filter((d) => d.id !== 'marker-1'), tea])
+    for (const p of [q('prices'), q('', { facets: ['tags'] }), q('market'), q('일본')]) {
+      const live = index.search(p)
+      expect(flushed.search(p).total).toBe(live.total)
+      expect(flushed.search(p).hits.map((h) => h.id)).toEqual(live.hits.map((h) => h.id))
     }
-    expect(reopened.documentCount).toBe(NEWS.length)
+    expect(flushed.documentCount).toBe(NEWS.length)
   })
 
-  it('compact() round-trips any sequence of upserts and deletes (property)', () => {
+  it('answers as a segment of its live documents after any upserts, deletes and flushes (property)', () => {
     const words = ['cocoa', 'coffee', 'market', 'rates', 'seoul', 'tokyo', '일본', '地震']
     const op = fc.oneof(
       fc.record({
@@ -328,11 +332,12 @@ describe('SearchIndex updates and deletes', () => {
         published: fc.option(fc.integer({ min: 0, max: 1e12 }), { nil: null }),
       }),
       fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 6 }) }),
-      fc.record({ kind: fc.constant('compact' as const) }),
+      fc.record({ kind: fc.constant('flush' as const) }),
     )
+    const exact = (word: string) => q(word, { limit: 100, prefix: false, fuzzy: false })
     fc.assert(
       fc.property(fc.array(op, { maxLength: 25 }), fc.constantFrom(...words), (ops, word) => {
-        const index = new SearchIndex()
+        let index = new SearchIndex()
         const expected = new Map<string, IndexDoc>()
         for (const o of ops) {
           if (o.kind === 'upsert') {
@@ -343,18 +348,16 @@ describe('SearchIndex updates and deletes', () => {
             index.delete(`d${o.id}`)
             expected.delete(`d${o.id}`)
           } else {
-            index.compact()
+            // The writer flushes what it has stored into a segment, and the reader goes on over it.
+            index = build([...expected.values()])
           }
         }
         expect(index.documentCount).toBe(expected.size)
-        const live = index.search(q(word, { limit: 100, prefix: false, fuzzy: false }))
+        const live = index.search(exact(word))
         const want = [...expected.values()].filter((d) => `${d.title} ${d.body}`.split(' ').includes(word))
         expect(live.hits.map((h) => h.id).sort()).toEqual(want.map((d) => d.id).sort())
-        const reopened = new SearchIndex([Segment.open(index.compact())])
-        const again = reopened.search(q(word, { limit: 100, prefix: false, fuzzy: false }))
-        expect(again.hits.map((h) => h.id)).toEqual(
-          index.search(q(word, { limit: 100, prefix: false, fuzzy: false })).hits.map((h) => h.id),
-        )
+        const flushed = build([...expected.values()])
+        expect(flushed.search(exact(word)).hits.map((h) => h.id)).toEqual(live.hits.map((h) => h.id))
       }),
       { numRuns: 60 },
     )

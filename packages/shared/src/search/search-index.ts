@@ -5,8 +5,7 @@ import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
 import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
 import { type ParsedQuery, parseQuery, type TermSource, type WeightedTerm } from './query'
-import { Segment } from './segment'
-import { SegmentBuilder } from './segment-builder'
+import type { Segment } from './segment'
 import { snippetMaker } from './snippet'
 import { TopK } from './top-k'
 import type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchResult, Suggestion } from './types'
@@ -283,25 +282,6 @@ export class SearchIndex {
     const loc = this.ids().get(id)
     const state = loc === undefined ? undefined : this.states[loc.seg]
     return loc === undefined || state === undefined ? null : state.segment.document(loc.doc)
-  }
-
-  /** Writes base segments and memtable as one new segment, and continues on it; returns its bytes. */
-  compact(): Uint8Array {
-    const builder = new SegmentBuilder({ analyzer: this.analyzer, bm25: this.bm25 })
-    for (const s of this.states) {
-      for (let doc = 0; doc < s.segment.docCount; doc++) {
-        if (s.deleted?.[doc] !== 1) builder.add(s.segment.document(doc))
-      }
-    }
-    for (const d of this.memtable.live()) builder.add(d.doc)
-    const bytes = builder.finish()
-    this.states = [newState(Segment.open(bytes, { analyzerId: this.analyzer.id }))]
-    this.memtable = new Memtable(this.analyzer)
-    this.idMap = null
-    this.segmentTerms = null
-    this.segmentDict = null
-    this.fuzzyCache.clear()
-    return bytes
   }
 
   /** Runs a query: ranked, filtered, faceted and paged hits with snippets. */
