@@ -145,11 +145,19 @@ async function afterFailure(
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
     return
   }
+  await queueAgain(env, body, message)
+}
+
+/**
+ * Sends the chunk to the inbox queue again as a fresh message (its tries start over) and lets this one go. When not
+ * even the queue takes it, this message is retried: past its last try the platform's dead-letter queue has it, and
+ * that consumer queues it again.
+ */
+async function queueAgain(env: IngestEnv, body: InboxMessage, message: Message<unknown>): Promise<void> {
   try {
     await env.INGEST_QUEUE.send(body, { delaySeconds: MAX_RETRY_DELAY_SECONDS })
     message.ack()
   } catch {
-    // Not even the queue takes it: the platform's dead-letter queue does, and its consumer queues it again.
     message.retry({ delaySeconds: MAX_RETRY_DELAY_SECONDS })
   }
 }
@@ -167,12 +175,7 @@ async function handleDeadLetter(env: IngestEnv, body: InboxMessage, message: Mes
       await recordDeadLetter(env, body, message, err)
       return
     }
-    try {
-      await env.INGEST_QUEUE.send(body, { delaySeconds: MAX_RETRY_DELAY_SECONDS })
-      message.ack()
-    } catch {
-      message.retry({ delaySeconds: MAX_RETRY_DELAY_SECONDS })
-    }
+    await queueAgain(env, body, message)
   }
 }
 
