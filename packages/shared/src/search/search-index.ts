@@ -13,7 +13,7 @@ import type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchR
 /** Options of a live index; defaults are the ones the API uses. */
 export interface SearchIndexOptions {
   analyzer?: Analyzer
-  /** BM25F parameters for the memtable and compaction (default `DEFAULT_BM25`) */
+  /** BM25F parameters for the memtable (default `DEFAULT_BM25`) */
   bm25?: Bm25Params
   /** query cost limits (default `QUERY_LIMITS`) */
   limits?: Partial<QueryLimits>
@@ -234,7 +234,7 @@ export class SearchIndex {
 
   constructor(segments: Segment[] = [], options: SearchIndexOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
-    // Anything built now (memtable impacts, compaction) uses the current parameters; segments keep their own
+    // Anything built now (memtable impacts) uses the current parameters; segments keep their own
     // stored impacts until compacted.
     this.bm25 = options.bm25 ?? DEFAULT_BM25
     this.limits = { ...QUERY_LIMITS, ...options.limits }
