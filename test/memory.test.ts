@@ -4,8 +4,8 @@ import { bodyBytesPeak, MAX_BODY_BYTES_IN_FLIGHT } from '../workers/ingest/src/r
 import { INGEST, nextId, SELF, TEST_SECRET } from './helpers'
 
 // Bounded memory: an isolate holds at most MAX_BODY_BYTES_IN_FLIGHT of delivery bodies at once (one 32 MiB delivery
-// costs about three times that at its peak: bytes, text, parsed JSON); concurrent large deliveries wait their turn
-// before their bodies are read, and all are answered.
+// costs about twice that at its peak: bytes and text, then text and parsed JSON); concurrent large deliveries wait
+// their turn before their bodies are read, and all are answered. The isolate's heap itself: `npm run bench:hostile`.
 describe('eight concurrent 32 MiB signed deliveries', { timeout: 300_000 }, () => {
   it('are all answered, with at most one 32 MiB body held by the isolate at a time', async () => {
     const head = `{"type":"article.upsert","timestamp":"${new Date().toISOString()}","data":{"externalId":"memory","text":"A small story in a large delivery.","padding":"`
