@@ -14,6 +14,7 @@ export const benchVars = (propagationMs = 0): Record<string, string> => ({
 
 /** The index writer's own figures (`GET /admin/writer` on the ingest worker). */
 export async function writerStats(servers: Pick<DevServers, 'ingest'>): Promise<{
+  documents: number
   kvPending: number
   segments: number
   readerCalls: Record<string, number>
@@ -21,5 +22,10 @@ export async function writerStats(servers: Pick<DevServers, 'ingest'>): Promise<
   const res = await fetch(`${servers.ingest}/admin/writer`, {
     headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
   })
-  return (await res.json()) as { kvPending: number; segments: number; readerCalls: Record<string, number> }
+  return (await res.json()) as {
+    documents: number
+    kvPending: number
+    segments: number
+    readerCalls: Record<string, number>
+  }
 }

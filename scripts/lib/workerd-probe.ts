@@ -91,3 +91,76 @@ async function readHeap(
     ws.close()
   }
 }
+
+/** One reading of a heap sampler: when (ms since it started), and the isolate's figures before and after a full GC. */
+export interface HeapSample {
+  atMs: number
+  /** as the isolate stood, garbage not yet collected included */
+  beforeGc: IsolateHeap
+  /** after a full collection forced at once: what it really held (live objects and the buffers they keep) */
+  afterGc: IsolateHeap
+}
+
+/**
+ * Reads an isolate's heap over and over through one inspector session until `stop()`, for a peak while the isolate
+ * works: `Runtime.getHeapUsage`, then `HeapProfiler.collectGarbage` and `Runtime.getHeapUsage` again, as fast as the
+ * isolate answers. Without the collection the figure says more about when V8 chose to collect (locally no limit makes
+ * it hurry) than about what the isolate needs. The isolate answers between its tasks, never inside one long
+ * synchronous step, so the live figure is what each step left held, not the step's own temporaries. `poke` (a
+ * request to the worker) runs when an answer waits more than `pokeAfterMs`, so an idle isolate still answers.
+ */
+export async function sampleHeap(
+  inspectorUrl: string,
+  poke: () => Promise<unknown>,
+  pokeAfterMs = 100,
+): Promise<{ stop(): Promise<HeapSample[]> }> {
+  const ws = new WebSocket(inspectorUrl)
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve
+    ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
+  })
+  const started = performance.now()
+  const samples: HeapSample[] = []
+  let nextId = 0
+  const waiting = new Map<number, (result: unknown) => void>()
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown }
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result)
+  }
+  let running = true
+  /** One inspector call; undefined when stopped before it was answered. */
+  const call = async <T>(method: string): Promise<T | undefined> => {
+    const id = ++nextId
+    const answered = new Promise<T>((resolve) => waiting.set(id, (result) => resolve(result as T)))
+    ws.send(JSON.stringify({ id, method }))
+    for (;;) {
+      const result = await Promise.race([answered, sleep(pokeAfterMs).then(() => undefined)])
+      if (result !== undefined) {
+        waiting.delete(id)
+        return result
+      }
+      if (!running) return undefined
+      await poke().catch(() => undefined)
+    }
+  }
+  const loop = (async () => {
+    await call('HeapProfiler.enable')
+    while (running) {
+      const atMs = performance.now() - started
+      const beforeGc = await call<IsolateHeap>('Runtime.getHeapUsage')
+      if (!beforeGc || !(await call('HeapProfiler.collectGarbage'))) return
+      const afterGc = await call<IsolateHeap>('Runtime.getHeapUsage')
+      if (!afterGc) return
+      samples.push({ atMs, beforeGc, afterGc })
+      await sleep(20)
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      ws.close()
+      return samples
+    },
+  }
+}
