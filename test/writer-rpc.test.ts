@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:test'
+import { CHANGE_BLOCK_SEQS } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { IndexWriter } from '../workers/ingest/src/index-writer'
+import { WriterRelay } from '../workers/ingest/src/writer-relay'
 
 // The index writer's RPC surface (packages/shared/src/writer-rpc.ts) through a real stub inside workerd: what the
 // interface names answers, and the writer's internals cannot be called at all. TypeScript's `private` would not stop
@@ -14,7 +16,6 @@ const SURFACE = [
   'alarm',
   'apply',
   'changeBlock',
-  'changesSince',
   'constructor',
   'getArticle',
   'head',
@@ -35,7 +36,7 @@ describe('the index writer over RPC', () => {
     expect(stats.headSeq).toBeGreaterThanOrEqual(0)
     const manifest = await stub().manifest()
     expect(manifest.seq).toBeLessThanOrEqual(stats.headSeq)
-    expect((await stub().changesSince(stats.headSeq)).changes).toEqual([])
+    expect((await stub().changeBlock(Math.floor(stats.headSeq / CHANGE_BLOCK_SEQS) + 1)).changes).toEqual([])
     expect(await stub().getArticle('no-such-article')).toBeNull()
     expect(await stub().lookupDelivery('no-such-delivery')).toBeNull()
   })
@@ -59,5 +60,30 @@ describe('the index writer over RPC', () => {
       (err: unknown) => String(err),
     )
     expect(outcome).toMatch(/^TypeError: The RPC receiver's prototype does not implement "clock"/)
+  })
+})
+
+describe("the writer's relay over RPC", () => {
+  it('has no public method beyond its interface (WriterRelayRpc)', () => {
+    expect(Object.getOwnPropertyNames(WriterRelay.prototype).sort()).toEqual([
+      'changeBlock',
+      'constructor',
+      'head',
+      'manifest',
+      'segmentPart',
+    ])
+  })
+
+  it("answers as the writer does, for the writer's epoch", async () => {
+    const relays = (env as unknown as IngestEnv).RELAY
+    const relay = relays.get(relays.idFromName('relay:rpc-test'))
+    const head = await relay.head()
+    expect(head).toEqual(await stub().head())
+    expect((await relay.manifest(head.epoch, head.manifestVersion)).version).toBeGreaterThanOrEqual(
+      head.manifestVersion,
+    )
+    expect(
+      (await relay.changeBlock(head.epoch, Math.floor(head.headSeq / CHANGE_BLOCK_SEQS) + 1, false)).changes,
+    ).toEqual([])
   })
 })

@@ -59,10 +59,7 @@ export const WriterStatsSchema = z
     segments: z.number().int(),
     segmentBytes: z.number().int(),
     readerCalls: z
-      .record(
-        z.enum(['head', 'changeBlock', 'changesSince', 'manifest', 'segmentPart', 'getArticle']),
-        z.number().int(),
-      )
+      .record(z.enum(['head', 'changeBlock', 'manifest', 'segmentPart', 'getArticle']), z.number().int())
       .meta({ description: 'Calls readers made, by method, since the writer object started' }),
     upSeconds: z.number().meta({ description: 'Since the writer object started' }),
   })

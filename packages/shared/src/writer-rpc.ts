@@ -68,18 +68,7 @@ export interface ChangeBlock {
 }
 
 /** Calls readers made, by method, since the writer object started: its load from readers (see WriterStats). */
-export type ReaderCalls = Record<
-  'head' | 'changeBlock' | 'changesSince' | 'manifest' | 'segmentPart' | 'getArticle',
-  number
->
-
-export interface ChangeBatch {
-  changes: Change[]
-  /** the highest sequence number the writer has assigned */
-  headSeq: number
-  /** the version of the published manifest: a reader holding an older one loads the new one */
-  manifestVersion: number
-}
+export type ReaderCalls = Record<'head' | 'changeBlock' | 'manifest' | 'segmentPart' | 'getArticle', number>
 
 /** The writer's own figures (`GET /admin/writer`). */
 export interface WriterStats {
@@ -99,10 +88,8 @@ export interface WriterStats {
 
 /** What a reader of the index calls: the search worker follows the writer with these. */
 export interface IndexReader extends Rpc.DurableObjectBranded {
-  /** The published snapshot: what a cold reader loads before it applies `changesSince(manifest.seq)`. */
+  /** The published snapshot: what a cold reader loads before it applies the change blocks after `manifest.seq`. */
   manifest(): Promise<Manifest>
-  /** Changes after `seq`, oldest first, each the latest state of its article; callers loop until `headSeq`. */
-  changesSince(seq: number, limit?: number): Promise<ChangeBatch>
   /** Where the writer stands: what readers poll (through their location's cache). */
   head(): Promise<WriterHead>
   /** One block of changes (see ChangeBlock). */

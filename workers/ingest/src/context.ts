@@ -1,10 +1,12 @@
-import type { IndexWriterRpc } from '@edgewire/shared/writer-rpc'
+import type { IndexWriterRpc, WriterRelayRpc } from '@edgewire/shared/writer-rpc'
 import type { InboxMessage } from './inbox'
 
 /** Bindings of the ingest worker: generated ones from wrangler.toml, plus secrets and the writer typed for RPC. */
-export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
+export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'RELAY' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
   /** The IndexWriter Durable Object (index-writer.ts), as RPC sees it. */
   INDEX: DurableObjectNamespace<IndexWriterRpc>
+  /** The writer's relays (writer-relay.ts), one per search location; the search worker calls them, not this one. */
+  RELAY: DurableObjectNamespace<WriterRelayRpc>
   /** Carries staged deliveries to the consumer (queue-consumer.ts); see inbox.ts. */
   INGEST_QUEUE: Queue<InboxMessage>
   /** Per-address limit on every route; optional so a deployment without it still runs. */

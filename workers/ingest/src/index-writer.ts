@@ -16,7 +16,6 @@ import {
 } from '@edgewire/shared'
 import {
   CHANGE_BLOCK_SEQS,
-  type ChangeBatch,
   type ChangeBlock,
   type Delivery,
   type IndexWriterRpc,
@@ -38,14 +37,12 @@ import {
 /**
  * The single writer of the index. Every accepted change goes through here, one at a time, so there is
  * no read-modify-write race: SQLite in this object is the durable record of what was accepted, in order.
- * Search isolates follow it by sequence number (`changesSince`); KV receives the articles through an
+ * Search isolates follow it by sequence number (`head`, `changeBlock`); KV receives the articles through an
  * outbox that the alarm retries until KV has them.
  */
 
 /** How long a webhook-id is remembered for idempotency. Senders retry for hours; replays beyond this are refused by the signature's 5-minute window anyway. */
 const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
-/** Most changes returned by one `changesSince` call; callers loop. */
-const MAX_CHANGES_PER_CALL = 2000
 /** KV writes in flight at once when flushing the outbox. */
 const KV_CONCURRENCY = 50
 /** Rows read per step of the KV outbox. */
@@ -222,14 +219,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * instance field, not a method on the prototype: RPC does not reach it (test/writer-rpc.test.ts).
    */
   clock: () => number = () => Date.now()
-  readonly #readerCalls: ReaderCalls = {
-    head: 0,
-    changeBlock: 0,
-    changesSince: 0,
-    manifest: 0,
-    segmentPart: 0,
-    getArticle: 0,
-  }
+  readonly #readerCalls: ReaderCalls = { head: 0, changeBlock: 0, manifest: 0, segmentPart: 0, getArticle: 0 }
   readonly #startedAt = Date.now()
   /** Segment builds under way (see #dropUnneededTombstones); a crash ends them with the object, so memory suffices. */
   #buildsRunning = 0
@@ -493,7 +483,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
-  /** The published snapshot: what a cold reader loads before it applies `changesSince(manifest.seq)`. */
+  /** The published snapshot: what a cold reader loads before it applies the change blocks after `manifest.seq`. */
   async manifest(): Promise<Manifest> {
     this.#readerCalls.manifest++
     return {
@@ -651,36 +641,6 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     return { documents: this.#liveCount(), headSeq: this.#headSeq() }
   }
 
-  /**
-   * Changes after `seq`, oldest first, each the latest state of its article. Every busy reader calls this about
-   * every SYNC_INTERVAL_MS, so it reads by index only: a `count(*)` over the articles here (it once was) scanned the
-   * whole table each time, about 25 ms of the writer's CPU per call at 21.5k articles.
-   */
-  async changesSince(seq: number, limit: number = MAX_CHANGES_PER_CALL): Promise<ChangeBatch> {
-    this.#readerCalls.changesSince++
-    return this.#changesAfter(seq, limit)
-  }
-
-  #changesAfter(seq: number, limit: number = MAX_CHANGES_PER_CALL, until = Number.MAX_SAFE_INTEGER): ChangeBatch {
-    const rows = this.#sql
-      .exec<ArticleRow>(
-        'SELECT id, seq, deleted, article FROM articles WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
-        seq,
-        until,
-        Math.min(limit, MAX_CHANGES_PER_CALL),
-      )
-      .toArray()
-    return {
-      changes: rows.map((r) => ({
-        seq: r.seq,
-        id: r.id,
-        article: r.deleted || !r.article ? null : (JSON.parse(r.article) as Article),
-      })),
-      headSeq: this.#headSeq(),
-      manifestVersion: this.#meta('manifest_version'),
-    }
-  }
-
   /** Where the writer stands (see WriterHead). */
   async head(): Promise<WriterHead> {
     this.#readerCalls.head++
@@ -694,12 +654,29 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     }
   }
 
-  /** One block of changes (see ChangeBlock). */
+  /**
+   * One block of changes (see ChangeBlock). Every location's relay asks for the newest block about four times a
+   * second, so it reads by index only (the seq index, at most CHANGE_BLOCK_SEQS rows).
+   */
   async changeBlock(index: number): Promise<ChangeBlock> {
     this.#readerCalls.changeBlock++
     const from = index * CHANGE_BLOCK_SEQS
-    const { changes, headSeq } = this.#changesAfter(from, CHANGE_BLOCK_SEQS, from + CHANGE_BLOCK_SEQS)
-    return { index, changes, headSeq }
+    const rows = this.#sql
+      .exec<ArticleRow>(
+        'SELECT id, seq, deleted, article FROM articles WHERE seq > ? AND seq <= ? ORDER BY seq',
+        from,
+        from + CHANGE_BLOCK_SEQS,
+      )
+      .toArray()
+    return {
+      index,
+      changes: rows.map((r) => ({
+        seq: r.seq,
+        id: r.id,
+        article: r.deleted || !r.article ? null : (JSON.parse(r.article) as Article),
+      })),
+      headSeq: this.#headSeq(),
+    }
   }
 
   /** A random name for this object's storage, made once: readers tell a writer started anew from one that moved on. */
