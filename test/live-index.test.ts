@@ -295,4 +295,28 @@ describe('a search isolate following the writer', () => {
     expect(answers.length).toBeGreaterThan(16)
     expect(ids(live, 'tardigradite')).toEqual(new Set([a.id]))
   })
+
+  it('answers a request that waited for a first load taken for lost from the load that replaced it, not with 503', async () => {
+    const a = await story('Salt flats flooded. Marker halitoid.')
+    await apply({ kind: 'upsert', article: a })
+    await maintain()
+    const direct = directFeed(searchEnv)
+    // The first head call makes no progress for 300 ms (a writer call stuck somewhere); every later call is prompt.
+    let heads = 0
+    const feed: WriterFeed = {
+      ...direct,
+      head: (fresh) =>
+        heads++ === 0
+          ? new Promise((resolve) => setTimeout(resolve, 300)).then(() => direct.head(fresh))
+          : direct.head(fresh),
+    }
+    const live = new LiveIndex(searchEnv, feed, false, 0, 100)
+    const ctx = { waitUntil: () => undefined }
+    const first = live.ready(ctx)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    // Past the lost bound: this request starts a new load, which replaces the first one.
+    await live.ready(ctx)
+    await expect(first).resolves.toBeUndefined()
+    expect(ids(live, 'halitoid')).toEqual(new Set([a.id]))
+  })
 })

@@ -114,7 +114,7 @@ export class LiveIndex {
    * is alive. Called after each read and every slice of changes.
    */
   #current(generation: number): void {
-    if (generation !== this.#generation) throw new Error('sync superseded by a newer one')
+    if (generation !== this.#generation) throw new SyncSuperseded()
     this.#syncAliveAt = Date.now()
   }
 
@@ -128,6 +128,7 @@ export class LiveIndex {
       // A shared head older than this reader, or a writer whose storage went back in time (a restore): only the
       // writer itself can tell which.
       head = await this.feed.head(true)
+      this.#current(generation)
     }
     const wentBack = elsewhere || head.headSeq < this.seq
     const swapPays =
@@ -135,7 +136,9 @@ export class LiveIndex {
       this.index.pendingCount >= SWAP_PENDING_DOCS ||
       Date.now() - this.#swappedAt >= this.swapAfterMs
     if (wentBack || (head.manifestVersion !== this.manifestVersion && swapPays)) {
-      await this.#swapTo(head, await this.feed.manifest(head), wentBack, generation)
+      const manifest = await this.feed.manifest(head)
+      this.#current(generation)
+      await this.#swapTo(head, manifest, wentBack, generation)
     } else {
       await this.#catchUp(head, this.index, this.seq, head.headSeq, generation, (seq) => {
         this.seq = seq
@@ -277,6 +280,20 @@ export class LiveIndex {
   }
 
   /**
+   * Waits for the first load. If a newer sync replaced the one awaited (that one was taken for lost), waits for the
+   * newer one instead of answering 503 for a load that is still under way.
+   */
+  async #firstLoad(): Promise<void> {
+    for (;;) {
+      try {
+        return await this.sync()
+      } catch (err) {
+        if (!(err instanceof SyncSuperseded)) throw err
+      }
+    }
+  }
+
+  /**
    * Makes the index fresh enough to answer. A cold isolate waits for its first load; a warm one never waits: if its
    * index is older than SYNC_INTERVAL_MS, a sync starts beside the request, and the request answers from what the
    * isolate has (a busy isolate thus follows the writer within about SYNC_INTERVAL_MS plus the feed's age).
@@ -284,7 +301,7 @@ export class LiveIndex {
   async ready(ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
     if (this.syncedAt === 0) {
       try {
-        await this.sync()
+        await this.#firstLoad()
       } catch (err) {
         // Never answer "no results" for an index that could not load: say so, and when to try again.
         console.error(JSON.stringify({ level: 'error', msg: 'index load failed', error: String(err) }))
@@ -342,6 +359,13 @@ export class LiveIndex {
       const nextTick = (Math.floor(Date.now() / HEAD_TICK_MS) + 1) * HEAD_TICK_MS
       await sleep(Math.min(nextTick, deadline) - Date.now())
     }
+  }
+}
+
+/** A sync stopped because a newer one replaced it (see SYNC_LOST_MS); the newer one carries on. */
+class SyncSuperseded extends Error {
+  constructor() {
+    super('sync superseded by a newer one')
   }
 }
 
