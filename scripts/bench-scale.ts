@@ -56,6 +56,7 @@ import {
   SegmentBuilder,
 } from '@edgewire/shared/search'
 import { Section } from '../packages/shared/src/search/segment-format'
+import { paretoRank, rareToken, zipfPick } from './lib/archive-corpus'
 import { fmt, quantile, rng, titleQueries } from './lib/bench-stats'
 import { ROOT } from './lib/local-config'
 
@@ -152,20 +153,6 @@ const slugs = reuters.map((d) =>
 const queries = titleQueries(reuters, QUERY_COUNT)
 
 // --- the synthetic corpus -----------------------------------------------------------------------------------------
-
-const CONSONANTS = 'bdfghjklmnprtvz'
-const VOWELS = 'aeiou'
-/** A rare token for a rank: a name of consonant-vowel syllables ending in k (no English suffix to stem), or a number. */
-function rareToken(rank: number): string {
-  if (rank % 4 === 0) return String(rank)
-  let s = ''
-  for (let x = rank; x > 0; x = Math.floor(x / 75)) s += `${CONSONANTS[x % 15]}${VOWELS[Math.floor(x / 15) % 5]}`
-  return `${s.charAt(0).toUpperCase()}${s.slice(1)}k`
-}
-/** Pareto-distributed rank ≥ scale with tail exponent `exponent` (P(rank ≥ x) = (scale / x)^(exponent − 1)). */
-const paretoRank = (u: number, scale: number, exponent: number) => Math.floor(scale * (1 - u) ** (-1 / (exponent - 1)))
-/** A Zipf-like pick among `count` values (rank r with probability ∝ 1/r², capped). */
-const zipfPick = (u: number, count: number) => Math.min(count, paretoRank(u, 1, 2))
 
 const EPOCH = Date.UTC(2020, 0, 1)
 const docStream = (g: number) => rng((SEED ^ Math.imul(g + 1, 0x9e3779b1)) >>> 0)

@@ -58,16 +58,18 @@ const RARE_SCALE = 100
 const RARE_EXPONENT = 1.3
 const CONSONANTS = 'bdfghjklmnprtvz'
 const VOWELS = 'aeiou'
-/** A rare token for a rank (as bench:scale makes them): a name of syllables ending in k, or a number. */
-function rareToken(rank: number): string {
+/** A rare token for a rank: a name of consonant-vowel syllables ending in k (no English suffix to stem), or a number. */
+export function rareToken(rank: number): string {
   if (rank % 4 === 0) return String(rank)
   let s = ''
   for (let x = rank; x > 0; x = Math.floor(x / 75)) s += `${CONSONANTS[x % 15]}${VOWELS[Math.floor(x / 15) % 5]}`
   return `${s.charAt(0).toUpperCase()}${s.slice(1)}k`
 }
-const paretoRank = (u: number, scale: number, exponent: number) => Math.floor(scale * (1 - u) ** (-1 / (exponent - 1)))
-/** A Zipf-like pick of 1..count (rank r with probability ∝ 1/r², the tail capped at count). */
-const zipfPick = (u: number, count: number) => Math.min(count, paretoRank(u, 1, 2))
+/** Pareto-distributed rank ≥ scale with tail exponent `exponent` (P(rank ≥ x) = (scale / x)^(exponent − 1)). */
+export const paretoRank = (u: number, scale: number, exponent: number) =>
+  Math.floor(scale * (1 - u) ** (-1 / (exponent - 1)))
+/** A Zipf-like pick among `count` values (rank r with probability ∝ 1/r², capped). */
+export const zipfPick = (u: number, count: number) => Math.min(count, paretoRank(u, 1, 2))
 
 const NAMED_SOURCES = [
   'Reuters',
