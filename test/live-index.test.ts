@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
 import { segmentPartKey, splitParts, toIndexDoc, writtenNow } from '@edgewire/shared/lifecycle'
 import { Analyzer, SegmentBuilder } from '@edgewire/shared/search'
-import { CHANGE_BLOCK_SEQS, HEAD_TICK_MS, type WriteOp, type WriterHead } from '@edgewire/shared/writer-rpc'
+import { CHANGE_BLOCK_SEQS, HEAD_TICK_MS, headTick, type WriteOp, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { SearchEnv } from '../workers/search/src/context'
 import { DistantKv } from '../workers/search/src/distant-kv'
@@ -231,10 +231,10 @@ describe('a search isolate following the writer', () => {
     const first = reader(shared())
     await first.sync()
     const before = (await writer().stats()).readerCalls.head
-    const startTick = Math.floor(Date.now() / HEAD_TICK_MS)
+    const startTick = headTick()
     const isolates = Array.from({ length: 16 }, () => reader(shared()))
     for (const live of isolates) await live.sync()
-    const ticks = Math.floor(Date.now() / HEAD_TICK_MS) - startTick + 1
+    const ticks = headTick() - startTick + 1
     const after = (await writer().stats()).readerCalls.head
     // Sixteen isolates synced one after another; the writer was asked at most once in each HEAD_TICK_MS they spanned.
     expect(after - before).toBeLessThanOrEqual(ticks)
@@ -247,7 +247,7 @@ describe('a search isolate following the writer', () => {
     await apply({ kind: 'upsert', article: await story('Tin output rose. Marker wolframite.') })
     await noFlush()
     const before = (await writer().stats()).readerCalls
-    const startTick = Math.floor(Date.now() / HEAD_TICK_MS)
+    const startTick = headTick()
     // Sixteen cold isolates of one location, each with a cache of its own (the worst case: nothing shared there),
     // syncing all at once, twice, while an article arrives between the rounds.
     const isolates = await Promise.all(
@@ -261,7 +261,7 @@ describe('a search isolate following the writer', () => {
     // The next tick: a head shared during this one may predate the article (readers are a tick behind at most).
     await new Promise((resolve) => setTimeout(resolve, HEAD_TICK_MS))
     await Promise.all(isolates.map((live) => live.sync()))
-    const ticks = Math.floor(Date.now() / HEAD_TICK_MS) - startTick + 1
+    const ticks = headTick() - startTick + 1
     const { readerCalls: after, headSeq, manifestSeq } = await writer().stats()
     // Blocks wholly between the manifest and the head: each read once, then kept by the relay.
     const sealed = Math.floor(headSeq / CHANGE_BLOCK_SEQS) - Math.floor(manifestSeq / CHANGE_BLOCK_SEQS)

@@ -108,6 +108,9 @@ export interface IndexReader extends Rpc.DurableObjectBranded {
  */
 export const HEAD_TICK_MS = 250
 
+/** The head tick a moment falls in: readers, caches and relays share one answer per tick. */
+export const headTick = (now: number = Date.now()): number => Math.floor(now / HEAD_TICK_MS)
+
 /**
  * The writer as one location's readers reach it: a Durable Object per location (named by the location) that makes
  * at most one writer call per HEAD_TICK_MS for the head and the newest block, and one per item for sealed blocks,

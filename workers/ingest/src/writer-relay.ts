@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Manifest } from '@edgewire/shared/lifecycle'
-import { type ChangeBlock, HEAD_TICK_MS, type WriterHead, type WriterRelayRpc } from '@edgewire/shared/writer-rpc'
+import { type ChangeBlock, headTick, type WriterHead, type WriterRelayRpc } from '@edgewire/shared/writer-rpc'
 import { type IngestEnv, writerStub } from './context'
 
 /** Sealed blocks kept for the location's readers that catch up behind the others (a block is 256 changes). */
@@ -25,7 +25,7 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
   readonly #parts = new Map<string, Promise<ArrayBuffer | null>>()
 
   async head(): Promise<WriterHead> {
-    const tick = currentTick()
+    const tick = headTick()
     if (this.#head?.tick !== tick) {
       const value = forgetOnFailure(writerStub(this.env).head(), () => {
         if (this.#head?.value === value) this.#head = null
@@ -64,7 +64,7 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
       }
       return value
     }
-    const tick = currentTick()
+    const tick = headTick()
     const open = this.#openBlocks.get(key)
     if (open?.tick === tick) return open.value
     for (const [k, block] of this.#openBlocks) if (block.tick !== tick) this.#openBlocks.delete(k)
@@ -86,8 +86,6 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
     return value
   }
 }
-
-const currentTick = () => Math.floor(Date.now() / HEAD_TICK_MS)
 
 const ignore = () => undefined
 

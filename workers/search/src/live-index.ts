@@ -2,7 +2,7 @@ import type { Article } from '@edgewire/shared/article'
 import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/search'
-import { CHANGE_BLOCK_SEQS, type Change, HEAD_TICK_MS, type WriterHead } from '@edgewire/shared/writer-rpc'
+import { CHANGE_BLOCK_SEQS, type Change, HEAD_TICK_MS, headTick, type WriterHead } from '@edgewire/shared/writer-rpc'
 import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
 import { LOCAL_LOCATION, sharedFeed, type WriterFeed } from './writer-feed'
@@ -356,7 +356,7 @@ export class LiveIndex {
       await Promise.race([synced, sleep(deadline - Date.now())])
       if (this.#coveredAt >= since) return
       // The location's head of this tick was read before `since`: the next tick's is read after it.
-      const nextTick = (Math.floor(Date.now() / HEAD_TICK_MS) + 1) * HEAD_TICK_MS
+      const nextTick = (headTick() + 1) * HEAD_TICK_MS
       await sleep(Math.min(nextTick, deadline) - Date.now())
     }
   }

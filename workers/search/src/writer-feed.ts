@@ -1,6 +1,6 @@
 import type { Article } from '@edgewire/shared/article'
 import type { Manifest, SegmentRef } from '@edgewire/shared/lifecycle'
-import { type ChangeBlock, HEAD_TICK_MS, type WriterHead } from '@edgewire/shared/writer-rpc'
+import { type ChangeBlock, headTick, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { type SearchEnv, writerStub } from './context'
 
 /**
@@ -103,8 +103,7 @@ const CACHE_ORIGIN = 'https://writer-feed.edgewire.internal'
  * An article is asked once per location and version of the asking index (see `article`).
  */
 export function sharedFeed(env: SearchEnv, cache: Cache, location: string): WriterFeed {
-  const direct = relayFeed(env, location)
-  const tick = () => Math.floor(Date.now() / HEAD_TICK_MS)
+  const upstream = relayFeed(env, location)
   async function through<T>(path: string, maxAgeSeconds: number, load: () => Promise<T>): Promise<T> {
     const key = new Request(`${CACHE_ORIGIN}/${path}`)
     const hit = await cache.match(key)
@@ -118,18 +117,18 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string): Writ
     return value
   }
   return {
-    head: (fresh) => (fresh ? direct.head() : through(`head/${tick()}`, 2, direct.head)),
+    head: (fresh) => (fresh ? upstream.head() : through(`head/${headTick()}`, 2, upstream.head)),
     manifest: (head) =>
-      through(`manifest/${head.epoch}/${head.manifestVersion}`, IMMUTABLE_SECONDS, () => direct.manifest(head)),
+      through(`manifest/${head.epoch}/${head.manifestVersion}`, IMMUTABLE_SECONDS, () => upstream.manifest(head)),
     changeBlock: (head, index, sealed) =>
       sealed
-        ? through(`block/${head.epoch}/${index}`, SEALED_BLOCK_SECONDS, () => direct.changeBlock(head, index, true))
-        : through(`block/${head.epoch}/${index}/${tick()}`, 2, () => direct.changeBlock(head, index, false)),
+        ? through(`block/${head.epoch}/${index}`, SEALED_BLOCK_SECONDS, () => upstream.changeBlock(head, index, true))
+        : through(`block/${head.epoch}/${index}/${headTick()}`, 2, () => upstream.changeBlock(head, index, false)),
     async segmentPart(head, segment, part) {
       const key = new Request(`${CACHE_ORIGIN}/segment/${head.epoch}/${segment.id}/${part}`)
       const hit = await cache.match(key)
       if (hit) return hit.arrayBuffer()
-      const bytes = await direct.segmentPart(head, segment, part)
+      const bytes = await upstream.segmentPart(head, segment, part)
       if (bytes) {
         const response = new Response(bytes.slice(0), { headers: { 'cache-control': `max-age=${IMMUTABLE_SECONDS}` } })
         await cache.put(key, response).catch(() => undefined)
@@ -140,7 +139,7 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string): Writ
     // index shows, so readers of the location at that version share one; a newer version asks again.
     article: (id, at) =>
       through(`article/${at.epoch}/${at.seq}/${encodeURIComponent(id)}`, SEALED_BLOCK_SECONDS, () =>
-        direct.article(id, at),
+        upstream.article(id, at),
       ),
   }
 }
