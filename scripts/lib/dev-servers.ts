@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { ROOT } from './local-config'
-import type { WorkerAddresses, WorkerProcessOptions } from './worker-process'
+import type { WorkerAddresses, WorkerFailure, WorkerProcessOptions } from './worker-process'
 
 export interface DevServers {
   ingest: string
@@ -141,15 +141,18 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     )
   }
   const stop = () => stopChildren(children)
+  /** Waits for /healthz; a worker process that reports it cannot start fails this at once, with its reason. */
+  const healthy = (base: string, sockets: Promise<WorkerAddresses> | null) =>
+    Promise.all([waitForHealth(base, children), sockets])
   const search = `http://127.0.0.1:${options.searchPort}`
   const ingest = `http://127.0.0.1:${options.ingestPort}`
   try {
     const ingestChild = start('ingest', options.ingestPort)
     const ingestSockets = via === 'startWorker' ? addresses(ingestChild) : null
-    await waitForHealth(ingest, children)
+    await healthy(ingest, ingestSockets)
     const searchChild = start('search', options.searchPort)
     const searchSockets = via === 'startWorker' ? addresses(searchChild) : null
-    await waitForHealth(search, children)
+    await healthy(search, searchSockets)
     let searchProcess = searchChild
     const sockets = ingestSockets && searchSockets ? { ingest: await ingestSockets, search: await searchSockets } : null
     const moreSearch: WorkerAddresses[] = []
@@ -194,9 +197,10 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
 /** The addresses a worker-process.ts child sends once its worker answers; the IPC channel then closes. */
 function addresses(child: ChildProcess): Promise<WorkerAddresses> {
   const answered = new Promise<WorkerAddresses>((resolve, reject) => {
-    child.once('message', (message) => {
+    child.once('message', (message: WorkerAddresses | WorkerFailure) => {
       child.disconnect()
-      resolve(message as WorkerAddresses)
+      if ('error' in message) reject(new Error(`the worker did not start: ${message.error}`))
+      else resolve(message)
     })
     child.once('exit', (code) => reject(new Error(`worker process exited with code ${code} before it answered`)))
   })

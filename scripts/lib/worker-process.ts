@@ -25,6 +25,19 @@ export interface WorkerProcessOptions {
   vars: Record<string, string>
 }
 
+/** What the process sends its parent when the worker cannot start (a build error, a bad config). */
+export interface WorkerFailure {
+  error: string
+}
+
+/** wrangler's error events carry a reason and a cause; a UserError is an Error. */
+function describeError(event: unknown): string {
+  if (event instanceof Error) return event.message
+  const { reason, cause } = (event ?? {}) as { reason?: unknown; cause?: unknown }
+  const detail = cause instanceof Error ? cause.message : cause === undefined ? '' : String(cause)
+  return [reason, detail].filter((part) => typeof part === 'string' && part !== '').join(': ') || String(event)
+}
+
 /** What the process sends its parent once the worker answers. */
 export interface WorkerAddresses {
   url: string
@@ -40,6 +53,16 @@ if (!options || !process.send) {
 const send = process.send.bind(process)
 
 const devEnv = new unstable_DevEnv()
+// A failed build or a worker that cannot start is reported here, not by startWorker(), whose `ready` then never
+// settles: tell the parent why and exit, instead of leaving it to wait for a /healthz that will never answer.
+let started = false
+devEnv.on('error', (event: unknown) => {
+  const reason = describeError(event)
+  console.error(`worker-process (${options.env}): ${reason}`)
+  if (started) return
+  send({ error: reason } satisfies WorkerFailure)
+  process.exit(3)
+})
 // Miniflare's own addresses for the user worker come with every reload (the proxy worker forwards to them).
 const reloaded = new Promise<{ entry: string; inspector: string }>((resolve, reject) => {
   devEnv.once('reloadComplete', (event: { proxyData: ReloadProxyData }) => {
@@ -71,6 +94,7 @@ const worker = await devEnv.startWorker({
 })
 await worker.ready
 const sockets = await reloaded
+started = true
 send({ url: (await worker.url).origin, ...sockets } satisfies WorkerAddresses)
 
 const stop = async () => {

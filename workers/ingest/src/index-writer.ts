@@ -539,7 +539,14 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       await yieldToRequests()
     }
     if (docs === 0) return null
-    const bytes = builder.finish()
+    // Packing is let out in steps too (segment-builder.ts: finishInSteps), for the same reason as the pages above.
+    const steps = builder.finishInSteps()
+    let step = steps.next()
+    while (!step.done) {
+      await yieldToRequests()
+      step = steps.next()
+    }
+    const bytes = step.value
     const parts = splitParts(bytes)
     await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part, writtenNow())))
     return {

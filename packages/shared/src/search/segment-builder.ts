@@ -24,6 +24,12 @@ export interface SegmentBuilderOptions {
 /** Packs title and body tf of one posting with its doc number into one float64-safe integer. */
 const DOC_SHIFT = 65536
 
+/**
+ * Work between two pauses of finishInSteps(), in postings inverted or encoded (or documents stored): about 10 ms of
+ * one core here. It counts work, not time: a Worker's clock stands still while it computes.
+ */
+export const FINISH_STEP_WORK = 20_000
+
 /** Collects documents and writes them as one immutable, packed segment (see segment-format.ts). */
 export class SegmentBuilder {
   private readonly analyzer: Analyzer
@@ -51,13 +57,26 @@ export class SegmentBuilder {
     return this.docs.size
   }
 
-  /** Inverts the analysed documents and returns the segment bytes. */
+  /** Inverts the analysed documents and returns the segment bytes, in one go. */
   finish(): Uint8Array {
+    const steps = this.finishInSteps()
+    for (;;) {
+      const step = steps.next()
+      if (step.done) return step.value
+    }
+  }
+
+  /**
+   * finish() as steps of at most about FINISH_STEP_WORK postings each: the caller may pause at every yield. Packing
+   * 8,000 articles in one go held the index writer's thread for 2.8–3.7 s (DESIGN.md), and every webhook and reader
+   * call waited behind it; between steps, they are let in.
+   */
+  *finishInSteps(): Generator<void, Uint8Array, void> {
     const entries = [...this.docs.values()]
     const docs = entries.map((e) => e.doc)
-    const inverted = invert(entries.map((e) => e.analysed))
-    const postings = encodePostings(inverted, this.bm25)
-    const stored = storeFields(docs)
+    const inverted = yield* invert(entries.map((e) => e.analysed))
+    const postings = yield* encodePostings(inverted, this.bm25)
+    const stored = yield* storeFields(docs)
     const meta: SegmentMeta = {
       analyzer: this.analyzer.id,
       bm25: this.bm25,
@@ -91,15 +110,31 @@ interface Inverted {
   totalBodyTerms: number
 }
 
+/** Counts work done and says when a step's worth is done (then it starts counting again). */
+class StepMeter {
+  private done = 0
+
+  /** Adds `work` units; true once FINISH_STEP_WORK have been done since the last true. */
+  add(work: number): boolean {
+    this.done += work
+    if (this.done < FINISH_STEP_WORK) return false
+    this.done = 0
+    return true
+  }
+}
+
 /** Step 1: invert the analysed documents into per-term lists. */
-function invert(docs: DocTerms[]): Inverted {
+function* invert(docs: DocTerms[]): Generator<void, Inverted, void> {
   const n = docs.length
   const terms = new Map<string, TermList>()
   const titleLength = new Uint32Array(n)
   const bodyLength = new Uint32Array(n)
   let totalTitleTerms = 0
   let totalBodyTerms = 0
-  docs.forEach((analysed, i) => {
+  const meter = new StepMeter()
+  for (let i = 0; i < n; i++) {
+    const analysed = docs[i]
+    if (analysed === undefined) continue
     titleLength[i] = analysed.titleLength
     bodyLength[i] = analysed.bodyLength
     totalTitleTerms += analysed.titleLength
@@ -113,7 +148,8 @@ function invert(docs: DocTerms[]): Inverted {
       list.docs.push(i * DOC_SHIFT + tfTitle * 256 + tfBody)
       list.positions.push(analysed.positions.get(term) ?? [])
     }
-  })
+    if (meter.add(analysed.tf.size)) yield
+  }
   return { terms, titleLength, bodyLength, totalTitleTerms, totalBodyTerms }
 }
 
@@ -130,7 +166,7 @@ interface EncodedPostings {
  * Step 2: sort the terms and encode each one's postings: its (varint doc gap, impact byte) pairs, then their
  * positions (positions.ts: writeTermPostings). Impacts are BM25F (bm25.ts) against this segment's average lengths.
  */
-function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
+function* encodePostings(inverted: Inverted, bm25: Bm25Params): Generator<void, EncodedPostings, void> {
   const n = inverted.titleLength.length
   const stats = {
     avgTitle: n > 0 ? inverted.totalTitleTerms / n : 0,
@@ -143,6 +179,7 @@ function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
   const out = new ByteBuffer(1 << 16)
   const pairs = new ByteBuffer(1 << 12)
   const bits = new BitWriter()
+  const meter = new StepMeter()
   for (let t = 0; t < terms.length; t++) {
     const list = inverted.terms.get(terms[t] ?? '') ?? { docs: [], positions: [] }
     termDocFreq[t] = list.docs.length
@@ -166,6 +203,8 @@ function encodePostings(inverted: Inverted, bm25: Bm25Params): EncodedPostings {
     writeTermPostings(out, pairs.view(), spans, list.positions, bits)
     termMaxImpact[t] = maxImpact
     termPostingOffsets[t + 1] = out.length
+    // A term costs a little even with one posting (its dictionary entry, its position block).
+    if (meter.add(list.docs.length + 1)) yield
   }
   for (let i = 0; i < WINDOW_PADDING; i++) out.byte(0)
   return { terms, termPostingOffsets, termDocFreq, termMaxImpact, bytes: out.view() }
@@ -190,7 +229,7 @@ interface StoredFields {
 }
 
 /** Step 3: the fields a hit shows, and the facet columns as numbers into their dictionaries. */
-function storeFields(docs: IndexDoc[]): StoredFields {
+function* storeFields(docs: IndexDoc[]): Generator<void, StoredFields, void> {
   const n = docs.length
   const s: StoredFields = {
     ids: new StringColumnWriter(),
@@ -208,7 +247,10 @@ function storeFields(docs: IndexDoc[]): StoredFields {
     authors: new Dictionary(),
     tags: new Dictionary(),
   }
-  docs.forEach((doc, i) => {
+  const meter = new StepMeter()
+  for (let i = 0; i < n; i++) {
+    const doc = docs[i]
+    if (doc === undefined) continue
     s.ids.add(doc.id)
     s.titles.add(doc.title)
     s.urls.add(doc.url ?? '')
@@ -219,7 +261,9 @@ function storeFields(docs: IndexDoc[]): StoredFields {
     s.author[i] = doc.author === null ? 0 : s.authors.index(doc.author) + 1
     for (const tag of new Set(doc.tags)) s.tagValues.push(s.tags.index(tag))
     s.tagOffsets[i + 1] = s.tagValues.length
-  })
+    // A stored document costs about as much as copying its body: count a posting's worth per 64 characters.
+    if (meter.add(1 + (doc.body.length >> 6))) yield
+  }
   return s
 }
 

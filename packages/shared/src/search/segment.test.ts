@@ -1,12 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Analyzer } from './analyzer'
+import { Analyzer, DEFAULT_ANALYZER } from './analyzer'
+import { analyzeDoc } from './doc-terms'
+import sample from './fixtures/news-sample.json'
 import { Segment } from './segment'
-import { SegmentBuilder } from './segment-builder'
+import { FINISH_STEP_WORK, SegmentBuilder } from './segment-builder'
 import { FORMAT_VERSION, SegmentFormatError } from './segment-format'
 import type { IndexDoc } from './types'
 
-const sample: IndexDoc = {
+const article: IndexDoc = {
   id: 'a-1',
   title: 'Cocoa review',
   body: 'Showers in Bahia. 일본의 방류. 宮城県沖で地震。',
@@ -26,13 +28,13 @@ function bytesOf(docs: IndexDoc[]): Uint8Array {
 
 describe('Segment format', () => {
   it('starts with the magic and the format version', () => {
-    const bytes = bytesOf([sample])
+    const bytes = bytesOf([article])
     expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('EWSG')
     expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(FORMAT_VERSION)
   })
 
   it('refuses another format version', () => {
-    const bytes = bytesOf([sample])
+    const bytes = bytesOf([article])
     new DataView(bytes.buffer).setUint32(4, FORMAT_VERSION + 1, true)
     expect(() => Segment.open(bytes)).toThrow(SegmentFormatError)
   })
@@ -44,12 +46,12 @@ describe('Segment format', () => {
 
   it('refuses a segment built by another analyzer', () => {
     const builder = new SegmentBuilder({ analyzer: new Analyzer({ stemmer: 'none' }) })
-    builder.add(sample)
+    builder.add(article)
     expect(() => Segment.open(builder.finish())).toThrow(/analyzer/)
   })
 
   it('opens bytes at an unaligned offset', () => {
-    const bytes = bytesOf([sample])
+    const bytes = bytesOf([article])
     const shifted = new Uint8Array(bytes.length + 3)
     shifted.set(bytes, 3)
     expect(Segment.open(shifted.subarray(3)).docId(0)).toBe('a-1')
@@ -78,5 +80,29 @@ describe('Segment format', () => {
       }),
       { numRuns: 40 },
     )
+  })
+})
+
+describe('Packing in steps', () => {
+  /** Reuters-21578 and Wikinews articles (fixtures/news-sample.json), each many times under another id. */
+  const copies: IndexDoc[] = Array.from({ length: 60 }, (_, copy) =>
+    sample.map((d) => ({ ...article, id: `${d.id}-${copy}`, title: d.title, body: d.body, lang: d.lang })),
+  ).flat()
+
+  it('pauses after every step of work and packs the same bytes as finish()', () => {
+    const builder = new SegmentBuilder()
+    for (const d of copies) builder.add(d)
+    const postings = copies.reduce((n, d) => n + analyzeDoc(DEFAULT_ANALYZER, d).tf.size, 0)
+    const steps = builder.finishInSteps()
+    let pauses = 0
+    let step = steps.next()
+    while (!step.done) {
+      pauses++
+      step = steps.next()
+    }
+    // Inverting and encoding each count every posting: a pause at least every FINISH_STEP_WORK of them, in both.
+    expect(postings).toBeGreaterThan(4 * FINISH_STEP_WORK)
+    expect(pauses).toBeGreaterThanOrEqual(2 * Math.floor(postings / FINISH_STEP_WORK))
+    expect(step.value).toEqual(builder.finish())
   })
 })
