@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { ROOT } from './local-config'
 import type { WorkerAddresses, WorkerFailure, WorkerProcessOptions } from './worker-process'
@@ -166,6 +166,11 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
           if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
         } catch {}
       }
+      // A killed process cannot withdraw its entry from wrangler's dev registry, and a restarted worker of the same
+      // name does not replace an entry another process wrote until it is 90 s stale (Miniflare's WORKER_STALE_MS):
+      // for that long the search worker's calls to the writer failed with "Network connection lost" and every cold
+      // search answered 503. The registry is local plumbing the platform does not have; a crash takes it along.
+      rmSync(registry, { recursive: true, force: true })
     }
     const servers: DevServers = {
       ingest,
