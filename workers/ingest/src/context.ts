@@ -14,6 +14,8 @@ export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'RELAY' | 'INGEST_Q
   /** `whsec_<base64>`; several separated by spaces while rotating keys. */
   WEBHOOK_SECRET?: string
   ADMIN_TOKEN?: string
+  /** CPU time one article may take to normalize, in ms (normalize-op.ts); unset: DEFAULT_NORMALIZE_BUDGET_MS. */
+  NORMALIZE_BUDGET_MS?: string
 }
 
 export interface IngestVariables {

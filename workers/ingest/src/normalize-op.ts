@@ -3,6 +3,7 @@ import {
   type ArticleInput,
   type ArticleResult,
   countWords,
+  DEFAULT_NORMALIZE_BUDGET_MS,
   type NormalizeOptions,
   normalizeArticle,
 } from '@edgewire/shared'
@@ -48,8 +49,18 @@ export function fitForStorage(article: Article): { article: Article; cutFrom: nu
 }
 
 /**
+ * The normalizer's options from the worker's settings: `NORMALIZE_BUDGET_MS` sets the CPU budget per article (an
+ * operator on a plan with other CPU limits may move it; the tests lower it to drive an article past it through the
+ * real webhook). Anything but a positive number leaves DEFAULT_NORMALIZE_BUDGET_MS.
+ */
+export function normalizeOptionsOf(env: { NORMALIZE_BUDGET_MS?: string }): NormalizeOptions {
+  const budgetMs = Number(env.NORMALIZE_BUDGET_MS)
+  return { budgetMs: Number.isFinite(budgetMs) && budgetMs > 0 ? budgetMs : DEFAULT_NORMALIZE_BUDGET_MS }
+}
+
+/**
  * Normalizes one article into an upsert, or a `rejected` result saying why it could not be normalized: an error, or
- * its CPU budget passed (DEFAULT_NORMALIZE_BUDGET_MS, checked between steps; each article of a batch has its own, so
+ * its CPU budget passed (see normalizeOptionsOf; checked between steps; each article of a batch has its own, so
  * one costly article is refused and the others go through).
  */
 export async function normalizeOp(input: ArticleInput, now: Date, options: NormalizeOptions = {}): Promise<WriteOp> {

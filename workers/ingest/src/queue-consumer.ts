@@ -9,15 +9,8 @@ import type { ArticleResult } from '@edgewire/shared'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from './context'
 import { writerStub } from './context'
-import {
-  answerOnly,
-  chunkDeliveryId,
-  DEAD_LETTER_QUEUE,
-  type InboxMessage,
-  type StagedChunk,
-  type StagedItem,
-} from './inbox'
-import { normalizeOp } from './normalize-op'
+import { answerOnly, chunkDeliveryId, DEAD_LETTER_QUEUE, type InboxMessage, type StagedChunk } from './inbox'
+import { normalizeOp, normalizeOptionsOf } from './normalize-op'
 
 export const DEAD_LETTER_PREFIX = 'dead-letter:'
 /** Dead-letter records are kept this long (the staged chunk they point to is kept until applied). */
@@ -63,8 +56,9 @@ export async function applyChunk(env: IngestEnv, message: InboxMessage, attempts
   const now = new Date(staged.receivedAt)
   const ops: WriteOp[] = []
   const failed: { index: number; result: ArticleResult }[] = []
+  const options = normalizeOptionsOf(env)
   for (const [index, item] of staged.items.entries()) {
-    const op = await toOp(item, now)
+    const op = item.kind === 'input' ? await normalizeOp(item.input, now, options) : item
     if (op.kind === 'rejected') failed.push({ index, result: op.result })
     ops.push(op)
   }
@@ -92,10 +86,6 @@ export async function applyChunk(env: IngestEnv, message: InboxMessage, attempts
     failed.length === 0 ? env.ARTICLES.delete(`${DEAD_LETTER_PREFIX}${message.key}`) : null,
   ])
   return 'applied'
-}
-
-async function toOp(item: StagedItem, now: Date): Promise<WriteOp> {
-  return item.kind === 'input' ? normalizeOp(item.input, now) : item
 }
 
 /** The `queue` handler of the ingest worker: the inbox queue and its dead-letter queue. */

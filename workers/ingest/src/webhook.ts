@@ -26,7 +26,7 @@ import {
   shouldQueue,
   stagedAnswer,
 } from './inbox'
-import { normalizeOp } from './normalize-op'
+import { normalizeOp, normalizeOptionsOf } from './normalize-op'
 import { declaredLength, decodeUtf8, type HeldBody, parseJson, readBodyLimited, withBodyBudget } from './read-body'
 
 /** Longest `webhook-id` taken: ids are opaque, but they are stored and remembered for days. */
@@ -140,7 +140,8 @@ async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unkn
   }
 
   const ops: WriteOp[] = []
-  for (const entry of entries) ops.push(entry.kind === 'input' ? await normalizeOp(entry.input, now) : entry)
+  const options = normalizeOptionsOf(c.env)
+  for (const entry of entries) ops.push(entry.kind === 'input' ? await normalizeOp(entry.input, now, options) : entry)
   const applied = await tryWriter(() => writerStub(c.env).apply({ id: webhookId, eventTime, ops } satisfies Delivery))
   if (applied.ok) return c.json({ results: applied.value }, 202)
 
