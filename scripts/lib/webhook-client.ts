@@ -55,9 +55,17 @@ export class WebhookClient {
         await sleep(Math.max(1, retryAfter) * 1000)
         continue
       }
-      const json = (await response.json().catch(() => ({}))) as { results?: ArticleResult[] }
-      if (response.status === 202) return { status: 202, results: json.results ?? [] }
-      return { status: response.status, results: [], problem: json as SendResult['problem'] }
+      const json = (await response.json().catch(() => null)) as { results?: unknown } | null
+      if (response.status === 202) {
+        if (Array.isArray(json?.results)) return { status: 202, results: json.results as ArticleResult[] }
+        // An answer lost on the way (a connection cut while it was read): the same id again is answered from memory.
+        if (attempt < retries) {
+          await sleep(500 * 2 ** attempt)
+          continue
+        }
+        throw new Error(`a 202 to ${msgId} came without a readable answer`)
+      }
+      return { status: response.status, results: [], problem: (json ?? {}) as SendResult['problem'] }
     }
   }
 }

@@ -67,8 +67,13 @@ export interface InboxMessage {
   key: string
 }
 
-/** The writer's idempotency key of one chunk: a redelivered message or a redrive applies nothing twice. */
-export const chunkDeliveryId = (delivery: string, chunk: number, chunks: number) => `${delivery}#${chunk}/${chunks}`
+/**
+ * The writer's idempotency key of one chunk: a redelivered message or a redrive applies nothing twice. Joined by a
+ * line feed, which no header value (so no `webhook-id`) can hold: a sender's own id never names another delivery's
+ * chunk (with `#`, a delivery sent as `<id>#0/1` took the place of chunk 0 of `<id>`, whose articles were then never
+ * applied). A chunk applied under the older key before a deploy and redelivered after it applies again: unchanged.
+ */
+export const chunkDeliveryId = (delivery: string, chunk: number, chunks: number) => `${delivery}\n${chunk}/${chunks}`
 
 /** A write op that writes nothing: the writer answers a `rejected` op's result as it is, which records an answer. */
 export const answerOnly = (result: ArticleResult): WriteOp => ({ kind: 'rejected', result })

@@ -227,19 +227,27 @@ async function tryWriter<T>(call: () => Promise<T>): Promise<Attempt<T>> {
 }
 
 /**
- * The answer given to this webhook-id before, if any: from the writer, or, while the writer is unreachable, from the
- * inbox. When neither can tell, the delivery is treated as new; applying it again is harmless (same content is
- * `unchanged`, older content never wins), only not free.
+ * The answer given to this webhook-id before, if any: from the writer, else from the inbox, which holds the answer
+ * of a delivery staged while the writer was away until the queue has applied its first chunk (the writer may be back
+ * before the queue is). Both are asked at once, so a new delivery waits for the slower of the two, not their sum.
+ * When neither can tell, the delivery is treated as new; applying it again is harmless (same content is `unchanged`,
+ * older content never wins), only not free.
  */
 async function previousAnswer(env: IngestEnv, id: string): Promise<ArticleResult[] | null> {
+  const inbox = stagedAnswer(env, id).then(
+    (answer) => ({ ok: true as const, answer }),
+    (error: unknown) => ({ ok: false as const, error }),
+  )
   const fromWriter = await tryWriter(() => writerStub(env).lookupDelivery(id))
-  if (fromWriter.ok) return fromWriter.value
-  try {
-    return await stagedAnswer(env, id)
-  } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'writer and inbox both unavailable', error: String(err) }))
-    throw new ProblemError(503, 'unavailable', 'The index writer is unavailable; nothing was stored. Retry.', {
-      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-    })
-  }
+  if (fromWriter.ok && fromWriter.value) return fromWriter.value
+  const staged = await inbox
+  if (staged.ok) return staged.answer
+  // The writer has never seen it and the inbox cannot say: as before the inbox was asked, a new delivery.
+  if (fromWriter.ok) return null
+  console.error(
+    JSON.stringify({ level: 'error', msg: 'writer and inbox both unavailable', error: String(staged.error) }),
+  )
+  throw new ProblemError(503, 'unavailable', 'The index writer is unavailable; nothing was stored. Retry.', {
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  })
 }
