@@ -9,9 +9,14 @@
  * for a hyphen); nobody searching types them as operators, and the other engines' figures beside ours read them as
  * words. `--syntax` sends the queries as written, to see what the syntax does to such prose.
  *
+ * The documents are split over WRITER_SHARDS shards by `shardOf(id)`, one segment each, and searched as one
+ * SearchIndex over all of them, as a search isolate holds the writers' segments; `--shards=N` splits them over N
+ * (1: one index). With more than one shard it also prints overlap@10: per query, the share of the unsharded
+ * index's top 10 that the sharded one returns in its top 10 (the aim is at least 0.95).
+ *
  * Experiments (not the defaults): --stemmer=porter2|none --no-stop --bigrams=off|words|runs --no-josa
  *   --k1=1.2 --b=0.75 --btitle=0.5 --title=2.5 --fuzzy=0|1 --prefix=0|1 --prox=0.25 (0 = no proximity)
- *   --depth=30 (candidates reranked by proximity) --syntax --only=cisi,cranfield,cjk
+ *   --depth=30 (candidates reranked by proximity) --syntax --only=cisi,cranfield,cjk --shards=4
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,6 +32,7 @@ import {
   Segment,
   SegmentBuilder,
 } from '../packages/shared/src/search'
+import { shardOf, WRITER_SHARDS } from '../packages/shared/src/shards'
 import { type Judgments, mrrAt, ndcgAt, recallAt } from './lib/relevance-metrics'
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus')
@@ -121,7 +127,41 @@ interface Scores {
   ndcg: number
   mrr: number
   recall: number
+  overlap: number
   n: number
+}
+
+/** Shards the documents are split over (see the top of this file). */
+const SHARDS = num('shards', WRITER_SHARDS)
+
+/** The documents as a search isolate holds them over `shards` writers: one segment per shard, one SearchIndex. */
+function buildIndex(docs: RawDoc[], maxQueryChars: number, shards: number): SearchIndex {
+  const builders = Array.from({ length: shards }, () => ({ builder: new SegmentBuilder({ analyzer, bm25 }), docs: 0 }))
+  for (const d of docs) {
+    const doc = toIndexDoc(d)
+    const shard = builders[shardOf(doc.id, shards)]
+    if (!shard) continue
+    shard.builder.add(doc)
+    shard.docs++
+  }
+  const segments = builders
+    .filter((b) => b.docs > 0)
+    .map((b) => Segment.open(b.builder.finish(), { analyzerId: analyzer.id }))
+  return new SearchIndex(segments, {
+    analyzer,
+    bm25,
+    limits: { maxQueryChars },
+    ...(arg('prox') !== undefined ? { proximityWeight: num('prox', 1) } : {}),
+    ...(arg('depth') !== undefined ? { proximityDepth: num('depth', 30) } : {}),
+  })
+}
+
+/** The share of `one`'s top 10 that `sharded` has in its top 10 (1 when both are empty). */
+function overlapAt10(sharded: string[], one: string[]): number {
+  const top = one.slice(0, 10)
+  if (top.length === 0) return sharded.length === 0 ? 1 : 0
+  const kept = new Set(sharded.slice(0, 10))
+  return top.filter((id) => kept.has(id)).length / top.length
 }
 
 function evaluate(
@@ -131,16 +171,9 @@ function evaluate(
   maxQueryChars: number,
 ) {
   const t0 = performance.now()
-  const builder = new SegmentBuilder({ analyzer, bm25 })
-  for (const d of docs) builder.add(toIndexDoc(d))
-  const index = new SearchIndex([Segment.open(builder.finish(), { analyzerId: analyzer.id })], {
-    analyzer,
-    bm25,
-    limits: { maxQueryChars },
-    ...(arg('prox') !== undefined ? { proximityWeight: num('prox', 1) } : {}),
-    ...(arg('depth') !== undefined ? { proximityDepth: num('depth', 30) } : {}),
-  })
+  const index = buildIndex(docs, maxQueryChars, SHARDS)
   const buildMs = performance.now() - t0
+  const unsharded = SHARDS > 1 ? buildIndex(docs, maxQueryChars, 1) : null
   const judged = new Map<string, Judgments>()
   for (const r of qrels) {
     const m = judged.get(String(r.qid)) ?? new Map<string, number>()
@@ -148,33 +181,47 @@ function evaluate(
     judged.set(String(r.qid), m)
   }
   const byGroup = new Map<string, Scores>()
-  const add = (group: string, s: { ndcg: number; mrr: number; recall: number }): void => {
-    const g = byGroup.get(group) ?? { ndcg: 0, mrr: 0, recall: 0, n: 0 }
+  const add = (group: string, s: { ndcg: number; mrr: number; recall: number; overlap: number }): void => {
+    const g = byGroup.get(group) ?? { ndcg: 0, mrr: 0, recall: 0, overlap: 0, n: 0 }
     g.ndcg += s.ndcg
     g.mrr += s.mrr
     g.recall += s.recall
+    g.overlap += s.overlap
     g.n++
     byGroup.set(group, g)
   }
-  const t1 = performance.now()
+  let searchMs = 0
   for (const q of queries) {
     const j = judged.get(String(q.qid))
     if (j === undefined) continue
-    const result = index.search({
+    const params = {
       // As text: quotes and leading minus signs read as spaces (see the top of this file); --syntax: as written.
       q: arg('syntax') !== undefined ? q.text : q.text.replace(/["\u201c\u201d\u201e]|(?<!\S)-/gu, ' '),
       limit: 100,
       offset: 0,
-      sort: 'relevance',
+      sort: 'relevance' as const,
       ...(fuzzyArg !== undefined ? { fuzzy: fuzzyArg === '1' || fuzzyArg === 'true' } : {}),
       ...(prefixArg !== undefined ? { prefix: prefixArg === '1' || prefixArg === 'true' } : {}),
-    })
-    const ranking = result.hits.map((h) => h.id)
-    const s = { ndcg: ndcgAt(ranking, j, 10), mrr: mrrAt(ranking, j, 10), recall: recallAt(ranking, j, 100) }
+    }
+    const t1 = performance.now()
+    const ranking = index.search(params).hits.map((h) => h.id)
+    searchMs += performance.now() - t1
+    const overlap = unsharded
+      ? overlapAt10(
+          ranking,
+          unsharded.search(params).hits.map((h) => h.id),
+        )
+      : 1
+    const s = {
+      ndcg: ndcgAt(ranking, j, 10),
+      mrr: mrrAt(ranking, j, 10),
+      recall: recallAt(ranking, j, 100),
+      overlap,
+    }
     add('all', s)
     if (q.lang !== undefined) add(q.lang, s)
   }
-  const queryMs = (performance.now() - t1) / Math.max(1, byGroup.get('all')?.n ?? 1)
+  const queryMs = searchMs / Math.max(1, byGroup.get('all')?.n ?? 1)
   return { byGroup, buildMs, queryMs }
 }
 
@@ -220,9 +267,21 @@ const sets: {
 console.log(
   `analyzer ${analyzer.id}  bm25 k1=${bm25.k1} b=${bm25.bBody} bTitle=${bm25.bTitle} title×${bm25.titleWeight}` +
     `  fuzzy=${fuzzyArg ?? 'default'} prefix=${prefixArg ?? 'default'}` +
-    `  queries ${arg('syntax') !== undefined ? 'in the query syntax (--syntax)' : 'as text'}\n`,
+    `  queries ${arg('syntax') !== undefined ? 'in the query syntax (--syntax)' : 'as text'}` +
+    `  ${SHARDS} shard${SHARDS === 1 ? '' : 's'}\n`,
 )
-const header = ['set', 'queries', 'nDCG@10', 'MRR@10', 'R@100', 'aim', 'best other (nDCG@10)', 'build ms', 'ms/query']
+const header = [
+  'set',
+  'queries',
+  'nDCG@10',
+  'MRR@10',
+  'R@100',
+  'aim',
+  'best other (nDCG@10)',
+  'build ms',
+  'ms/query',
+  ...(SHARDS > 1 ? ['overlap@10 vs 1 shard'] : []),
+]
 const rows: string[][] = []
 for (const set of sets) {
   if (only !== undefined && !only.includes(set.key)) continue
@@ -246,6 +305,7 @@ for (const set of sets) {
         group === 'all' && best !== undefined ? `${best[0]} ${f3(best[1])}` : '',
         group === 'all' ? buildMs.toFixed(0) : '',
         group === 'all' ? queryMs.toFixed(2) : '',
+        ...(SHARDS > 1 ? [f3(s.overlap / s.n)] : []),
       ])
     }
   }

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { signPayload } from '@edgewire/shared'
 import { describe, expect, it } from 'vitest'
 import { READS_PER_LIMITER_CALL } from '../workers/search/src/search.app'
-import { ingestEnv, writer } from './faults'
+import { allWriters, ingestEnv, writersStats } from './faults'
 import { eventually, INGEST, nextId, SEARCH, SELF, searchUntil, sendEvent, TEST_SECRET } from './helpers'
 
 // Who may do what: admin routes behind ADMIN_TOKEN, CORS on the search worker's read routes only, and a rate limit
@@ -79,32 +79,39 @@ describe('admin routes', () => {
     expect(again.status).toBe(404)
   })
 
-  it('reindexes only with the admin token: every article is written to KV again and the segments rebuilt', async () => {
+  it('reindexes only with the admin token: every shard writes its articles to KV again and rebuilds its segments', async () => {
     const id = await created('https://access.example/reindexed', 'Reindexmarker: survives a lost KV entry.')
-    const stub = writer()
     await searchUntil({ q: 'reindexmarker' }, 1)
     expect((await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST' })).status).toBe(401)
     expect((await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer('nope') })).status).toBe(401)
 
     // KV lost the article (an operator's mistake, a bad migration): reindex writes it back from the writer.
     await eventually(
-      () => stub.stats().then((s) => s.kvPending),
+      () => writersStats().then((s) => s.kvPending),
       (n) => n === 0,
     )
     await ingestEnv.ARTICLES.delete(`article:${id}`)
-    const before = (await stub.manifest()).segments.map((r) => r.id)
+    const writers = allWriters()
+    const segmentsOf = (w: (typeof writers)[number]) => w.manifest().then((m) => m.segments.map((r) => r.id))
+    const before = await Promise.all(writers.map(segmentsOf))
     const res = await SELF.fetch(`${SEARCH}/admin/reindex`, { method: 'POST', headers: bearer(ADMIN_TOKEN) })
     expect(res.status).toBe(202)
     const body = (await res.json()) as { documents: number; headSeq: number }
+    // Every shard's articles, counted as one index's.
     expect(body.documents).toBeGreaterThan(0)
+    expect(body.headSeq).toBe((await writersStats()).headSeq)
     await eventually(() => ingestEnv.ARTICLES.get(`article:${id}`).then((v) => v !== null), Boolean)
     expect(await ingestEnv.ARTICLES.get(`article:${id}`)).not.toBeNull()
-    // Every segment is rebuilt, one per maintenance round: none of the earlier ones is left.
-    const rebuilt = await eventually(
-      () => stub.manifest().then((m) => m.segments.map((r) => r.id)),
-      (ids) => ids.length > 0 && ids.every((segment) => !before.includes(segment)),
-    )
-    expect(rebuilt.filter((segment) => before.includes(segment))).toEqual([])
+    // Every segment of every shard is rebuilt, one per maintenance round: none of the earlier ones is left.
+    for (const [i, w] of writers.entries()) {
+      const was = before[i] ?? []
+      if (was.length === 0) continue
+      const rebuilt = await eventually(
+        () => segmentsOf(w),
+        (ids) => ids.length > 0 && ids.every((segment) => !was.includes(segment)),
+      )
+      expect(rebuilt.filter((segment) => was.includes(segment))).toEqual([])
+    }
     expect((await searchUntil({ q: 'reindexmarker' }, 1)).total).toBe(1)
   })
 

@@ -1,7 +1,10 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { articleKey } from '@edgewire/shared/lifecycle'
+import { allShards } from '@edgewire/shared/shards'
+import type { WriterStats } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
-import type { SearchEnv } from '../workers/search/src/context'
+import { summedStats } from '../workers/ingest/src/shards'
+import { type SearchEnv, writerStub } from '../workers/search/src/context'
 import { DistantKv } from '../workers/search/src/distant-kv'
 import search from '../workers/search/src/index'
 import { LiveIndex } from '../workers/search/src/live-index'
@@ -13,8 +16,9 @@ import { eventually, SEARCH, SELF, sendEvent } from './helpers'
 // still served. The writer counts the calls readers make on it (`stats().readerCalls`).
 
 const searchEnv = env as unknown as SearchEnv
-const writer = () => searchEnv.INDEX.get(searchEnv.INDEX.idFromName('main'))
-const articleCalls = async () => (await writer().stats()).readerCalls.getArticle
+/** Each shard's writer's figures, shard 0 first (readers ask the writer of the article's shard). */
+const eachWriterStats = () => Promise.all(allShards().map((k) => writerStub(searchEnv, k).stats()))
+const articleCalls = async () => summedStats(await eachWriterStats()).readerCalls.getArticle
 
 /** An hour from the writer: KV shows this location nothing written in the last hour. */
 const FAR_MS = 3_600_000
@@ -43,7 +47,7 @@ describe('GET /articles/:id when KV has nothing', () => {
     // Something to hold, so the index is loaded and the misses are misses of a real index.
     await created('https://reads.example/held', 'A held story')
     expect((await SELF.fetch(`${SEARCH}/stats`)).status).toBe(200)
-    const before = await writer().stats()
+    const before = await eachWriterStats()
     const ids = Array.from({ length: 100 }, randomId)
     const answers = await Promise.all(
       ids.map(async (id, i) => {
@@ -57,11 +61,14 @@ describe('GET /articles/:id when KV has nothing', () => {
       expect(a.type).toMatch(/^application\/problem\+json/)
       expect(JSON.parse(a.body)).toMatchObject({ status: 404, type: expect.stringContaining('article-not-found') })
     }
-    const after = await writer().stats()
-    expect(after.readerCalls.getArticle).toBe(before.readerCalls.getArticle)
-    // The index's own syncs go on beside them (one head per location per HEAD_TICK_MS), never one per miss.
-    const calls = (s: typeof before) => Object.values(s.readerCalls).reduce((n, c) => n + c, 0)
-    expect(calls(after) - calls(before)).toBeLessThan(ids.length / 4)
+    const after = await eachWriterStats()
+    // The index's own syncs go on beside them (one head per location per HEAD_TICK_MS and writer), never one per miss.
+    const calls = (s: WriterStats) => Object.values(s.readerCalls).reduce((n, c) => n + c, 0)
+    for (const [shard, was] of before.entries()) {
+      const now = after[shard]
+      expect(now?.readerCalls.getArticle).toBe(was.readerCalls.getArticle)
+      expect((now ? calls(now) : 0) - calls(was)).toBeLessThan(ids.length / 4)
+    }
   })
 
   it('serves an article accepted a moment ago while KV does not show it, asking the writer once per index version at most', async () => {
@@ -109,10 +116,13 @@ describe('GET /articles/:id when KV has nothing', () => {
 
   it('answers 503 with Retry-After, not 404, for an article it holds while the writer cannot say', async () => {
     const id = await created('https://reads.example/unreachable', 'A story the writer cannot serve now')
-    const down: WriterFeed = {
-      ...directFeed(searchEnv),
-      article: () => Promise.reject(new Error('index writer is down (injected)')),
-    }
+    // Every shard's writer, read directly, none of which can serve an article.
+    const down = allShards().map(
+      (shard): WriterFeed => ({
+        ...directFeed(searchEnv, shard),
+        article: () => Promise.reject(new Error('index writer is down (injected)')),
+      }),
+    )
     const live = new LiveIndex(farEnv, down, false, 0)
     await live.sync()
     const ctx = { waitUntil: () => undefined }

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { ingestEnv, writer } from './faults'
+import { allWriters, ingestEnv, writersStats } from './faults'
 import { eventually, SEARCH, SELF, search, sendEvent } from './helpers'
 
 // Many senders at once: the writer takes deliveries one at a time, so concurrent webhooks cannot lose each other's
@@ -22,12 +22,12 @@ async function kvArticleCount(): Promise<number> {
   }
 }
 
-/** Runs the writer's maintenance until its KV outbox is empty. */
+/** Runs every writer's maintenance until their KV outboxes are empty. */
 async function flushed(): Promise<void> {
   const pending = await eventually(
     async () => {
-      await runDurableObjectAlarm(writer())
-      return (await writer().stats()).kvPending
+      await Promise.all(allWriters().map((w) => runDurableObjectAlarm(w)))
+      return (await writersStats()).kvPending
     },
     (n) => n === 0,
     60_000,
@@ -37,7 +37,7 @@ async function flushed(): Promise<void> {
 
 describe('concurrent deliveries', () => {
   it('loses none of 1,000 signed upserts sent at once: index count equals KV count', async () => {
-    const before = { writer: (await writer().stats()).documents, kv: await kvArticleCount() }
+    const before = { writer: (await writersStats()).documents, kv: await kvArticleCount() }
     const started = Date.now()
     const responses = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
@@ -59,7 +59,7 @@ describe('concurrent deliveries', () => {
     expect(new Set(results.map((r) => r.id)).size).toBe(1000)
 
     await flushed()
-    const writerCount = (await writer().stats()).documents - before.writer
+    const writerCount = (await writersStats()).documents - before.writer
     const kvCount = (await kvArticleCount()) - before.kv
     const found = await eventually(
       () => search({ q: 'stampede', limit: '1' }),

@@ -3,7 +3,7 @@ import { articleIdFor } from '@edgewire/shared'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { chunkKey, INBOX_QUEUE, type InboxMessage, type StagedChunk } from '../workers/ingest/src/inbox'
 import { DEAD_LETTER_PREFIX, handleQueue } from '../workers/ingest/src/queue-consumer'
-import { eventBody, ingestEnv, ingestWith, signedRequest, writer } from './faults'
+import { eventBody, ingestEnv, ingestWith, signedRequest, writerOf, writersStats } from './faults'
 import { INGEST, nextId, SELF, searchUntil, sendEvent } from './helpers'
 
 // The CPU budget per article (normalize-op.ts), through the worker's real entry points: an article past it is
@@ -47,7 +47,7 @@ describe('the CPU budget per article, through the webhook', () => {
       { url: 'https://budget.example/direct/heavy', text: prose(3 * 1024 * 1024, 'heavyweight') },
       { url: 'https://budget.example/direct/2', text: `Short story two about ${marker}.` },
     ]
-    const head = (await writer().stats()).headSeq
+    const head = (await writersStats()).headSeq
     const res = await ingestWith(BUDGET, await signedRequest(eventBody('article.batch', { articles })))
     expect(res.status).toBe(202)
     const { results } = (await res.json()) as { results: Result[] }
@@ -56,9 +56,10 @@ describe('the CPU budget per article, through the webhook', () => {
       url: 'https://budget.example/direct/heavy',
       error: expect.stringMatching(/CPU budget of 400 ms/),
     })
-    expect((await writer().stats()).headSeq).toBe(head + 2)
+    expect((await writersStats()).headSeq).toBe(head + 2)
     expect((await searchUntil({ q: marker }, 2)).total).toBe(2)
-    expect(await writer().getArticle(await articleIdFor({ url: 'https://budget.example/direct/heavy' }))).toBeNull()
+    const heavy = await articleIdFor({ url: 'https://budget.example/direct/heavy' })
+    expect(await writerOf(heavy).getArticle(heavy)).toBeNull()
   })
 
   it('answers a single upsert past its budget 202 rejected, not a 5xx', async () => {

@@ -15,7 +15,7 @@ import {
   MAX_TRIES,
   retryDelaySeconds,
 } from '../workers/ingest/src/queue-consumer'
-import { brokenKv, brokenWriter, ingestEnv, writer } from './faults'
+import { brokenKv, brokenWriter, ingestEnv, writersStats } from './faults'
 import { eventually, INGEST, nextId, SELF, searchUntil } from './helpers'
 
 // The inbox consumer on its own: retries with a growing delay while the writer is down, for as long as it is down;
@@ -95,11 +95,11 @@ describe('the inbox consumer', () => {
   it('acknowledges a redelivered message whose chunk was applied already, and applies nothing twice', async () => {
     const message = await stage('twice')
     expect(await applyChunk(ingestEnv, message)).toBe('applied')
-    const head = (await writer().stats()).headSeq
+    const head = (await writersStats()).headSeq
     expect(await applyChunk(ingestEnv, message)).toBe('already-applied')
     const result = await consume(INBOX_QUEUE, message, ingestEnv)
     expect(result.explicitAcks).toHaveLength(1)
-    expect((await writer().stats()).headSeq).toBe(head)
+    expect((await writersStats()).headSeq).toBe(head)
   })
 
   it('drops a malformed message instead of retrying it forever', async () => {

@@ -1,10 +1,21 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { articleIdFor } from '@edgewire/shared'
 import { articleKey } from '@edgewire/shared/lifecycle'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { INLINE_MAX_CHARS } from '../workers/ingest/src/inbox'
 import { SAFETY_NET_MS } from './eventually'
-import { brokenKv, brokenWriter, eventBody, flakyKv, ingestEnv, ingestWith, signedRequest, writer } from './faults'
+import {
+  brokenKv,
+  brokenWriter,
+  eventBody,
+  flakyKv,
+  ingestEnv,
+  ingestWith,
+  signedRequest,
+  writerOf,
+  writersStats,
+} from './faults'
 import { eventually, nextId, SEARCH, SELF, searchUntil, sendEvent } from './helpers'
 
 interface Result {
@@ -24,13 +35,13 @@ describe('idempotency by webhook-id', () => {
     const first = await sendEvent('article.upsert', data, { id })
     const firstResults = await resultsOf(first)
     expect(firstResults[0]?.status).toBe('created')
-    const head = (await writer().stats()).headSeq
+    const head = (await writersStats()).headSeq
 
     const replay = await sendEvent('article.upsert', data, { id })
     expect(replay.status).toBe(202)
     expect(replay.headers.get('webhook-replayed')).toBe('true')
     expect(await resultsOf(replay)).toEqual(firstResults)
-    expect((await writer().stats()).headSeq).toBe(head)
+    expect((await writersStats()).headSeq).toBe(head)
   })
 
   it('answers a replay as before even when its body changed (the webhook-id names the message)', async () => {
@@ -50,7 +61,7 @@ describe('idempotency by webhook-id', () => {
       url: 'https://delivery.example/concurrent-twins',
       text: 'Two copies of one delivery raced each other.',
     })
-    const head = (await writer().stats()).headSeq
+    const head = (await writersStats()).headSeq
     const [a, b] = await Promise.all([
       SELF.fetch(await signedRequest(body, { id })),
       SELF.fetch(await signedRequest(body, { id })),
@@ -59,17 +70,17 @@ describe('idempotency by webhook-id', () => {
     const [ra, rb] = [await resultsOf(a), await resultsOf(b)]
     expect(ra).toEqual(rb)
     expect(ra[0]?.status).toBe('created')
-    expect((await writer().stats()).headSeq).toBe(head + 1)
+    expect((await writersStats()).headSeq).toBe(head + 1)
   })
 
   it('treats a redelivery under a new webhook-id as unchanged (an at-least-once sender resending)', async () => {
     const data = { url: 'https://delivery.example/resent', text: 'Zinc stocks fell.', published: '2024-03-01' }
     expect((await resultsOf(await sendEvent('article.upsert', data)))[0]?.status).toBe('created')
-    const head = (await writer().stats()).headSeq
+    const head = (await writersStats()).headSeq
     for (let i = 0; i < 3; i++) {
       expect((await resultsOf(await sendEvent('article.upsert', data)))[0]?.status).toBe('unchanged')
     }
-    expect((await writer().stats()).headSeq).toBe(head)
+    expect((await writersStats()).headSeq).toBe(head)
   })
 })
 
@@ -246,14 +257,15 @@ describe('faults', () => {
   })
 
   it('gets an article into KV after the alarm when the first KV write failed', async () => {
-    const stub = writer()
+    const url = 'https://delivery.example/kv-down'
+    const stub = writerOf(await articleIdFor({ url }))
     const flaky = flakyKv(ingestEnv.ARTICLES)
     await runInDurableObject(stub, (instance) => {
       Reflect.set(instance, 'env', { ...ingestEnv, ARTICLES: flaky.kv })
     })
     try {
       const res = await sendEvent('article.upsert', {
-        url: 'https://delivery.example/kv-down',
+        url,
         text: 'Written while KV refused every write.',
       })
       const [result] = await resultsOf(res)

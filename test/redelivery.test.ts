@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { INBOX_QUEUE, type InboxMessage } from '../workers/ingest/src/inbox'
 import { handleQueue } from '../workers/ingest/src/queue-consumer'
-import { brokenWriter, eventBody, ingestEnv, ingestWith, signedRequest, writer } from './faults'
+import { brokenWriter, eventBody, ingestEnv, ingestWith, signedRequest, writersStats } from './faults'
 import { nextId, SELF, searchUntil } from './helpers'
 
 // CONTRACT: "A repeated webhook-id is answered as before and does no work twice", and the answer holds one result per
@@ -21,7 +21,8 @@ const resultsOf = async (res: Response) => {
   expect(res.status).toBe(202)
   return ((await res.json()) as { results: Result[] }).results
 }
-const headSeq = async () => (await writer().stats()).headSeq
+/** The index's sequence: every shard's writer's summed. */
+const headSeq = async () => (await writersStats()).headSeq
 
 /** A batch of `n` short stories carrying `marker`, the second one invalid (rejected by index). */
 function batch(marker: string, n: number): string {

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test'
+import { WRITER_SHARDS, writerName } from '@edgewire/shared/shards'
 import { CHANGE_BLOCK_SEQS } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
@@ -74,19 +75,36 @@ describe("the writer's relay over RPC", () => {
     ])
   })
 
-  it("answers as the writer does, for the writer's epoch", async () => {
+  it('refuses a call that names no shard (a search worker from before shards), which then calls its writer itself', async () => {
     const relays = (env as unknown as IngestEnv).RELAY
-    const relay = relays.get(relays.idFromName('relay:rpc-test'))
-    const head = await relay.head()
+    const untyped = relays.get(relays.idFromName('relay:rpc-test')) as unknown as Record<
+      string,
+      (...args: unknown[]) => Promise<unknown>
+    >
+    const outcome = async (call: Promise<unknown> | undefined) =>
+      call?.then(
+        () => 'answered',
+        (err: unknown) => String(err),
+      )
+    expect(await outcome(untyped.head?.())).toMatch(/name the shard/)
+    expect(await outcome(untyped.manifest?.('some-epoch', 3))).toMatch(/name the shard/)
+    expect(await outcome(untyped.head?.(WRITER_SHARDS))).toMatch(/name the shard/)
+  })
+
+  it.each([0, WRITER_SHARDS - 1])("answers as the writer of shard %i does, for that writer's epoch", async (shard) => {
+    const relays = (env as unknown as IngestEnv).RELAY
+    const relay = relays.get(relays.idFromName(`relay:rpc-test:shard-${shard}`))
+    const writer = namespace.get(namespace.idFromName(writerName(shard)))
+    const head = await relay.head(shard)
     // The same head but for readAt, the writer's clock when each was read.
     const { readAt: _relayRead, ...relayed } = head
-    const { readAt: _writerRead, ...direct } = await stub().head()
+    const { readAt: _writerRead, ...direct } = await writer.head()
     expect(relayed).toEqual(direct)
-    expect((await relay.manifest(head.epoch, head.manifestVersion)).version).toBeGreaterThanOrEqual(
+    expect((await relay.manifest(shard, head.epoch, head.manifestVersion)).version).toBeGreaterThanOrEqual(
       head.manifestVersion,
     )
     expect(
-      (await relay.changeBlock(head.epoch, Math.floor(head.headSeq / CHANGE_BLOCK_SEQS) + 1, false)).changes,
+      (await relay.changeBlock(shard, head.epoch, Math.floor(head.headSeq / CHANGE_BLOCK_SEQS) + 1, false)).changes,
     ).toEqual([])
   })
 })

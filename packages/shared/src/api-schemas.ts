@@ -46,22 +46,30 @@ export const AdminRedriveResponseSchema = z.object({ redriven: z.number().int() 
 
 export const ReindexResponseSchema = z.object({ documents: z.number().int(), headSeq: z.number().int() })
 
+/** One writer's figures: WriterStats of writer-rpc.ts, documented. */
+const writerFigures = {
+  documents: z.number().int().meta({ description: 'Live articles' }),
+  headSeq: z.number().int(),
+  kvPending: z.number().int().meta({ description: 'Articles not yet written to KV' }),
+  manifestSeq: z.number().int().meta({ description: 'Every change up to here is in a published segment' }),
+  segments: z.number().int(),
+  segmentBytes: z.number().int(),
+  readerCalls: z
+    .record(z.enum(['head', 'changeBlock', 'manifest', 'segmentPart', 'getArticle']), z.number().int())
+    .meta({ description: 'Calls readers made, by method, since the writer object started' }),
+  upSeconds: z.number().meta({ description: 'Since the writer object started' }),
+}
+
 /**
- * The index writer's own figures (`GET /admin/writer` on the ingest worker): WriterStats of writer-rpc.ts, documented
- * (the route's typed answer holds the two together).
+ * The index writers' figures (`GET /admin/writer` on the ingest worker): summed over the shards (sequence numbers
+ * too: each shard counts its own; `upSeconds` is the youngest writer's), and each shard's own, shard 0 first.
  */
 export const WriterStatsSchema = z
   .object({
-    documents: z.number().int().meta({ description: 'Live articles' }),
-    headSeq: z.number().int(),
-    kvPending: z.number().int().meta({ description: 'Articles not yet written to KV' }),
-    manifestSeq: z.number().int().meta({ description: 'Every change up to here is in a published segment' }),
-    segments: z.number().int(),
-    segmentBytes: z.number().int(),
-    readerCalls: z
-      .record(z.enum(['head', 'changeBlock', 'manifest', 'segmentPart', 'getArticle']), z.number().int())
-      .meta({ description: 'Calls readers made, by method, since the writer object started' }),
-    upSeconds: z.number().meta({ description: 'Since the writer object started' }),
+    ...writerFigures,
+    shards: z
+      .array(z.object(writerFigures).meta({ id: 'ShardWriterStats' }))
+      .meta({ description: "Each shard's writer, shard 0 ('main') first" }),
   })
   .meta({ id: 'WriterStats' })
 
@@ -93,7 +101,10 @@ export const SearchResponseSchema = z
       .record(z.string(), z.array(FacetCountSchema))
       .optional()
       .meta({ description: 'Counts over all matches, per requested facet' }),
-    indexVersion: z.number().int().meta({ description: 'Sequence number of the last change this answer includes' }),
+    indexVersion: z
+      .number()
+      .int()
+      .meta({ description: "The shards' sequence numbers summed, over the changes this answer includes" }),
     tookMs: z.number(),
   })
   .meta({ id: 'SearchResponse' })
@@ -104,12 +115,15 @@ export const SuggestResponseSchema = z
 
 export const StatsResponseSchema = z
   .object({
-    documents: z.number().int().meta({ description: 'What search can find now' }),
-    indexVersion: z.number().int(),
+    documents: z.number().int().meta({ description: 'What search can find now, over every shard' }),
+    indexVersion: z
+      .number()
+      .int()
+      .meta({ description: "The shards' sequence numbers summed: never decreases for a reader" }),
     updatedAt: z.string().nullable(),
     syncedAt: z.string().nullable(),
     snapshot: z.object({
-      version: z.number().int(),
+      version: z.number().int().meta({ description: "The shards' manifest versions summed" }),
       segments: z.number().int(),
       bytes: z.number().int(),
       pending: z.number().int().meta({ description: 'Changes held in memory, not yet in a segment' }),

@@ -1,6 +1,6 @@
 /**
- * The index writer's RPC surface: what the workers may call on the IndexWriter Durable Object
- * (workers/ingest/src/index-writer.ts), and the shapes that travel over it. The writer implements these interfaces;
+ * The index writer's RPC surface: what the workers may call on an IndexWriter Durable Object
+ * (workers/ingest/src/index-writer.ts; one per shard, see shards.ts), and the shapes that travel over it. The writer implements these interfaces;
  * callers type their binding with them, so no worker imports another's source. Everything else in the writer is
  * `#private`, which Workers RPC cannot reach.
  */
@@ -112,20 +112,21 @@ export const HEAD_TICK_MS = 250
 export const headTick = (now: number = Date.now()): number => Math.floor(now / HEAD_TICK_MS)
 
 /**
- * The writer as one location's readers reach it: a Durable Object per location (named by the location) that makes
+ * A writer as one location's readers reach it: a Durable Object per location and shard (named by both) that makes
  * at most one writer call per HEAD_TICK_MS for the head and the newest block, and one per item for sealed blocks,
- * manifests and segment parts, however many of the location's readers ask at once.
+ * manifests and segment parts, however many of the location's readers ask at once. Every call names the shard
+ * (see shards.ts) whose writer it is for.
  */
 export interface WriterRelayRpc extends Rpc.DurableObjectBranded {
-  head(): Promise<WriterHead>
+  head(shard: number): Promise<WriterHead>
   /**
    * The writer's manifest at `version` or newer. Every call names the writer's epoch (from the head), so what the relay
    * keeps for one writer is never an answer for a writer started anew.
    */
-  manifest(epoch: string, version: number): Promise<Manifest>
+  manifest(shard: number, epoch: string, version: number): Promise<Manifest>
   /** `sealed` when the block lies wholly below a head already seen: one copy then serves every later caller. */
-  changeBlock(epoch: string, index: number, sealed: boolean): Promise<ChangeBlock>
-  segmentPart(epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null>
+  changeBlock(shard: number, epoch: string, index: number, sealed: boolean): Promise<ChangeBlock>
+  segmentPart(shard: number, epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null>
 }
 
 /** Changes made outside the webhook (admin routes): a delivery of one delete, and reindexing. */

@@ -1,8 +1,10 @@
 import { inboxRoute, redriveRoute, writerStatsRoute } from '@edgewire/shared/api-routes'
+import { allShards } from '@edgewire/shared/shards'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { type IngestApp, type IngestEnv, writerStub } from './context'
 import { INBOX_PREFIX, type InboxMessage } from './inbox'
 import { DEAD_LETTER_PREFIX } from './queue-consumer'
+import { summedStats } from './shards'
 
 /** Admin routes of the ingest worker (under /admin, behind ADMIN_TOKEN): the writer's figures, the inbox, seen and sent again. */
 export const admin = new OpenAPIHono<IngestApp>()
@@ -25,8 +27,11 @@ const isMessage = (m: unknown): m is InboxMessage =>
   (m as { v?: unknown }).v === 1 &&
   typeof (m as { key?: unknown }).key === 'string'
 
-/** `GET /admin/writer`: the index writer's own figures (live articles, sequence, KV outbox, segments). */
-admin.openapi(writerStatsRoute, async (c) => c.json(await writerStub(c.env).stats(), 200))
+/** `GET /admin/writer`: the index writers' figures (live articles, sequence, KV outbox, segments), summed and per shard. */
+admin.openapi(writerStatsRoute, async (c) => {
+  const shards = await Promise.all(allShards().map((shard) => writerStub(c.env, shard).stats()))
+  return c.json({ ...summedStats(shards), shards }, 200)
+})
 
 /** `GET /admin/inbox`: chunks still staged (not yet applied) and dead letters recorded. */
 admin.openapi(inboxRoute, async (c) => {

@@ -1,9 +1,10 @@
+import { writerName } from '@edgewire/shared/shards'
 import type { IndexWriterRpc, WriterRelayRpc } from '@edgewire/shared/writer-rpc'
 import type { InboxMessage } from './inbox'
 
 /** Bindings of the ingest worker: generated ones from wrangler.toml, plus secrets and the writer typed for RPC. */
 export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'RELAY' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
-  /** The IndexWriter Durable Object (index-writer.ts), as RPC sees it. */
+  /** The IndexWriter Durable Objects (index-writer.ts), one per shard (shards.ts), as RPC sees them. */
   INDEX: DurableObjectNamespace<IndexWriterRpc>
   /** The writer's relays (writer-relay.ts), one per search location; the search worker calls them, not this one. */
   RELAY: DurableObjectNamespace<WriterRelayRpc>
@@ -24,5 +25,5 @@ export interface IngestVariables {
 
 export type IngestApp = { Bindings: IngestEnv; Variables: IngestVariables }
 
-/** The one writer of the index (see index-writer.ts). */
-export const writerStub = (env: IngestEnv) => env.INDEX.get(env.INDEX.idFromName('main'))
+/** The writer of one shard of the index (see index-writer.ts and shards.ts); shard 0 is the writer named 'main'. */
+export const writerStub = (env: IngestEnv, shard: number) => env.INDEX.get(env.INDEX.idFromName(writerName(shard)))

@@ -7,9 +7,11 @@ import {
   FORMAT_VERSION,
   type Manifest,
   planMerge,
+  SEGMENT_IDS_PER_SHARD,
   SegmentBuilder,
   type SegmentRef,
   segmentPartKey,
+  shardOfWriterName,
   splitParts,
   toIndexDoc,
   writtenNow,
@@ -230,6 +232,11 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     this.#sql.exec(SCHEMA)
     migrate(this.#sql)
     this.#migrate()
+    // Named by writerName(shard) (packages/shared/src/shards.ts): a new shard's segment ids start in its own range.
+    const shard = shardOfWriterName(ctx.id.name)
+    if (shard > 0 && this.#meta('next_segment_id') === 0) {
+      this.#setMeta('next_segment_id', shard * SEGMENT_IDS_PER_SHARD)
+    }
     // A deploy that changed the format or the analyzer starts this object anew: rebuild the segments of the old kind
     // (one per maintenance round) without waiting for the next write to schedule it.
     if (this.#sql.exec('SELECT 1 FROM segments WHERE format IS NOT ? LIMIT 1', SEGMENT_FORMAT).toArray().length > 0) {

@@ -8,9 +8,9 @@
 import type { ArticleResult } from '@edgewire/shared'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from './context'
-import { writerStub } from './context'
 import { answerOnly, chunkDeliveryId, DEAD_LETTER_QUEUE, type InboxMessage, type StagedChunk } from './inbox'
 import { normalizeOp, normalizeOptionsOf } from './normalize-op'
+import { applyDelivery, lookupDelivery } from './shards'
 
 export const DEAD_LETTER_PREFIX = 'dead-letter:'
 /** Dead-letter records are kept this long (the staged chunk they point to is kept until applied). */
@@ -42,12 +42,11 @@ export type ChunkOutcome = 'applied' | 'already-applied' | 'not-staged'
 
 /** Applies one staged chunk. Throws when it should be tried again. */
 export async function applyChunk(env: IngestEnv, message: InboxMessage, attempts = 1): Promise<ChunkOutcome> {
-  const writer = writerStub(env)
   const id = chunkDeliveryId(message.delivery, message.chunk, message.chunks)
   const staged = await env.ARTICLES.get<StagedChunk>(message.key, 'json')
   if (!staged) {
     // Gone from the inbox: applied by an earlier copy of this message, or not visible yet (KV is eventually consistent).
-    if (await writer.lookupDelivery(id)) return 'already-applied'
+    if (await lookupDelivery(env, id)) return 'already-applied'
     if (attempts >= MISSING_CHUNK_TRIES) {
       throw new PermanentFailure(`staged chunk ${message.key} is not in KV and was never applied`)
     }
@@ -62,10 +61,10 @@ export async function applyChunk(env: IngestEnv, message: InboxMessage, attempts
     if (op.kind === 'rejected') failed.push({ index, result: op.result })
     ops.push(op)
   }
-  await writer.apply({ id, eventTime: staged.eventTime, ops })
+  await applyDelivery(env, { id, eventTime: staged.eventTime, ops })
   if (staged.answer) {
     // Replays of the webhook-id are answered as the sender was first answered, from the writer from now on.
-    await writer.apply({ id: staged.delivery, eventTime: staged.eventTime, ops: staged.answer.map(answerOnly) })
+    await applyDelivery(env, { id: staged.delivery, eventTime: staged.eventTime, ops: staged.answer.map(answerOnly) })
   }
   if (failed.length > 0) {
     // Accepted as `queued`, then refused by normalization: an operator must see it, the sender cannot any more.

@@ -16,7 +16,7 @@ import {
 import type { Delivery, WriteOp } from '@edgewire/shared/writer-rpc'
 import type { Context } from 'hono'
 import { z } from 'zod'
-import { type IngestApp, type IngestEnv, writerStub } from './context'
+import type { IngestApp, IngestEnv } from './context'
 import {
   answerOnly,
   enqueueDelivery,
@@ -28,6 +28,7 @@ import {
 } from './inbox'
 import { normalizeOp, normalizeOptionsOf } from './normalize-op'
 import { declaredLength, decodeUtf8, type HeldBody, parseJson, readBodyLimited, withBodyBudget } from './read-body'
+import { applyDelivery, lookupDelivery } from './shards'
 
 /** Longest `webhook-id` taken: ids are opaque, but they are stored and remembered for days. */
 export const MAX_WEBHOOK_ID_CHARS = 256
@@ -135,14 +136,14 @@ async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unkn
     const answer = await Promise.all(entries.map((e) => (e.kind === 'rejected' ? e.result : queuedResult(e))))
     await enqueueDelivery(c.env, delivery, items, answer)
     // Remembered now, so a replay is answered as before while the consumer works (best effort: chunk 0 also does it).
-    await tryWriter(() => writerStub(c.env).apply({ id: webhookId, eventTime, ops: answer.map(answerOnly) }))
+    await tryWriter(() => applyDelivery(c.env, { id: webhookId, eventTime, ops: answer.map(answerOnly) }))
     return c.json({ results: answer }, 202)
   }
 
   const ops: WriteOp[] = []
   const options = normalizeOptionsOf(c.env)
   for (const entry of entries) ops.push(entry.kind === 'input' ? await normalizeOp(entry.input, now, options) : entry)
-  const applied = await tryWriter(() => writerStub(c.env).apply({ id: webhookId, eventTime, ops } satisfies Delivery))
+  const applied = await tryWriter(() => applyDelivery(c.env, { id: webhookId, eventTime, ops } satisfies Delivery))
   if (applied.ok) return c.json({ results: applied.value }, 202)
 
   // The writer is unreachable: the normalized delivery waits in the inbox and the consumer applies it with retries.
@@ -238,7 +239,7 @@ async function previousAnswer(env: IngestEnv, id: string): Promise<ArticleResult
     (answer) => ({ ok: true as const, answer }),
     (error: unknown) => ({ ok: false as const, error }),
   )
-  const fromWriter = await tryWriter(() => writerStub(env).lookupDelivery(id))
+  const fromWriter = await tryWriter(() => lookupDelivery(env, id))
   if (fromWriter.ok && fromWriter.value) return fromWriter.value
   const staged = await inbox
   if (staged.ok) return staged.answer

@@ -1,6 +1,13 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Manifest } from '@edgewire/shared/lifecycle'
-import { type ChangeBlock, headTick, type WriterHead, type WriterRelayRpc } from '@edgewire/shared/writer-rpc'
+import { WRITER_SHARDS } from '@edgewire/shared/shards'
+import {
+  type ChangeBlock,
+  headTick,
+  type IndexWriterRpc,
+  type WriterHead,
+  type WriterRelayRpc,
+} from '@edgewire/shared/writer-rpc'
 import { type IngestEnv, writerStub } from './context'
 
 /** Sealed blocks kept for the location's readers that catch up behind the others (a block is 256 changes). */
@@ -14,20 +21,58 @@ const SEALED_BLOCKS_KEPT = 64
  * changes under its name (sealed blocks, manifests), while it is among the newest.
  *
  * Nothing is stored: a relay evicted or restarted starts empty and asks the writer again. It lives in the ingest
- * worker's script beside the writer, is named by the reader's location, and runs where it was first asked for (near
- * that location's readers). See DESIGN.md, "Readers".
+ * worker's script beside the writers, is named by the reader's location and the shard it relays (every call names
+ * the shard too), and runs where it was first asked for (near that location's readers). See DESIGN.md, "Readers".
  */
 export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelayRpc {
+  /** What is kept per writer (shard): a relay is named by location and shard, so it normally holds one. */
+  readonly #writers = new Map<number, RelayedWriter>()
+
+  #writer(shard: number): RelayedWriter {
+    // A search worker older than shards calls without one (head()) or with the epoch first: refused, so that it falls
+    // back to calling its one writer directly (see relayFeed) instead of being answered for another.
+    if (!Number.isInteger(shard) || shard < 0 || shard >= WRITER_SHARDS) {
+      throw new TypeError(`WriterRelay calls name the shard (0 to ${WRITER_SHARDS - 1}), got ${String(shard)}`)
+    }
+    let writer = this.#writers.get(shard)
+    if (!writer) {
+      writer = new RelayedWriter(() => writerStub(this.env, shard))
+      this.#writers.set(shard, writer)
+    }
+    return writer
+  }
+
+  async head(shard: number): Promise<WriterHead> {
+    return this.#writer(shard).head()
+  }
+
+  async manifest(shard: number, epoch: string, version: number): Promise<Manifest> {
+    return this.#writer(shard).manifest(epoch, version)
+  }
+
+  async changeBlock(shard: number, epoch: string, index: number, sealed: boolean): Promise<ChangeBlock> {
+    return this.#writer(shard).changeBlock(epoch, index, sealed)
+  }
+
+  async segmentPart(shard: number, epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null> {
+    return this.#writer(shard).segmentPart(epoch, segmentId, part)
+  }
+}
+
+/** One writer as the relay reaches it, with the calls in flight and the answers kept for it. */
+class RelayedWriter {
   #head: { tick: number; value: Promise<WriterHead> } | null = null
   readonly #openBlocks = new Map<string, { tick: number; value: Promise<ChangeBlock> }>()
   readonly #sealedBlocks = new Map<string, Promise<ChangeBlock>>()
   #manifest: { epoch: string; version: number; value: Promise<Manifest> } | null = null
   readonly #parts = new Map<string, Promise<ArrayBuffer | null>>()
 
-  async head(): Promise<WriterHead> {
+  constructor(private readonly writer: () => DurableObjectStub<IndexWriterRpc>) {}
+
+  head(): Promise<WriterHead> {
     const tick = headTick()
     if (this.#head?.tick !== tick) {
-      const value = forgetOnFailure(writerStub(this.env).head(), () => {
+      const value = forgetOnFailure(this.writer().head(), () => {
         if (this.#head?.value === value) this.#head = null
       })
       this.#head = { tick, value }
@@ -35,11 +80,11 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
     return this.#head.value
   }
 
-  async manifest(epoch: string, version: number): Promise<Manifest> {
+  manifest(epoch: string, version: number): Promise<Manifest> {
     // A newer manifest than the one asked for is a correct answer (see WriterFeed.manifest); an older one is not.
     const kept = this.#manifest
     if (!kept || kept.epoch !== epoch || kept.version < version) {
-      const value = forgetOnFailure(writerStub(this.env).manifest(), () => {
+      const value = forgetOnFailure(this.writer().manifest(), () => {
         if (this.#manifest?.value === value) this.#manifest = null
       })
       this.#manifest = { epoch, version, value }
@@ -51,12 +96,12 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
     return kept.value
   }
 
-  async changeBlock(epoch: string, index: number, sealed: boolean): Promise<ChangeBlock> {
+  changeBlock(epoch: string, index: number, sealed: boolean): Promise<ChangeBlock> {
     const key = `${epoch}/${index}`
     if (sealed) {
       const kept = this.#sealedBlocks.get(key)
       if (kept) return kept
-      const value = forgetOnFailure(writerStub(this.env).changeBlock(index), () => this.#sealedBlocks.delete(key))
+      const value = forgetOnFailure(this.writer().changeBlock(index), () => this.#sealedBlocks.delete(key))
       this.#sealedBlocks.set(key, value)
       for (const old of this.#sealedBlocks.keys()) {
         if (this.#sealedBlocks.size <= SEALED_BLOCKS_KEPT) break
@@ -68,19 +113,19 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
     const open = this.#openBlocks.get(key)
     if (open?.tick === tick) return open.value
     for (const [k, block] of this.#openBlocks) if (block.tick !== tick) this.#openBlocks.delete(k)
-    const value = forgetOnFailure(writerStub(this.env).changeBlock(index), () => {
+    const value = forgetOnFailure(this.writer().changeBlock(index), () => {
       if (this.#openBlocks.get(key)?.value === value) this.#openBlocks.delete(key)
     })
     this.#openBlocks.set(key, { tick, value })
     return value
   }
 
-  async segmentPart(epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null> {
+  segmentPart(epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null> {
     // Parts are large: only a call in flight is shared (the readers' cache keeps the bytes).
     const key = `${epoch}/${segmentId}/${part}`
     const inFlight = this.#parts.get(key)
     if (inFlight) return inFlight
-    const value = writerStub(this.env).segmentPart(segmentId, part)
+    const value = this.writer().segmentPart(segmentId, part)
     this.#parts.set(key, value)
     value.finally(() => this.#parts.delete(key)).catch(ignore)
     return value

@@ -2,12 +2,14 @@ import { adminAuth } from '@edgewire/shared/access'
 import { deleteArticleRoute, reindexRoute } from '@edgewire/shared/api-routes'
 import { ProblemError } from '@edgewire/shared/http'
 import { MAX_ARTICLE_ID_CHARS } from '@edgewire/shared/search-query'
+import { allShards, shardOf } from '@edgewire/shared/shards'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { adminWriterStub, type SearchApp } from './context'
 
 /**
- * Changes made outside the webhook, behind `Authorization: Bearer <ADMIN_TOKEN>`: deleting one article, and
- * reindexing (the writer rewrites every article to KV and rebuilds the segments from what it holds).
+ * Changes made outside the webhook, behind `Authorization: Bearer <ADMIN_TOKEN>`: deleting one article (at the
+ * writer of its shard), and reindexing (every shard's writer rewrites its articles to KV and rebuilds its segments
+ * from what it holds).
  */
 export const admin = new OpenAPIHono<SearchApp>()
 
@@ -16,8 +18,8 @@ const onlyAdmins = adminAuth<SearchApp>((c) => c.env.ADMIN_TOKEN)
 admin.openapi({ ...deleteArticleRoute, middleware: [onlyAdmins] }, async (c) => {
   const { id } = c.req.valid('param')
   if (id.length > MAX_ARTICLE_ID_CHARS) throw new ProblemError(404, 'article-not-found', 'No article with that id.')
-  // A delivery of its own, as a webhook delete would be: the writer orders it with every other change.
-  const [result] = await adminWriterStub(c.env).apply({
+  // A delivery of its own, as a webhook delete would be: the article's writer orders it with its other changes.
+  const [result] = await adminWriterStub(c.env, shardOf(id)).apply({
     id: `admin-delete:${crypto.randomUUID()}`,
     eventTime: Date.now(),
     ops: [{ kind: 'delete', id }],
@@ -27,6 +29,13 @@ admin.openapi({ ...deleteArticleRoute, middleware: [onlyAdmins] }, async (c) => 
 })
 
 admin.openapi({ ...reindexRoute, middleware: [onlyAdmins] }, async (c) => {
-  const outcome = await adminWriterStub(c.env).reindex()
-  return c.json(outcome, 202)
+  // Every shard's writer, each rebuilding its own segments; the figures are summed as the index's.
+  const outcomes = await Promise.all(allShards().map((shard) => adminWriterStub(c.env, shard).reindex()))
+  return c.json(
+    {
+      documents: outcomes.reduce((n, o) => n + o.documents, 0),
+      headSeq: outcomes.reduce((n, o) => n + o.headSeq, 0),
+    },
+    202,
+  )
 })

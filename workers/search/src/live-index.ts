@@ -2,10 +2,11 @@ import type { Article } from '@edgewire/shared/article'
 import { ProblemError } from '@edgewire/shared/http'
 import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/search'
+import { shardOf } from '@edgewire/shared/shards'
 import { CHANGE_BLOCK_SEQS, type Change, HEAD_TICK_MS, headTick, type WriterHead } from '@edgewire/shared/writer-rpc'
 import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
-import { LOCAL_LOCATION, sharedFeed, type WriterFeed } from './writer-feed'
+import { LOCAL_LOCATION, shardFeeds, type WriterFeed } from './writer-feed'
 
 /** A search finding the index older than this starts a sync beside itself (it never waits for one). */
 export const SYNC_INTERVAL_MS = 100
@@ -42,60 +43,104 @@ export const MISS_WAIT_MS = 1000
 /** Lets requests that arrived meanwhile run: the sync goes on after them. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
+/** One shard's writer as this index follows it. */
+class ShardState {
+  /** The writer storage followed (see WriterHead.epoch); null before the first load. */
+  epoch: string | null = null
+  /** Highest change of this shard applied. */
+  seq = 0
+  /** The manifest the index holds this shard's segments from; null before the first load. */
+  manifest: Manifest | null = null
+  /** The writer's time of the newest head this shard caught up to: it holds every change accepted before then. */
+  coveredAt = 0
+
+  constructor(
+    readonly shard: number,
+    readonly feed: WriterFeed,
+  ) {}
+
+  get manifestVersion(): number {
+    return this.manifest?.version ?? -1
+  }
+}
+
+/** A shard's head as one sync read it. */
+interface ShardHead {
+  state: ShardState
+  head: WriterHead
+  /** the writer's storage is not the one followed, or went back in time (a restore): its state is the truth */
+  wentBack: boolean
+}
+
 /**
- * This isolate's copy of the index: the writer's published segments (immutable, from KV) plus the changes made
- * after them (in the index's memtable), kept in step with the writer by sequence number.
+ * This isolate's copy of the index: every shard's published segments (immutable, from KV) plus the changes made
+ * after them (in the index's memtable), kept in step with each shard's writer by sequence number. All shards'
+ * segments and changes are one SearchIndex, so the index ranks as one (document count, document frequencies and
+ * field lengths summed over every segment of every shard); an article lives in one shard only, so the shards'
+ * changes never meet in the memtable.
  *
- * Searches never wait for the writer once the isolate has an index: syncs run beside them, in slices. Its state
- * only moves forward: a new manifest is opened and caught up beside the index in use, and swapped in (one
- * assignment) only once it is at least as new, so `seq` (the `indexVersion` searches report) never decreases, a
- * recent upsert never vanishes and a deleted article never comes back. The one exception is a writer whose storage
- * really went back in time (a restore): then its state is the truth.
+ * Searches never wait for the writers once the isolate has an index: syncs run beside them, in slices. Its state
+ * only moves forward: new manifests are opened and caught up beside the index in use, and swapped in (one
+ * assignment) only once every shard is at least as new, so each shard's seq, and `seq` (their sum, the
+ * `indexVersion` searches report), never decrease, a recent upsert never vanishes and a deleted article never comes
+ * back. The one exception is a writer whose storage really went back in time (a restore): then its state is the truth.
  */
 export class LiveIndex {
   index = new SearchIndex()
-  /** Highest change applied: the index version searches report. */
-  seq = 0
-  /** Version of the manifest the segments came from (-1: none loaded yet). */
-  manifestVersion = -1
   /** When the last sync started that completed (epoch ms; 0: never). */
   syncedAt = 0
   updatedAt: string | null = null
-  /** The segments this isolate holds, as the manifest describes them. */
-  segmentRefs: SegmentRef[] = []
-  /** Segments opened so far, by id: a new manifest reuses the ones it keeps. */
-  #segments = new Map<number, Segment>()
+  readonly #shards: ShardState[]
+  /** Segments opened so far, by shard and id: a new manifest reuses the ones it keeps. */
+  #segments = new Map<string, Segment>()
   #syncing: Promise<void> | null = null
   /** When the running sync last made progress (started, or read or applied something): see SYNC_LOST_MS. */
   #syncAliveAt = 0
-  /** When the manifest in use was swapped in (epoch ms). */
+  /** When the manifests in use were swapped in (epoch ms). */
   #swappedAt = 0
   /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
   #generation = 0
-  /** The writer storage this index follows (see WriterHead.epoch). */
-  #epoch: string | null = null
-  /** The writer's time of the newest head this index caught up to: it holds every change accepted before then. */
-  #coveredAt = 0
   readonly #kv: KvReader
 
   /**
-   * @param feed where the writer's state comes from; by default the location's shared feed (see `sharedFeed`)
+   * @param feeds where each shard's writer state comes from, shard 0 first (one feed: the writer 'main' alone); by
+   *   default every shard's shared feed of the location (see `shardFeeds`)
    * @param slices whether a sync yields to requests between slices of work (a test reading the state right after
    *   `sync()` does not need it)
-   * @param swapAfterMs how old the manifest in use may grow before a newer one is swapped in (see SWAP_AFTER_MS)
+   * @param swapAfterMs how old the manifests in use may grow before newer ones are swapped in (see SWAP_AFTER_MS)
    * @param lostAfterMs how long a sync may go without progress before it is taken for lost (see SYNC_LOST_MS)
    */
   constructor(
     env: SearchEnv,
-    private readonly feed: WriterFeed = sharedFeed(env, caches.default, LOCAL_LOCATION),
+    feeds: WriterFeed | readonly WriterFeed[] = shardFeeds(env, caches.default, LOCAL_LOCATION),
     private readonly slices = true,
     private readonly swapAfterMs = SWAP_AFTER_MS,
     private readonly lostAfterMs = SYNC_LOST_MS,
   ) {
     this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
+    this.#shards = ('head' in feeds ? [feeds] : feeds).map((feed, shard) => new ShardState(shard, feed))
   }
 
-  /** Brings the index up to what the writer's feed shows. One sync runs at a time; callers share it. */
+  /**
+   * The index version searches report: the sum of the shards' sequence numbers. Each only grows, so the sum does
+   * too (and counts every change applied).
+   */
+  get seq(): number {
+    return this.#shards.reduce((n, s) => n + s.seq, 0)
+  }
+
+  /** The manifests' versions summed (-1: none loaded yet); grows with every flush or merge of any shard. */
+  get manifestVersion(): number {
+    if (this.#shards.some((s) => s.manifest === null)) return -1
+    return this.#shards.reduce((n, s) => n + s.manifestVersion, 0)
+  }
+
+  /** The segments this isolate holds, as the manifests describe them, shard by shard. */
+  get segmentRefs(): SegmentRef[] {
+    return this.#shards.flatMap((s) => s.manifest?.segments ?? [])
+  }
+
+  /** Brings the index up to what the writers' feeds show. One sync runs at a time; callers share it. */
   sync(): Promise<void> {
     if (!this.#syncing || Date.now() - this.#syncAliveAt > this.lostAfterMs) {
       // A sync taken for lost that resumes after all must not change the index any more (see #current).
@@ -121,38 +166,63 @@ export class LiveIndex {
   async #pull(): Promise<void> {
     const generation = this.#generation
     const started = Date.now()
-    let head = await this.feed.head()
-    this.#current(generation)
-    const elsewhere = this.#epoch !== null && head.epoch !== this.#epoch
-    if (!elsewhere && (head.headSeq < this.seq || head.manifestVersion < this.manifestVersion)) {
-      // A shared head older than this reader, or a writer whose storage went back in time (a restore): only the
-      // writer itself can tell which.
-      head = await this.feed.head(true)
-      this.#current(generation)
-    }
-    const wentBack = elsewhere || head.headSeq < this.seq
+    const heads = await settled(this.#shards.map((state) => this.#headOf(state, generation)))
     const swapPays =
       this.manifestVersion < 0 ||
       this.index.pendingCount >= SWAP_PENDING_DOCS ||
       Date.now() - this.#swappedAt >= this.swapAfterMs
-    if (wentBack || (head.manifestVersion !== this.manifestVersion && swapPays)) {
-      const manifest = await this.feed.manifest(head)
-      this.#current(generation)
-      await this.#swapTo(head, manifest, wentBack, generation)
+    const moved = heads.some((h) => h.head.manifestVersion !== h.state.manifestVersion)
+    if (heads.some((h) => h.wentBack) || (moved && swapPays)) {
+      const manifests = await settled(
+        heads.map(({ state, head, wentBack }) =>
+          !wentBack && state.manifest && head.manifestVersion === state.manifestVersion
+            ? state.manifest
+            : this.#manifestOf(state, head, generation),
+        ),
+      )
+      await this.#swapTo(heads, manifests, generation)
     } else {
-      await this.#catchUp(head, this.index, this.seq, head.headSeq, generation, (seq) => {
-        this.seq = seq
-      })
+      await settled(
+        heads.map(({ state, head }) =>
+          this.#catchUp(state, head, this.index, state.seq, head.headSeq, generation, (seq) => {
+            state.seq = seq
+          }),
+        ),
+      )
     }
     this.syncedAt = started
-    if (this.#epoch === head.epoch && this.seq >= head.headSeq) this.#coveredAt = Math.max(this.#coveredAt, head.readAt)
+    for (const { state, head } of heads) {
+      if (state.epoch === head.epoch && state.seq >= head.headSeq)
+        state.coveredAt = Math.max(state.coveredAt, head.readAt)
+    }
+  }
+
+  /** A shard's head, confirmed with the writer itself when it looks older than what this index holds. */
+  async #headOf(state: ShardState, generation: number): Promise<ShardHead> {
+    let head = await state.feed.head()
+    this.#current(generation)
+    const elsewhere = state.epoch !== null && head.epoch !== state.epoch
+    if (!elsewhere && (head.headSeq < state.seq || head.manifestVersion < state.manifestVersion)) {
+      // A shared head older than this reader, or a writer whose storage went back in time (a restore): only the
+      // writer itself can tell which.
+      head = await state.feed.head(true)
+      this.#current(generation)
+    }
+    return { state, head, wentBack: elsewhere || head.headSeq < state.seq }
+  }
+
+  async #manifestOf(state: ShardState, head: WriterHead, generation: number): Promise<Manifest> {
+    const manifest = await state.feed.manifest(head)
+    this.#current(generation)
+    return manifest
   }
 
   /**
-   * Applies the changes after `seq` to `index`, block by block, until it reaches `target` (or the feed has nothing
-   * newer yet). `advance` is told each sequence number reached; returns the last.
+   * Applies a shard's changes after `seq` to `index`, block by block, until it reaches `target` (or the feed has
+   * nothing newer yet). `advance` is told each sequence number reached; returns the last.
    */
   async #catchUp(
+    state: ShardState,
     head: WriterHead,
     index: SearchIndex,
     seq: number,
@@ -163,7 +233,7 @@ export class LiveIndex {
     while (seq < target) {
       const block = Math.floor(seq / CHANGE_BLOCK_SEQS)
       const end = (block + 1) * CHANGE_BLOCK_SEQS
-      const { changes, headSeq } = await this.feed.changeBlock(head, block, end <= target)
+      const { changes, headSeq } = await state.feed.changeBlock(head, block, end <= target)
       this.#current(generation)
       const reached = Math.min(end, headSeq, target)
       if (reached <= seq) break // a shared copy older than the target: the next sync goes on from here
@@ -197,73 +267,86 @@ export class LiveIndex {
   }
 
   /**
-   * Opens a manifest's segments beside the index in use (reusing those already open), hides its tombstones, replays
-   * the changes after it until it is at least as new as the index in use, and swaps it in. After a restore or a
-   * writer started anew (`wentBack`), the writer's state is taken as it is.
+   * Opens the shards' manifests' segments beside the index in use (reusing those already open), hides their
+   * tombstones, replays each shard's changes after its manifest until it is at least as new as in the index in use,
+   * and swaps it in. For a shard whose writer was restored or started anew (`wentBack`), its state is taken as it is.
    */
-  async #swapTo(head: WriterHead, manifest: Manifest, wentBack: boolean, generation: number): Promise<void> {
+  async #swapTo(heads: ShardHead[], manifests: Manifest[], generation: number): Promise<void> {
     const started = performance.now()
-    const reuse = wentBack ? new Map<number, Segment>() : this.#segments
-    const readable: SegmentRef[] = []
+    const segments = new Map<string, Segment>()
     const opened: Segment[] = []
-    const unreadable: SegmentRef[] = []
-    for (const ref of manifest.segments) {
-      const segment = reuse.get(ref.id) ?? (await this.#open(head, ref))
-      // Kept even if this swap is given up below: the next attempt reuses it instead of reading it again.
-      if (segment && !wentBack) this.#segments.set(ref.id, segment)
-      this.#current(generation)
-      if (segment) {
-        readable.push(ref)
-        opened.push(segment)
-      } else unreadable.push(ref)
-      if (this.slices) await yieldToRequests()
+    const unreadable: { at: ShardHead; ref: SegmentRef }[] = []
+    for (const [i, at] of heads.entries()) {
+      for (const ref of manifests[i]?.segments ?? []) {
+        const key = segmentKey(at.state.shard, ref.id)
+        const segment = (at.wentBack ? undefined : this.#segments.get(key)) ?? (await this.#open(at, ref))
+        // Kept even if this swap is given up below: the next attempt reuses it instead of reading it again.
+        if (segment && !at.wentBack) this.#segments.set(key, segment)
+        this.#current(generation)
+        if (segment) {
+          segments.set(key, segment)
+          opened.push(segment)
+        } else unreadable.push({ at, ref })
+        if (this.slices) await yieldToRequests()
+      }
     }
     // Workers clocks advance only across I/O, so this measures the reads, not the CPU of opening.
     const fetchMs = Math.round(performance.now() - started)
     const index = new SearchIndex(opened)
-    for (const id of manifest.tombstones) index.delete(id)
+    for (const manifest of manifests) for (const id of manifest.tombstones) index.delete(id)
     // A segment this code cannot read (built with another analyzer or a newer format, while the writer rebuilds
     // after a deploy): its articles come from the writer's change blocks instead, into the memtable. Only those whose
     // latest change lies in its range are there, so none overrides a newer segment's copy.
-    for (const ref of unreadable) await this.#catchUp(head, index, ref.seqFrom, ref.seqTo, generation, () => undefined)
-    const target = wentBack ? head.headSeq : Math.max(head.headSeq, this.seq)
-    const seq = await this.#catchUp(head, index, manifest.seq, target, generation, () => undefined)
+    for (const { at, ref } of unreadable) {
+      await this.#catchUp(at.state, at.head, index, ref.seqFrom, ref.seqTo, generation, () => undefined)
+    }
+    const seqs = await settled(
+      heads.map(({ state, head, wentBack }, i) => {
+        const target = wentBack ? head.headSeq : Math.max(head.headSeq, state.seq)
+        return this.#catchUp(state, head, index, manifests[i]?.seq ?? 0, target, generation, () => undefined)
+      }),
+    )
     this.#current(generation)
-    // The feed could not bring the new manifest up to the index in use yet: keep that one; the next sync goes on.
-    if (!wentBack && seq < this.seq) return
+    // The feed could not bring a shard of the new index up to the index in use yet: keep that one; the next sync
+    // goes on.
+    if (heads.some(({ state, wentBack }, i) => !wentBack && (seqs[i] ?? 0) < state.seq)) return
     console.log(
       JSON.stringify({
         level: 'info',
         msg: 'index snapshot loaded',
-        version: manifest.version,
-        segments: manifest.segments.length,
-        bytes: manifest.segments.reduce((n, s) => n + s.bytes, 0),
-        tombstones: manifest.tombstones.length,
+        versions: manifests.map((m) => m.version),
+        segments: opened.length + unreadable.length,
+        bytes: manifests.reduce((n, m) => n + m.segments.reduce((b, s) => b + s.bytes, 0), 0),
+        tombstones: manifests.reduce((n, m) => n + m.tombstones.length, 0),
         unreadable: unreadable.length,
         fetchMs,
       }),
     )
-    this.#segments = new Map(readable.map((ref, i) => [ref.id, opened[i] as Segment]))
-    this.segmentRefs = manifest.segments
+    this.#segments = segments
     this.index = index
-    this.seq = seq
-    this.manifestVersion = manifest.version
+    for (const [i, { state, head }] of heads.entries()) {
+      const manifest = manifests[i]
+      if (!manifest) continue
+      state.manifest = manifest
+      state.seq = seqs[i] ?? state.seq
+      if (state.epoch !== head.epoch) state.coveredAt = 0
+      state.epoch = head.epoch
+      this.updatedAt ??= manifest.createdAt || null
+    }
     this.#swappedAt = Date.now()
-    if (this.#epoch !== head.epoch) this.#coveredAt = 0
-    this.#epoch = head.epoch
-    this.updatedAt ??= manifest.createdAt || null
   }
 
   /**
    * Reads a segment's parts from KV, as this location sees it; a part KV does not show yet (a new key takes up to a
-   * minute to reach every location) comes from the writer through the location's cache. Null when this code cannot
-   * read the segment (another analyzer, another format).
+   * minute to reach every location) comes from the shard's writer through the location's cache. Null when this code
+   * cannot read the segment (another analyzer, another format).
    */
-  async #open(head: WriterHead, ref: SegmentRef): Promise<Segment | null> {
+  async #open(at: ShardHead, ref: SegmentRef): Promise<Segment | null> {
     const parts = await Promise.all(
       Array.from({ length: ref.parts }, async (_, i) => {
         const value =
-          (await this.#kv.get(segmentPartKey(ref.id, i), 'arrayBuffer')) ?? (await this.feed.segmentPart(head, ref, i))
+          (await this.#kv.get(segmentPartKey(ref.id, i), 'arrayBuffer')) ??
+          (await at.state.feed.segmentPart(at.head, ref, i))
         if (!value) throw new Error(`segment ${ref.id} part ${i} is neither in KV nor at the writer`)
         return new Uint8Array(value)
       }),
@@ -296,7 +379,7 @@ export class LiveIndex {
   /**
    * Makes the index fresh enough to answer. A cold isolate waits for its first load; a warm one never waits: if its
    * index is older than SYNC_INTERVAL_MS, a sync starts beside the request, and the request answers from what the
-   * isolate has (a busy isolate thus follows the writer within about SYNC_INTERVAL_MS plus the feed's age).
+   * isolate has (a busy isolate thus follows the writers within about SYNC_INTERVAL_MS plus the feed's age).
    */
   async ready(ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
     if (this.syncedAt === 0) {
@@ -321,23 +404,25 @@ export class LiveIndex {
   }
 
   /**
-   * An article KV does not show here (`GET /articles/:id` after a KV miss). Null, without any call to the writer,
-   * when this index does not hold the id: a miss for an id never accepted, or deleted, costs the writer nothing,
+   * An article KV does not show here (`GET /articles/:id` after a KV miss). Null, without any call to a writer,
+   * when this index does not hold the id: a miss for an id never accepted, or deleted, costs the writers nothing,
    * however many arrive. When the index holds it, KV has just not caught up (a key takes up to a minute to reach
-   * every location, and the writer's outbox trails a burst): the writer's copy, through the location's cache, once
-   * per location and index version whatever the number of requests.
+   * every location, and the writer's outbox trails a burst): the copy of its shard's writer, through the location's
+   * cache, once per location and version of that shard whatever the number of requests.
    *
-   * Before it answers null, the index follows the writer to the moment the read arrived (heads through the shared
-   * feed, one per HEAD_TICK_MS per location, so a wait of about that much; MISS_WAIT_MS at most): an article whose
-   * 202 came before the read is found, as the writer itself would have found it.
+   * Before it answers null, the index follows the id's shard to the moment the read arrived (heads through the
+   * shared feed, one per HEAD_TICK_MS per location, so a wait of about that much; MISS_WAIT_MS at most): an article
+   * whose 202 came before the read is found, as the writer itself would have found it.
    */
   async recentArticle(id: string, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Article | null> {
     const asked = Date.now()
+    const state = this.#shards[shardOf(id, this.#shards.length)]
+    if (!state) return null
     await this.ready(ctx)
-    if (!this.index.has(id)) await this.#follow(asked, asked + MISS_WAIT_MS, ctx)
+    if (!this.index.has(id)) await this.#follow(state, asked, asked + MISS_WAIT_MS, ctx)
     if (!this.index.has(id)) return null
     try {
-      return await this.feed.article(id, { epoch: this.#epoch ?? '', seq: this.seq })
+      return await state.feed.article(id, { epoch: state.epoch ?? '', seq: state.seq })
     } catch (err) {
       // It exists, KV does not show it yet, and the writer cannot say: a moment's outage, not a 404.
       console.error(JSON.stringify({ level: 'warn', msg: 'article read from the writer failed', error: String(err) }))
@@ -347,20 +432,40 @@ export class LiveIndex {
     }
   }
 
-  /** Syncs until the index holds every change the writer accepted before `since`, or until `deadline`. */
-  async #follow(since: number, deadline: number, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<void> {
+  /** Syncs until the index holds every change `shard`'s writer accepted before `since`, or until `deadline`. */
+  async #follow(
+    shard: ShardState,
+    since: number,
+    deadline: number,
+    ctx: { waitUntil(promise: Promise<unknown>): void },
+  ): Promise<void> {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
-    while (this.#coveredAt < since && Date.now() < deadline) {
+    while (shard.coveredAt < since && Date.now() < deadline) {
       const synced = this.sync().catch(() => undefined)
       ctx.waitUntil(synced)
       await Promise.race([synced, sleep(deadline - Date.now())])
-      if (this.#coveredAt >= since) return
+      if (shard.coveredAt >= since) return
       // The location's head of this tick was read before `since`: the next tick's is read after it.
       const nextTick = (headTick() + 1) * HEAD_TICK_MS
       await sleep(Math.min(nextTick, deadline) - Date.now())
     }
   }
 }
+
+/**
+ * Like Promise.all, but settles only once every shard's work has: a sync that fails for one shard does not end while
+ * another shard's catch-up still changes the index.
+ */
+async function settled<T>(work: readonly (T | Promise<T>)[]): Promise<T[]> {
+  const outcomes = await Promise.allSettled(work)
+  return outcomes.map((o) => {
+    if (o.status === 'rejected') throw o.reason
+    return o.value
+  })
+}
+
+/** Segment ids are the writer's own; the shard makes them the index's. */
+const segmentKey = (shard: number, id: number) => `${shard}/${id}`
 
 /** A sync stopped because a newer one replaced it (see SYNC_LOST_MS); the newer one carries on. */
 class SyncSuperseded extends Error {
@@ -371,8 +476,8 @@ class SyncSuperseded extends Error {
 
 let live: LiveIndex | undefined
 
-/** The isolate-wide live index (one per isolate, created on first use), following the writer through `location`. */
+/** The isolate-wide live index (one per isolate, created on first use), following every shard through `location`. */
 export function liveIndex(env: SearchEnv, location: string): LiveIndex {
-  live ??= new LiveIndex(env, sharedFeed(env, caches.default, location))
+  live ??= new LiveIndex(env, shardFeeds(env, caches.default, location))
   return live
 }

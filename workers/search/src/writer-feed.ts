@@ -1,11 +1,13 @@
 import type { Article } from '@edgewire/shared/article'
 import type { Manifest, SegmentRef } from '@edgewire/shared/lifecycle'
+import { allShards } from '@edgewire/shared/shards'
 import { type ChangeBlock, headTick, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { type SearchEnv, writerStub } from './context'
 
 /**
- * What a reader needs from the writer to follow it. Two ways to get it: straight from the Durable Object
- * (`directFeed`), or through the location's cache (`sharedFeed`), which is what the search worker uses.
+ * What a reader needs from one writer (one shard) to follow it. Two ways to get it: straight from the Durable Object
+ * (`directFeed`), or through the location's cache (`sharedFeed`), which is what the search worker uses, one feed per
+ * shard (`shardFeeds`).
  */
 export interface WriterFeed {
   /** Where the writer stands. `fresh` skips any shared copy (to confirm that the writer went back in time). */
@@ -23,9 +25,9 @@ export interface WriterFeed {
   article(id: string, at: { epoch: string; seq: number }): Promise<Article | null>
 }
 
-/** Every call goes to the writer. Tests use it to see the writer's state as it is; see `sharedFeed`. */
-export function directFeed(env: SearchEnv): WriterFeed {
-  const writer = () => writerStub(env)
+/** Every call goes to the shard's writer. Tests use it to see the writer's state as it is; see `sharedFeed`. */
+export function directFeed(env: SearchEnv, shard = 0): WriterFeed {
+  const writer = () => writerStub(env, shard)
   return {
     head: () => writer().head(),
     manifest: () => writer().manifest(),
@@ -45,38 +47,43 @@ export function requestLocation(request: Request): string {
 }
 
 /**
- * Every call goes to the location's WriterRelay (workers/ingest/src/writer-relay.ts), which joins the calls of all
- * the location's isolates into one writer call per tick or per item. Without a RELAY binding, or if the relay cannot
- * be reached (a search worker deployed before the ingest worker that defines it), the call goes to the writer.
+ * Every call goes to the location's WriterRelay of the shard (workers/ingest/src/writer-relay.ts), which joins the
+ * calls of all the location's isolates into one writer call per tick or per item. Without a RELAY binding, or if the
+ * relay cannot be reached (a search worker deployed before the ingest worker that defines it), the call goes to the
+ * writer.
  */
-export function relayFeed(env: SearchEnv, location: string): WriterFeed {
-  const direct = directFeed(env)
+export function relayFeed(env: SearchEnv, location: string, shard = 0): WriterFeed {
+  const direct = directFeed(env, shard)
   const namespace = env.RELAY
   if (!namespace) return direct
-  const relay = () => namespace.get(namespace.idFromName(`relay:${location}`))
+  // Shard 0 keeps the relay name of the single writer that came before.
+  const name = shard === 0 ? `relay:${location}` : `relay:${location}:shard-${shard}`
+  const relay = () => namespace.get(namespace.idFromName(name))
   async function viaRelay<T>(call: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
     try {
       return await call()
     } catch (err) {
-      console.error(JSON.stringify({ level: 'warn', msg: 'writer relay unreachable', location, error: String(err) }))
+      console.error(
+        JSON.stringify({ level: 'warn', msg: 'writer relay unreachable', location, shard, error: String(err) }),
+      )
       return fallback()
     }
   }
   return {
-    head: (fresh) => (fresh ? direct.head() : viaRelay(() => relay().head(), direct.head)),
+    head: (fresh) => (fresh ? direct.head() : viaRelay(() => relay().head(shard), direct.head)),
     manifest: (head) =>
       viaRelay(
-        () => relay().manifest(head.epoch, head.manifestVersion),
+        () => relay().manifest(shard, head.epoch, head.manifestVersion),
         () => direct.manifest(head),
       ),
     changeBlock: (head, index, sealed) =>
       viaRelay(
-        () => relay().changeBlock(head.epoch, index, sealed),
+        () => relay().changeBlock(shard, head.epoch, index, sealed),
         () => direct.changeBlock(head, index, sealed),
       ),
     segmentPart: (head, segment, part) =>
       viaRelay(
-        () => relay().segmentPart(head.epoch, segment.id, part),
+        () => relay().segmentPart(shard, head.epoch, segment.id, part),
         () => direct.segmentPart(head, segment, part),
       ),
     // Not through the relay: the cache in front of this feed keys an article by the asking index's version, so a
@@ -102,8 +109,8 @@ const CACHE_ORIGIN = 'https://writer-feed.edgewire.internal'
  * started anew never gets an old copy.
  * An article is asked once per location and version of the asking index (see `article`).
  */
-export function sharedFeed(env: SearchEnv, cache: Cache, location: string): WriterFeed {
-  const upstream = relayFeed(env, location)
+export function sharedFeed(env: SearchEnv, cache: Cache, location: string, shard = 0): WriterFeed {
+  const upstream = relayFeed(env, location, shard)
   async function through<T>(path: string, maxAgeSeconds: number, load: () => Promise<T>): Promise<T> {
     const key = new Request(`${CACHE_ORIGIN}/${path}`)
     const hit = await cache.match(key)
@@ -117,7 +124,8 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string): Writ
     return value
   }
   return {
-    head: (fresh) => (fresh ? upstream.head() : through(`head/${headTick()}`, 2, upstream.head)),
+    // The one key without the writer's epoch in it (the head names the epoch): the shard tells the writers apart.
+    head: (fresh) => (fresh ? upstream.head() : through(`head/${shard}/${headTick()}`, 2, upstream.head)),
     manifest: (head) =>
       through(`manifest/${head.epoch}/${head.manifestVersion}`, IMMUTABLE_SECONDS, () => upstream.manifest(head)),
     changeBlock: (head, index, sealed) =>
@@ -142,4 +150,9 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string): Writ
         upstream.article(id, at),
       ),
   }
+}
+
+/** The location's shared feed of every shard, shard 0 first: what a search isolate follows (see LiveIndex). */
+export function shardFeeds(env: SearchEnv, cache: Cache, location: string): WriterFeed[] {
+  return allShards().map((shard) => sharedFeed(env, cache, location, shard))
 }
