@@ -5,19 +5,28 @@
  * (`Runtime.getHeapUsage` after a forced full collection: JS heap and ArrayBuffers; see sampleHeap) until the writer
  * holds every article they carry (queued ones included: the queue consumer, and locally the Durable Object, run in the
  * same isolate), and reports the peak beside the workerd process's peak resident memory (VmHWM, reset before each
- * shape), which also counts Miniflare's KV, queue and cache simulators.
+ * shape), which also counts Miniflare's KV, queue and cache simulators. V8's own report of every collection
+ * (`--trace-gc`, `--trace-gc-verbose`) gives what the inspector cannot see, the heap inside synchronous steps: the JS
+ * heap only grows between two collections, so the largest figure at the start of one is its true peak. Each figure is
+ * also given for the time until every delivery was answered (the webhook's part, with whatever the consumer and the
+ * writer did meanwhile).
  * Writes bench-results/bench-hostile.json. `BENCH_SHAPES=padding,texts` runs some shapes only. Needs only the
- * project. Takes a few minutes.
+ * project. Takes a few minutes for padding, many more for the queued shapes on a loaded machine.
  *
  * Shapes, each a body of (nearly) 32 MiB:
  * - padding: one small article and a 32 MiB unknown field (test/memory.test.ts's delivery): bytes, text, JSON;
  * - texts: a batch of eight articles of 4 Mi characters of prose each, the largest articles allowed (queued: the
  *   consumer normalizes them);
- * - batch: a batch of 5,000 articles of 6.5 KB (the most a batch may hold; queued, normalized in chunks).
+ * - batch: a batch of 5,000 articles of 6.5 KB (the most a batch may hold; queued, normalized in chunks);
+ * - html: a batch of seven HTML pages of 4 Mi characters each, the largest page allowed, paragraphs of markup under
+ *   the limit of markup openings, so each is parsed into a DOM and read by Readability (queued, one page a chunk).
+ *
+ * A delivery answered 503 (the isolate's body budget was taken for 30 s, read-body.ts) is sent again after its
+ * Retry-After, as a Standard Webhooks sender does; the retries are counted.
  */
 
 import { createHmac } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { appendFileSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,7 +38,7 @@ import { startDevServers } from './lib/dev-servers'
 import { ROOT } from './lib/local-config'
 import { findUserWorkerd, type HeapSample, isolateHeap, sampleHeap } from './lib/workerd-probe'
 
-const SHAPES = (process.env.BENCH_SHAPES ?? 'padding,texts,batch').split(',')
+const SHAPES = (process.env.BENCH_SHAPES ?? 'padding,texts,batch,html').split(',')
 /**
  * `BENCH_HEAP_CAP_MIB=N`: caps every isolate's JS heap at N MiB (V8's --max-heap-size, through Miniflare's
  * MINIFLARE_WORKERD_V8_FLAGS), so a heap that needs more at any moment, inside a synchronous step too, makes V8
@@ -41,7 +50,89 @@ if (HEAP_CAP_MIB > 0) {
   process.env.MINIFLARE_WORKERD_V8_FLAGS =
     `${process.env.MINIFLARE_WORKERD_V8_FLAGS ?? ''} --max-heap-size=${HEAP_CAP_MIB}`.trim()
 }
+// V8 reports every collection of every isolate, inside synchronous steps too, where the inspector cannot read
+// (`--trace-gc`: the JS heap before each collection and after it; `--trace-gc-verbose`: the heap's spaces and the
+// ArrayBuffer backing stores once it ends). Lines reach this process through wrangler's logger
+// (EDGEWIRE_LOG_LEVEL=log); BENCH_GC_LOG=<file> keeps the ingest worker's lines.
+process.env.MINIFLARE_WORKERD_V8_FLAGS =
+  `${process.env.MINIFLARE_WORKERD_V8_FLAGS ?? ''} --trace-gc --trace-gc-verbose`.trim()
+process.env.EDGEWIRE_LOG_LEVEL = 'log'
+/** `[pid:isolate]  N ms: Mark-Compact 45.2 (48.0) -> 30.1 (33.0) MB, …`: used (reserved) MB before -> after. */
+const GC_LINE =
+  /\[(\d+):(0x[0-9a-f]+)\]\s+\d+ ms: ([A-Za-z][A-Za-z -]*?(?: \(reduce\))?) ([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/
+/** After each collection: `[pid:isolate] All spaces, used: N KB, …` and `Backing store memory: N KB`. */
+const GC_VERBOSE = /\[(\d+):(0x[0-9a-f]+)\]\s+(All spaces,\s+used|Backing store memory):\s+(\d+) KB/
+const GC_LOG = process.env.BENCH_GC_LOG
+/** Per isolate of the ingest workerd, since the last reset: the largest figures V8's collections reported (bytes). */
+interface GcPeaks {
+  collections: number
+  fullCollections: number
+  /** used before a collection began (garbage included): where the heap stood when V8 had to collect */
+  beforeCollection: number
+  /** used after a full (mark-compact) collection: live at that moment */
+  afterFull: number
+  /** reserved by V8 for the heap, at any collection */
+  reserved: number
+  /** ArrayBuffer backing stores at the end of a collection, at most */
+  backingStores: number
+  /** JS heap in use plus ArrayBuffer backing stores at the end of a collection, at most */
+  heapAndBuffers: number
+  /** the JS heap in use at the end of the last collection (its backing stores follow on the next lines) */
+  lastUsed: number
+}
+const gcPeaks = new Map<string, GcPeaks>()
+const noPeaks = (): GcPeaks => ({
+  collections: 0,
+  fullCollections: 0,
+  beforeCollection: 0,
+  afterFull: 0,
+  reserved: 0,
+  backingStores: 0,
+  heapAndBuffers: 0,
+  lastUsed: 0,
+})
+function onWorkerOutput(worker: 'ingest' | 'search', line: string): void {
+  if (worker !== 'ingest') return
+  if (GC_LOG && /^\[\d+:0x/.test(line.trim())) appendFileSync(GC_LOG, `${line}\n`)
+  const verbose = GC_VERBOSE.exec(line)
+  if (verbose) {
+    const [, pid, isolate, what = '', kb] = verbose
+    const peaks = gcPeaks.get(`${pid}:${isolate}`)
+    if (!peaks) return
+    const bytes = Number(kb) * 1024
+    if (what.startsWith('All spaces')) peaks.lastUsed = bytes
+    else {
+      peaks.backingStores = Math.max(peaks.backingStores, bytes)
+      peaks.heapAndBuffers = Math.max(peaks.heapAndBuffers, peaks.lastUsed + bytes)
+    }
+    return
+  }
+  const m = GC_LINE.exec(line)
+  if (!m) return
+  const [, pid, isolate, kind = '', before, reservedBefore, after, reservedAfter] = m
+  const key = `${pid}:${isolate}`
+  const peaks = gcPeaks.get(key) ?? noPeaks()
+  const bytes = (mb: string | undefined) => Number(mb) * 1024 * 1024
+  peaks.collections++
+  peaks.beforeCollection = Math.max(peaks.beforeCollection, bytes(before))
+  peaks.reserved = Math.max(peaks.reserved, bytes(reservedBefore), bytes(reservedAfter))
+  if (kind.startsWith('Mark-Compact')) {
+    peaks.fullCollections++
+    peaks.afterFull = Math.max(peaks.afterFull, bytes(after))
+  }
+  gcPeaks.set(key, peaks)
+}
+/** The isolate whose heap went highest: the ingest worker's (its bodies are 32 MiB), not Miniflare's own. */
+function ingestGcPeaks(): (GcPeaks & { isolate: string }) | null {
+  let top: (GcPeaks & { isolate: string }) | null = null
+  for (const [isolate, peaks] of gcPeaks)
+    if (!top || peaks.beforeCollection > top.beforeCollection) top = { isolate, ...peaks }
+  return top
+}
+
 const DELIVERIES = 8
+/** How long a shape may take to be applied after it was answered (`BENCH_APPLY_WAIT_MIN`, 20 minutes by default). */
+const APPLY_WAIT_MS = Number(process.env.BENCH_APPLY_WAIT_MIN ?? 20) * 60_000
 /** The memory limit of a Workers isolate, 128 MB, read the stricter way (10^6 bytes: 122 MiB). */
 const ISOLATE_LIMIT = 128e6
 
@@ -69,6 +160,22 @@ function prose(chars: number, seed: string): string {
     length += sentence.length
   }
   return parts.join('').slice(0, chars)
+}
+
+/**
+ * A whole HTML page of exactly `chars` characters: head, navigation, an article of paragraphs of prose (about 400
+ * characters each, so some 18,000 markup openings: under the 50,000 past which a page is read as text), a footer.
+ * No double quotes, which JSON would escape.
+ */
+function page(chars: number, seed: string): string {
+  const head = `<!doctype html><html lang=en><head><meta charset=utf-8><title>Report ${seed}</title><meta name=author content='Desk ${seed}'></head><body><nav><a href=/>Home</a> <a href=/markets>Markets</a></nav><article><h1>Report ${seed}</h1>`
+  const tail = '</article><footer>Copyright the publisher.</footer></body></html>'
+  const paragraphs = prose(chars, seed)
+    .split('\n\n')
+    .map((p) => `<p>${p}</p>`)
+    .join('\n')
+  const body = paragraphs.slice(0, chars - head.length - tail.length)
+  return `${head}${body}${' '.repeat(chars - head.length - tail.length - body.length)}${tail}`
 }
 
 interface Delivery {
@@ -122,6 +229,22 @@ function deliveries(shape: string, run: string): Delivery[] {
         throw new Error(`a ${shape} body of ${bytes.length} bytes is over the limit`)
       return { bytes, articles: n }
     }
+    if (shape === 'html') {
+      const pages = Math.floor(LIMITS.maxBodyBytes / (LIMITS.maxContentChars + 4096))
+      const event = {
+        type: 'article.batch',
+        timestamp,
+        data: {
+          articles: Array.from({ length: pages }, (_, i) => ({
+            url: `https://hostile.example/${tag}/${i}`,
+            html: page(LIMITS.maxContentChars, `${tag}p${i}`),
+          })),
+        },
+      }
+      const bytes = encode(event)
+      if (bytes.length > LIMITS.maxBodyBytes) throw new Error(`an html body of ${bytes.length} bytes is over the limit`)
+      return { bytes, articles: pages }
+    }
     throw new Error(`unknown shape ${shape}`)
   })
 }
@@ -134,7 +257,7 @@ const servers = await startDevServers({
   searchPort: PORT + 1,
   persistTo: join(dir, 'state'),
   vars: benchVars(),
-  output: 'ignore',
+  onOutput: onWorkerOutput,
 })
 const results: Record<string, unknown> = {
   deliveries: DELIVERIES,
@@ -159,11 +282,7 @@ try {
   results.idle = idle
   for (const shape of SHAPES) {
     const batch = deliveries(shape, `${Date.now().toString(36)}`)
-    const signed = batch.map(({ bytes }, i) => {
-      const id = `msg_hostile_${shape}_${Date.now()}_${i}`
-      const ts = Math.floor(Date.now() / 1000)
-      return { id, ts, bytes, signature: sign(BENCH_SECRET, id, ts, bytes) }
-    })
+    const signed = batch.map(({ bytes }, i) => ({ id: `msg_hostile_${shape}_${Date.now()}_${i}`, bytes }))
     const expected = (await documents()) + batch.reduce((n, d) => n + d.articles, 0)
     const proc = workerd()
     // Resets the process's peak resident memory (VmHWM) to its current size, so the peak below is this shape's.
@@ -178,24 +297,35 @@ try {
     log(
       `${shape}: ${DELIVERIES} signed deliveries of ${mib(Math.max(...batch.map((d) => d.bytes.length)))} at once, ${expected} documents expected…`,
     )
+    gcPeaks.clear()
     const sampler = await sampleHeap(ingest.inspector, poke)
     const started = performance.now()
+    let retried = 0
     const answers = await Promise.all(
       signed
         .map(async (d) => {
-          const res = await fetch(`${ingest.entry}/webhooks/articles`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'webhook-id': d.id,
-              'webhook-timestamp': String(d.ts),
-              'webhook-signature': d.signature,
-            },
-            body: d.bytes,
-          })
-          const text = await res.text()
-          const statuses = res.status === 202 ? (JSON.parse(text) as { results: { status: string }[] }).results : []
-          return { status: res.status, statuses: statuses.map((r) => r.status), ms: performance.now() - started }
+          for (let attempt = 0; ; attempt++) {
+            // Signed at each attempt, as a sender's retry is (the timestamp must stay in the window).
+            const ts = Math.floor(Date.now() / 1000)
+            const res = await fetch(`${ingest.entry}/webhooks/articles`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                'webhook-id': d.id,
+                'webhook-timestamp': String(ts),
+                'webhook-signature': sign(BENCH_SECRET, d.id, ts, d.bytes),
+              },
+              body: d.bytes,
+            })
+            const text = await res.text()
+            if (res.status === 503 && attempt < 20) {
+              retried++
+              await sleep(Number(res.headers.get('retry-after') ?? '5') * 1000)
+              continue
+            }
+            const statuses = res.status === 202 ? (JSON.parse(text) as { results: { status: string }[] }).results : []
+            return { status: res.status, statuses: statuses.map((r) => r.status), ms: performance.now() - started }
+          }
         })
         .map((answer) =>
           // A connection cut: workerd aborted (a heap over the cap does that).
@@ -209,9 +339,12 @@ try {
       break
     }
     const answeredMs = performance.now() - started
-    // Until the writer holds them all; a writer that cannot be asked any more means workerd aborted meanwhile.
+    // The webhook's own part ends here; what follows (the queue consumer, and locally the writer and its relay, Durable
+    // Objects that run in this same isolate) is measured apart.
+    const gcAnswering = ingestGcPeaks()
+    // Until the writer holds them all (or APPLY_WAIT_MS); a writer that cannot be asked means workerd aborted.
     let held: number | null = await documents().catch(() => null)
-    while (held !== null && held < expected && performance.now() - started < 20 * 60_000) {
+    while (held !== null && held < expected && performance.now() - started < answeredMs + APPLY_WAIT_MS) {
       await sleep(500)
       held = await documents().catch(() => null)
     }
@@ -227,6 +360,8 @@ try {
     }
     const appliedMs = performance.now() - started
     const samples: HeapSample[] = await sampler.stop()
+    // The sampler's own forced collections are in these figures too; they only lower what follows them.
+    const gc = ingestGcPeaks()
     const after = await isolateHeap(ingest.inspector, poke)
     const peakOf = (f: (s: HeapSample) => number) => samples.reduce((m, s) => Math.max(m, f(s)), 0)
     const live = (s: HeapSample) => s.afterGc.usedSize + s.afterGc.backingStorageSize
@@ -235,7 +370,15 @@ try {
     const procAfter = proc ? processMemory(proc.pid) : null
     const counts: Record<string, number> = {}
     for (const a of answers) for (const s of a.statuses) counts[s] = (counts[s] ?? 0) + 1
+    const answering = samples.filter((s) => s.atMs <= answeredMs)
+    const peakAnswering = (f: (s: HeapSample) => number) => answering.reduce((m, s) => Math.max(m, f(s)), 0)
     const figures = {
+      answering: {
+        samples: answering.length,
+        peakIsolateLive: peakAnswering(live),
+        peakIsolateUncollected: peakAnswering((s) => s.beforeGc.usedSize + s.beforeGc.backingStorageSize),
+        gc: gcAnswering,
+      },
       answers: answers.map((a) => a.status),
       resultCounts: counts,
       answeredMs: Math.round(answeredMs),
@@ -248,6 +391,10 @@ try {
       peakLiveJsHeap: peakOf((s) => s.afterGc.usedSize),
       peakLiveArrayBuffers: peakOf((s) => s.afterGc.backingStorageSize),
       peakIsolateUncollected: peakOf((s) => s.beforeGc.usedSize + s.beforeGc.backingStorageSize),
+      peakIsolateCommitted: peakOf((s) => s.beforeGc.totalSize + s.beforeGc.backingStorageSize),
+      peakUncollectedArrayBuffers: peakOf((s) => s.beforeGc.backingStorageSize),
+      retried503: retried,
+      gc,
       afterGc: after.afterGc.usedSize + after.afterGc.backingStorageSize,
       workerdRssBefore: rssBefore,
       workerdPeakRss: procAfter?.peak,
@@ -263,6 +410,17 @@ try {
     log(
       `  before each GC up to ${mib(figures.peakIsolateUncollected)} (garbage V8 had not collected yet; locally no limit hurries it); ${mib(figures.afterGc)} after the run`,
     )
+    log(
+      `  heap V8 had reserved (committed) plus ArrayBuffers, at most ${mib(figures.peakIsolateCommitted)}; ${retried} deliveries answered 503 and sent again`,
+    )
+    if (gcAnswering)
+      log(
+        `  until every delivery was answered (the webhook's part): V8's collections saw the JS heap up to ${mib(gcAnswering.beforeCollection)}, JS heap + ArrayBuffers at their ends up to ${mib(gcAnswering.heapAndBuffers)} (ArrayBuffers ${mib(gcAnswering.backingStores)}); the inspector, after a full GC, up to ${mib(figures.answering.peakIsolateLive)}`,
+      )
+    if (gc)
+      log(
+        `  V8's own collections (${gc.collections}, ${gc.fullCollections} full; synchronous steps included): JS heap up to ${mib(gc.beforeCollection)} when a collection began, up to ${mib(gc.afterFull)} left live by a full one, ${mib(gc.reserved)} reserved; JS heap + ArrayBuffers at the end of a collection up to ${mib(gc.heapAndBuffers)} (ArrayBuffers up to ${mib(gc.backingStores)})`,
+      )
     if (rssBefore !== undefined && procAfter)
       log(`  workerd process: ${mib(rssBefore)} resident before, peak ${mib(procAfter.peak)} (all of Miniflare)`)
   }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { ROOT } from './local-config'
 import type { WorkerAddresses, WorkerFailure, WorkerProcessOptions } from './worker-process'
 
@@ -33,6 +34,8 @@ export interface DevServerOptions {
   vars: Record<string, string>
   /** where wrangler's output goes; 'inherit' shows it, 'ignore' hides it */
   output?: 'inherit' | 'ignore' | 'pipe'
+  /** takes each line of a worker's output instead (stdout and stderr; with EDGEWIRE_LOG_LEVEL=log, workerd's own) */
+  onOutput?: (worker: 'ingest' | 'search', line: string) => void
   /**
    * 'wrangler dev' runs the CLI, as a user does (`npm start`); 'startWorker' (the default) runs each worker through
    * wrangler's programmatic API in worker-process.ts, which also reports Miniflare's sockets of the worker.
@@ -78,7 +81,15 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     // placeholder at once. CLOUDFLARE_CF_FETCH_ENABLED=true in the environment restores the fetch.
     CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
   }
-  const output = options.output ?? 'inherit'
+  const output = options.onOutput ? 'pipe' : (options.output ?? 'inherit')
+  /** Hands each line of the child's output to onOutput, when one is given. */
+  const follow = (child: ChildProcess, env: 'ingest' | 'search') => {
+    const onOutput = options.onOutput
+    if (!onOutput) return
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => onOutput(env, line))
+    }
+  }
   const start = (env: 'ingest' | 'search', port: number) => {
     if (via === 'startWorker') {
       const worker: WorkerProcessOptions = { env, port, persistTo: options.persistTo, registry, vars: options.vars }
@@ -89,6 +100,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
         detached: true,
       })
       children.push(child)
+      follow(child, env)
       return child
     }
     const args = [
@@ -115,6 +127,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       detached: true,
     })
     children.push(child)
+    follow(child, env)
     return child
   }
   /** Stops children (SIGTERM to each process group, SIGKILL after 5 s). */
