@@ -184,4 +184,22 @@ describe('proximity in ranking', () => {
     // Without proximity the two score the same (same terms, same lengths).
     expect(plain.find((h) => h.id === 'together')?.score).toBe(plain.find((h) => h.id === 'apart')?.score)
   })
+
+  it('weighs in full up to 16 query words and in proportion less beyond, as in a pasted paragraph', () => {
+    const filler = 'Markets were quiet and traders waited for figures from the central bank on Friday.'
+    const together = { ...(DOCS[0] as IndexDoc), id: 'together', title: 'Report', body: `${filler} Crude oil rose.` }
+    const apart = { ...(DOCS[0] as IndexDoc), id: 'apart', title: 'Report', body: `Crude rose. ${filler} Oil.` }
+    const index = new SearchIndex([segmentOf([apart, together, ...DOCS])])
+    // Words no document holds: they change neither document's BM25F, only how many words the query has.
+    const padded = (n: number): string => ['crude oil', ...Array.from({ length: n }, (_, i) => `zq${i}`)].join(' ')
+    const lead = (text: string): number => {
+      const hits = index.search(q(text, { fuzzy: false, prefix: false })).hits
+      const score = (id: string): number => hits.find((h) => h.id === id)?.score ?? Number.NaN
+      return score('together') - score('apart')
+    }
+    const two = lead('crude oil')
+    expect(two).toBeGreaterThan(0.05)
+    expect(lead(padded(14))).toBeCloseTo(two, 3)
+    expect(lead(padded(30))).toBeCloseTo(two / 2, 3)
+  })
 })

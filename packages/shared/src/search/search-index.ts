@@ -21,6 +21,8 @@ export interface SearchIndexOptions {
   proximityWeight?: number
   /** candidates reranked by proximity (default PROXIMITY_RERANK_DEPTH) */
   proximityDepth?: number
+  /** query words up to which proximity weighs in full (default PROXIMITY_FULL_WORDS) */
+  proximityFullWords?: number
 }
 
 /** A base segment with its deletion marks (owned by the live index, never written into the segment). */
@@ -60,6 +62,13 @@ const HANGUL_RE = /\p{Script=Hangul}/u
 export const PROXIMITY_RERANK_DEPTH = 30
 /** Weight of the proximity bonus beside BM25F (1 = as Büttcher et al. add it; 0.2 chosen over all dev sets, DESIGN.md). */
 export const PROXIMITY_WEIGHT = 0.2
+/**
+ * Proximity weighs in full for queries of up to this many distinct words, and in proportion less beyond:
+ * PROXIMITY_WEIGHT · 16 / words. In a pasted paragraph nearly every candidate has query words next to each other,
+ * so the bonus stops telling documents apart and only adds noise (CISI's whole queries, DESIGN.md). A query of a
+ * sentence or two, a news query of a hundred characters included, keeps the full weight.
+ */
+export const PROXIMITY_FULL_WORDS = 16
 
 /** What evaluation needs of a query, prepared once for all segments. */
 interface QueryPlan {
@@ -221,6 +230,7 @@ export class SearchIndex {
   private readonly limits: QueryLimits
   private readonly proximityWeight: number
   private readonly proximityDepth: number
+  private readonly proximityFullWords: number
   private states: SegmentState[]
   private memtable: Memtable
   /** id → where the live copy sits in a base segment; built on the first upsert or delete */
@@ -240,6 +250,7 @@ export class SearchIndex {
     this.limits = { ...QUERY_LIMITS, ...options.limits }
     this.proximityWeight = options.proximityWeight ?? PROXIMITY_WEIGHT
     this.proximityDepth = options.proximityDepth ?? PROXIMITY_RERANK_DEPTH
+    this.proximityFullWords = options.proximityFullWords ?? PROXIMITY_FULL_WORDS
     this.states = segments.map(newState)
     this.memtable = new Memtable(this.analyzer)
     // With several segments the same id may appear twice: the later segment wins, so resolve at once.
@@ -451,8 +462,9 @@ export class SearchIndex {
    * Proximity (BM25TP, Rasolofo & Savoy 2003, with the accumulators of Büttcher, Clarke & Lushman 2006): the best
    * candidates by BM25F (proximityDepth) gain, per query word, idf · acc / (K + acc), where acc sums idf(other) / d²
    * over the neighbouring occurrences of other query words d positions away (proximityAccumulators) and
-   * K = k1 · (1 − b + b · length / average length). The bonus is never negative, so the head stays above the rest
-   * and pages stay consistent.
+   * K = k1 · (1 − b + b · length / average length), times PROXIMITY_WEIGHT (less for queries of more than
+   * PROXIMITY_FULL_WORDS words). The bonus is never negative, so the head stays above the rest and pages stay
+   * consistent.
    */
   private rerankByProximity(ranked: Candidate[], query: ParsedQuery): Candidate[] {
     const depth = Math.min(ranked.length, this.proximityDepth)
@@ -464,6 +476,7 @@ export class SearchIndex {
     const avgLength = Math.max(1, stats.avgTitle + stats.avgBody)
     const { k1, bBody } = this.bm25
     const positions = this.candidatePositions(head, query.words)
+    const weight = this.proximityWeight * Math.min(1, this.proximityFullWords / query.words.length)
     head.forEach((c, i) => {
       const acc = proximityAccumulators(positions[i] ?? [], wordIdf)
       const length = this.candidateLength(c)
@@ -472,7 +485,7 @@ export class SearchIndex {
       acc.forEach((a, w) => {
         if (a > 0) bonus += ((wordIdf[w] ?? 0) * a) / (K + a)
       })
-      c.score += this.proximityWeight * bonus
+      c.score += weight * bonus
     })
     head.sort((a, b) => b.score - a.score || dateKey(b.published) - dateKey(a.published))
     return head.concat(ranked.slice(depth))
