@@ -21,7 +21,6 @@ import type { SearchApp } from './context'
 import { kvReader } from './distant-kv'
 import { liveIndex } from './live-index'
 import { openApiDocument } from './openapi'
-import { requestLocation } from './writer-feed'
 
 /**
  * The search worker: answers queries from this isolate's live index, and articles from KV. Each route is served with
@@ -66,7 +65,7 @@ app.openapi(openApiRoute, (c) => c.json(openApiDocument(app)))
 app.openapi(searchRoute, async (c) => {
   const started = performance.now()
   const params = c.req.valid('query')
-  const live = liveIndex(c.env, requestLocation(c.req.raw))
+  const live = liveIndex(c.env, c.req.raw)
   await live.ready(c.executionCtx)
   const result = live.index.search({
     q: params.q,
@@ -100,7 +99,7 @@ app.openapi(searchRoute, async (c) => {
 
 app.openapi(suggestRoute, async (c) => {
   const params = c.req.valid('query')
-  const live = liveIndex(c.env, requestLocation(c.req.raw))
+  const live = liveIndex(c.env, c.req.raw)
   await live.ready(c.executionCtx)
   return c.json({ suggestions: live.index.suggest(params.q, params.limit) }, 200)
 })
@@ -118,14 +117,14 @@ app.openapi(articleRoute, async (c) => {
   if (json !== null) return c.json(JSON.parse(json) as Article, 200)
   // KV may not show an article yet (it is written just after the writer commits, and takes a while to reach every
   // location): the isolate's index knows whether it exists, and only then is the writer asked (see recentArticle).
-  const article = await liveIndex(c.env, requestLocation(c.req.raw)).recentArticle(id, c.executionCtx)
+  const article = await liveIndex(c.env, c.req.raw).recentArticle(id, c.executionCtx)
   if (article) return c.json(article, 200)
   await chargeMiss(c)
   throw new ProblemError(404, 'article-not-found', `No article with id ${id}.`)
 })
 
 app.openapi(statsRoute, async (c) => {
-  const live = liveIndex(c.env, requestLocation(c.req.raw))
+  const live = liveIndex(c.env, c.req.raw)
   await live.ready(c.executionCtx)
   return c.json(
     {
