@@ -47,8 +47,8 @@ import {
 const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
 /** KV writes in flight at once when flushing the outbox. */
 const KV_CONCURRENCY = 50
-/** Rows read per step of the KV outbox. */
-const KV_CHUNK_ROWS = 100
+/** Rows read per step of the KV outbox (one round of KV_CONCURRENCY writes); the outbox yields between steps. */
+const KV_CHUNK_ROWS = KV_CONCURRENCY
 /**
  * Changes less than this apart belong to one run; a run that is large and fast enough is a burst (see inBurst), and
  * KV writes and merges wait for it to pause (within the bounds below). Longer than a 1,000-article batch takes to
@@ -806,6 +806,11 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       for (const r of rows) {
         this.#sql.exec('UPDATE articles SET kv_pending = 0 WHERE id = ? AND seq = ?', r.id, r.seq)
       }
+      // Without a turn of the event loop between steps, the writer answered nothing while the outbox drained: after
+      // a 21,578-article burst its calls (heads, change blocks, /admin/writer) were computed at once but their answers
+      // arrived only when the drain was done, 142–207 s later, and every reader stood still that long (a sync is
+      // taken for lost after 20 s and started over, to hang again). With this yield they are answered within a step.
+      await yieldToRequests()
     }
   }
 
