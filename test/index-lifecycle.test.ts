@@ -3,7 +3,8 @@ import { type Article, normalizeArticle } from '@edgewire/shared'
 import { articleKey } from '@edgewire/shared/lifecycle'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
-import { BURST_QUIET_MS } from '../workers/ingest/src/index-writer'
+import sample from '../packages/shared/src/search/fixtures/news-sample.json'
+import { BURST_QUIET_MS, FLUSH_MAX_CHARS } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 import { directFeed } from '../workers/search/src/writer-feed'
@@ -178,6 +179,32 @@ describe('the index lifecycle', () => {
     )
     expect(pending).toBe(0)
     expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(first.id))) ?? '{}').id).toBe(first.id)
+  })
+
+  it('takes at most FLUSH_MAX_CHARS of articles into one flush: long articles go into several segments', async () => {
+    await settle()
+    const before = new Set((await writer().manifest()).segments.map((s) => s.id))
+    // Reuters and Wikinews text (the search fixtures) over and over, 1.7 Mi characters an article: ten of them are
+    // about 18 Mi characters, past the ceiling, in few documents.
+    const news = sample.map((d) => d.body).join('\n\n')
+    const long = news.repeat(Math.ceil((1.7 * 1024 * 1024) / news.length))
+    const made = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => article(`long-${i}`, `Marker tantalum${i}.\n\n${long}`)),
+    )
+    // In two deliveries (an RPC carries at most 32 MiB), both before the flush.
+    for (const half of [made.slice(0, 5), made.slice(5)]) {
+      await apply(...half.map((a): WriteOp => ({ kind: 'upsert', article: a })))
+    }
+    await settle({ burst: true })
+    const added = (await writer().manifest()).segments.filter((s) => !before.has(s.id))
+    const size = Math.max(...made.map((a) => JSON.stringify(a).length))
+    const perFlush = Math.floor(FLUSH_MAX_CHARS / size)
+    expect(perFlush).toBeLessThan(10)
+    expect(added.map((s) => s.docs)).toEqual(
+      Array.from({ length: Math.ceil(10 / perFlush) }, (_, i) => Math.min(perFlush, 10 - i * perFlush)),
+    )
+    const live = await coldReader()
+    for (let i = 0; i < 10; i++) expect(ids(live, `tantalum${i}`)).toEqual([(made[i] as Article).id])
   })
 
   it('writes a change of a steady feed to KV at once: a few changes are not a burst', async () => {

@@ -79,6 +79,19 @@ export const BUILD_PAGE_ROWS = 100
  * segment), so this bounds the longest pause a merge causes readers and webhooks; it also bounds the build's memory.
  */
 export const MAX_MERGE_DOCS = 8000
+/**
+ * Most bytes of segment a build makes: a merge never joins segments whose bytes sum past it, and a flush takes
+ * changes while their articles' JSON stays within FLUSH_MAX_CHARS. Documents alone did not bound a build: 56–64
+ * articles of 4 Mi characters made 128–149 MB of segments in one flush (`npm run bench:hostile`). An 8,000-article
+ * Reuters segment is about 9 MB, so news of ordinary length still merges by documents.
+ */
+export const MAX_BUILD_BYTES = 16 * 1024 * 1024
+/**
+ * Most characters of article JSON one flush takes (one article more only when it alone is larger). A segment holds
+ * up to about twice its articles' text (the stored text, plus positions: 18 Mi characters of long articles made a
+ * 40 MB segment), so this keeps a flush's segment near MAX_BUILD_BYTES.
+ */
+export const FLUSH_MAX_CHARS = MAX_BUILD_BYTES / 2
 /** Lets requests that arrived meanwhile run (a Durable Object takes other events while it awaits a timer). */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 /** Deliveries are pruned at most this often. */
@@ -588,15 +601,10 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   /** Moves every change not yet in a segment into a new one, and publishes the manifest. */
   async #flushSegment(): Promise<boolean> {
     const from = this.#meta('manifest_seq')
-    // At most MAX_MERGE_DOCS changes per flush (after an outage the backlog can be large): the rest, next round.
-    const cut = this.#sql
-      .exec<{ seq: number }>(
-        'SELECT seq FROM articles WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?',
-        from,
-        MAX_MERGE_DOCS - 1,
-      )
-      .toArray()[0]
-    const to = Math.min(this.#headSeq(), cut?.seq ?? Number.POSITIVE_INFINITY)
+    // At most MAX_MERGE_DOCS changes and FLUSH_MAX_CHARS of articles per flush (after an outage the backlog
+    // can be large, and a few long articles weigh as much as thousands of briefs): the rest, next round.
+    const cut = this.#flushCut(from)
+    const to = Math.min(this.#headSeq(), cut ?? Number.POSITIVE_INFINITY)
     if (to <= from) return false
     const row = await this.#writeSegment(from, to)
     this.ctx.storage.transactionSync(() => {
@@ -607,13 +615,35 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     return true
   }
 
+  /**
+   * The last seq the next flush takes: the MAX_MERGE_DOCS-th change after `from`, or the last before their articles
+   * pass FLUSH_MAX_CHARS characters, whichever comes first (at least one change); null when all that wait fit.
+   */
+  #flushCut(from: number): number | null {
+    const rows = this.#sql
+      .exec<{ seq: number; size: number }>(
+        'SELECT seq, coalesce(length(article), 0) AS size FROM articles WHERE seq > ? ORDER BY seq LIMIT ?',
+        from,
+        MAX_MERGE_DOCS,
+      )
+      .toArray()
+    let chars = 0
+    let last: number | null = null
+    for (const row of rows) {
+      if (last !== null && chars + row.size > FLUSH_MAX_CHARS) return last
+      chars += row.size
+      last = row.seq
+    }
+    return rows.length === MAX_MERGE_DOCS ? (rows.at(-1)?.seq ?? null) : null
+  }
+
   /** Merges the run of segments the tiered policy picks into one, rebuilt from the current articles. */
   async #mergeSegments(): Promise<boolean> {
     const segments = this.#sql.exec<SegmentRow>('SELECT * FROM segments ORDER BY seq_from').toArray()
     // After a deploy that changed the format or the analyzer, or after reindex(): the oldest segment of another kind,
     // rebuilt alone (each round's build stays the size of one segment; a crash resumes with the next one).
     const stale = segments.findIndex((r) => r.format !== SEGMENT_FORMAT)
-    const plan = stale >= 0 ? { from: stale, to: stale + 1 } : planMerge(segments, MAX_MERGE_DOCS)
+    const plan = stale >= 0 ? { from: stale, to: stale + 1 } : planMerge(segments, MAX_MERGE_DOCS, MAX_BUILD_BYTES)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)
     const first = run[0]

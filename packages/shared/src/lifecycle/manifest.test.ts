@@ -29,6 +29,22 @@ describe('planMerge', () => {
     }
   })
 
+  it('never plans a segment of more bytes than the ceiling, however few its documents', () => {
+    // Four segments of a handful of long articles each: few documents, many bytes.
+    const long = { docs: 6, bytes: 5_000_000 }
+    expect(planMerge(Array(MERGE_FACTOR).fill(long), 8000)).toEqual({ from: 0, to: MERGE_FACTOR })
+    expect(planMerge(Array(MERGE_FACTOR).fill(long), 8000, 16_000_000)).toBeNull()
+    const runs = fc.sample(fc.array(fc.integer({ min: 1, max: 9_000_000 }), { minLength: 4, maxLength: 40 }), 200)
+    for (const sizes of runs) {
+      const plan = planMerge(
+        sizes.map((bytes) => ({ docs: 10, bytes })),
+        8000,
+        16_000_000,
+      )
+      if (plan) expect(sizes.slice(plan.from, plan.to).reduce((n, b) => n + b, 0)).toBeLessThanOrEqual(16_000_000)
+    }
+  })
+
   it('waits until the newest segments of one tier number MERGE_FACTOR', () => {
     const small = { docs: 200 }
     expect(planMerge(Array(MERGE_FACTOR - 1).fill(small))).toBeNull()

@@ -66,25 +66,30 @@ const tierOf = (docs: number) =>
  * Tiered merge policy: when MERGE_FACTOR (or more) adjacent segments share a size tier (older ones of a lower tier
  * may join the run), merge that run into one; the newest such run goes first, and a smaller segment after it does
  * not hold it back. Each document is thus rewritten about log_MERGE_FACTOR(N / TIER_BASE_DOCS) times, and a reader
- * holds O(MERGE_FACTOR × tiers) segments. A run that would make a segment of more than `maxDocs` documents is left
- * as it is (every build stays bounded; past that size segments accumulate instead of merging). Returns the index
- * range [from, to) of `segments` to merge, or null.
+ * holds O(MERGE_FACTOR × tiers) segments. A run that would make a segment of more than `maxDocs` documents, or of
+ * more than `maxBytes` bytes (the segments' own sizes summed: long articles make few documents but many bytes), is
+ * left as it is (every build stays bounded; past that size segments accumulate instead of merging). Returns the
+ * index range [from, to) of `segments` to merge, or null.
  */
 export function planMerge(
-  segments: readonly Pick<SegmentRef, 'docs'>[],
+  segments: readonly (Pick<SegmentRef, 'docs'> & { bytes?: number })[],
   maxDocs = Number.POSITIVE_INFINITY,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): { from: number; to: number } | null {
   for (let to = segments.length; to >= MERGE_FACTOR; to--) {
     const tier = tierOf(segments[to - 1]?.docs ?? 0)
     let from = to - 1
     let docs = segments[to - 1]?.docs ?? 0
+    let bytes = segments[to - 1]?.bytes ?? 0
     while (
       from > 0 &&
       tierOf(segments[from - 1]?.docs ?? 0) <= tier &&
-      docs + (segments[from - 1]?.docs ?? 0) <= maxDocs
+      docs + (segments[from - 1]?.docs ?? 0) <= maxDocs &&
+      bytes + (segments[from - 1]?.bytes ?? 0) <= maxBytes
     ) {
       from--
       docs += segments[from]?.docs ?? 0
+      bytes += segments[from]?.bytes ?? 0
     }
     if (to - from >= MERGE_FACTOR) return { from, to }
   }
