@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
 import { articleIdFor } from '@edgewire/shared'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { chunkKey, INBOX_QUEUE, type InboxMessage, type StagedChunk } from '../workers/ingest/src/inbox'
+import { INBOX_QUEUE } from '../workers/ingest/src/inbox'
 import { DEAD_LETTER_PREFIX, handleQueue } from '../workers/ingest/src/queue-consumer'
-import { eventBody, ingestEnv, ingestWith, signedRequest, writerOf, writersStats } from './faults'
-import { INGEST, nextId, SELF, searchUntil, sendEvent } from './helpers'
+import { eventBody, ingestEnv, ingestWith, signedRequest, stageChunk, writerOf, writersStats } from './faults'
+import { INGEST, SELF, searchUntil, sendEvent } from './helpers'
 
 // The CPU budget per article (normalize-op.ts), through the worker's real entry points: an article past it is
 // answered `rejected` with the reason, never a 5xx, and the rest of its batch goes through. No real article comes near
@@ -79,24 +79,12 @@ describe('the CPU budget per article, through the webhook', () => {
   it('keeps the queued articles of a chunk when one passes its budget, and records that one as a dead letter saying why', async () => {
     // A staged chunk as the webhook leaves it for the consumer (its articles were answered `queued`), consumed with
     // the lowered budget. The queue itself is not sent the message: the test pool's consumer has the default budget.
-    const delivery = nextId()
-    const key = await chunkKey(delivery, 0)
-    const message: InboxMessage = { v: 1, delivery, chunk: 0, chunks: 1, key }
     const marker = 'budgetqueuedzq'
-    const staged: StagedChunk = {
-      v: 1,
-      delivery,
-      chunk: 0,
-      chunks: 1,
-      eventTime: Date.now(),
-      receivedAt: new Date().toISOString(),
-      items: [
-        { kind: 'input', input: { url: 'https://budget.example/queued/1', text: `Queued one about ${marker}.` } },
-        { kind: 'input', input: { url: 'https://budget.example/queued/heavy', text: prose(3 * 1024 * 1024, 'q') } },
-        { kind: 'input', input: { url: 'https://budget.example/queued/2', text: `Queued two about ${marker}.` } },
-      ],
-    }
-    await ingestEnv.ARTICLES.put(key, JSON.stringify(staged), { metadata: message })
+    const { message, key } = await stageChunk([
+      { kind: 'input', input: { url: 'https://budget.example/queued/1', text: `Queued one about ${marker}.` } },
+      { kind: 'input', input: { url: 'https://budget.example/queued/heavy', text: prose(3 * 1024 * 1024, 'q') } },
+      { kind: 'input', input: { url: 'https://budget.example/queued/2', text: `Queued two about ${marker}.` } },
+    ])
     const batch = createMessageBatch<unknown>(INBOX_QUEUE, [
       { id: 'budget-1', timestamp: new Date(), attempts: 1, body: message },
     ])

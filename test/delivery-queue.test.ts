@@ -1,13 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
-import {
-  chunkKey,
-  DEAD_LETTER_QUEUE,
-  INBOX_QUEUE,
-  type InboxMessage,
-  type StagedChunk,
-} from '../workers/ingest/src/inbox'
+import { DEAD_LETTER_QUEUE, INBOX_QUEUE, type InboxMessage } from '../workers/ingest/src/inbox'
 import {
   applyChunk,
   DEAD_LETTER_PREFIX,
@@ -15,33 +9,22 @@ import {
   MAX_TRIES,
   retryDelaySeconds,
 } from '../workers/ingest/src/queue-consumer'
-import { brokenKv, brokenWriter, ingestEnv, writersStats } from './faults'
-import { eventually, INGEST, nextId, SELF, searchUntil } from './helpers'
+import { brokenKv, brokenWriter, ingestEnv, stageChunk, writersStats } from './faults'
+import { eventually, INGEST, SELF, searchUntil } from './helpers'
 
 // The inbox consumer on its own: retries with a growing delay while the writer is down, for as long as it is down;
 // a dead-letter record, with its reason, only for a chunk that can never apply; a redrive of what waits in the inbox.
 
 const ADMIN = { authorization: `Bearer ${(env as unknown as { ADMIN_TOKEN: string }).ADMIN_TOKEN}` }
 
-/** Stages one chunk of articles in the inbox, as the webhook does, without sending its message. */
+/** Stages one chunk of `count` articles in the inbox, as the webhook does, without sending its message. */
 async function stage(marker: string, count = 2): Promise<InboxMessage> {
-  const delivery = nextId()
-  const key = await chunkKey(delivery, 0)
-  const message: InboxMessage = { v: 1, delivery, chunk: 0, chunks: 1, key }
-  const staged: StagedChunk = {
-    v: 1,
-    delivery,
-    chunk: 0,
-    chunks: 1,
-    eventTime: Date.now(),
-    receivedAt: new Date().toISOString(),
-    items: Array.from({ length: count }, (_, i) => ({
+  const { message } = await stageChunk(
+    Array.from({ length: count }, (_, i) => ({
       kind: 'input' as const,
       input: { url: `https://queue.example/${marker}/${i}`, text: `Queued article ${i}, marker ${marker}.` },
     })),
-    answer: [],
-  }
-  await ingestEnv.ARTICLES.put(key, JSON.stringify(staged), { metadata: message })
+  )
   return message
 }
 

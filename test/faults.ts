@@ -4,8 +4,10 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { allShards, shardOf, writerName } from '@edgewire/shared/shards'
 import type { IndexWriterRpc, WriterStats } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from '../workers/ingest/src/context'
+import { chunkKey, type InboxMessage, type StagedChunk } from '../workers/ingest/src/inbox'
 import ingest from '../workers/ingest/src/index'
 import { summedStats } from '../workers/ingest/src/shards'
+import { nextId } from './helpers'
 
 export { signedRequest } from './helpers'
 
@@ -70,4 +72,26 @@ export async function ingestWith(overrides: Partial<IngestEnv>, request: Request
   const response = await ingest.fetch(request, { ...ingestEnv, ...overrides }, ctx)
   await waitOnExecutionContext(ctx)
   return response
+}
+
+/**
+ * Stages one chunk of a new delivery in the inbox as the webhook leaves it for the consumer (its articles answered
+ * `queued`), without sending its message: a test consumes it as it chooses.
+ */
+export async function stageChunk(items: StagedChunk['items']): Promise<{ message: InboxMessage; key: string }> {
+  const delivery = nextId()
+  const key = await chunkKey(delivery, 0)
+  const message: InboxMessage = { v: 1, delivery, chunk: 0, chunks: 1, key }
+  const staged: StagedChunk = {
+    v: 1,
+    delivery,
+    chunk: 0,
+    chunks: 1,
+    eventTime: Date.now(),
+    receivedAt: new Date().toISOString(),
+    items,
+    answer: [],
+  }
+  await ingestEnv.ARTICLES.put(key, JSON.stringify(staged), { metadata: message })
+  return { message, key }
 }
