@@ -45,10 +45,8 @@ import {
 
 /** How long a webhook-id is remembered for idempotency. Senders retry for hours; replays beyond this are refused by the signature's 5-minute window anyway. */
 const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
-/** KV writes in flight at once when flushing the outbox. */
-const KV_CONCURRENCY = 50
-/** Rows read per step of the KV outbox (one round of KV_CONCURRENCY writes); the outbox yields between steps. */
-const KV_CHUNK_ROWS = KV_CONCURRENCY
+/** Rows one step of the KV outbox reads and writes to KV at once; the outbox yields between steps. */
+const KV_STEP_ROWS = 50
 /**
  * Changes less than this apart belong to one run; a run that is large and fast enough is a burst (see inBurst), and
  * KV writes and merges wait for it to pause (within the bounds below). Longer than a 1,000-article batch takes to
@@ -815,24 +813,20 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
         }
       }
       const rows = this.#sql
-        .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT ?', KV_CHUNK_ROWS)
+        .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT ?', KV_STEP_ROWS)
         .toArray()
       if (rows.length === 0) {
         this.#setMeta('kv_waiting_since', 0)
         return
       }
       written += rows.length
-      for (let i = 0; i < rows.length; i += KV_CONCURRENCY) {
-        await Promise.all(
-          rows
-            .slice(i, i + KV_CONCURRENCY)
-            .map((r) =>
-              r.deleted || !r.article
-                ? this.env.ARTICLES.delete(articleKey(r.id))
-                : this.env.ARTICLES.put(articleKey(r.id), r.article, writtenNow()),
-            ),
-        )
-      }
+      await Promise.all(
+        rows.map((r) =>
+          r.deleted || !r.article
+            ? this.env.ARTICLES.delete(articleKey(r.id))
+            : this.env.ARTICLES.put(articleKey(r.id), r.article, writtenNow()),
+        ),
+      )
       for (const r of rows) {
         this.#sql.exec('UPDATE articles SET kv_pending = 0 WHERE id = ? AND seq = ?', r.id, r.seq)
       }
