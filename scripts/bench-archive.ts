@@ -28,7 +28,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type ArchiveArticle, ArchiveCorpus, EPOCH_MS, REUTERS, SPAN_MS } from './lib/archive-corpus'
-import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
+import { BENCH_SECRET, benchVars, settledWriterStats, writerStats } from './lib/bench-servers'
 import { fmt, quantile, rng, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, killAllDevServers, startDevServers } from './lib/dev-servers'
 import { HeapSampler } from './lib/heap-sampler'
@@ -340,13 +340,7 @@ try {
     drain.tick(Math.max(0, pending - writer.kvPending))
   }
   const inKvMs = performance.now() - t0
-  let stable = 0
-  for (let last = writer.segments; stable < 4; ) {
-    await sleep(500)
-    writer = await writerStats(up)
-    stable = writer.segments === last ? stable + 1 : 0
-    last = writer.segments
-  }
+  writer = await settledWriterStats(up)
   const settledMs = performance.now() - t0
   Object.assign(results.ingest as object, {
     allInKvSeconds: inKvMs / 1000,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
-import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
+import { BENCH_SECRET, benchVars, settledWriterStats, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
@@ -166,13 +166,7 @@ try {
   ;(results.ingest as Record<string, unknown>).allInKvSeconds = kvMs / 1000
   // Merges wait for the burst to pause; the latency figures are for the settled index (segment count unchanged
   // for two seconds).
-  let stable = 0
-  for (let last = writer.segments; stable < 4; ) {
-    await sleep(500)
-    writer = await writerStats(servers)
-    stable = writer.segments === last ? stable + 1 : 0
-    last = writer.segments
-  }
+  writer = await settledWriterStats(servers)
   const settledMs = performance.now() - t0
   ;(results.ingest as Record<string, unknown>).mergedSeconds = settledMs / 1000
   ;(results.ingest as Record<string, unknown>).segments = writer.segments

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { DevServers } from './dev-servers'
 
 /** The webhook secret and admin token the benchmarks run their workers with (never a real one). */
@@ -12,20 +13,33 @@ export const benchVars = (propagationMs = 0): Record<string, string> => ({
   KV_PROPAGATION_MS: String(propagationMs),
 })
 
-/** The index writer's own figures (`GET /admin/writer` on the ingest worker). */
-export async function writerStats(servers: Pick<DevServers, 'ingest'>): Promise<{
+/** The index writers' own figures (`GET /admin/writer` on the ingest worker, summed over the shards). */
+export interface WriterFigures {
   documents: number
   kvPending: number
   segments: number
   readerCalls: Record<string, number>
-}> {
+}
+
+export async function writerStats(servers: Pick<DevServers, 'ingest'>): Promise<WriterFigures> {
   const res = await fetch(`${servers.ingest}/admin/writer`, {
     headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
   })
-  return (await res.json()) as {
-    documents: number
-    kvPending: number
-    segments: number
-    readerCalls: Record<string, number>
+  return (await res.json()) as WriterFigures
+}
+
+/**
+ * Waits until the writers' merges have settled (their segment count unchanged for two seconds: merges wait for a
+ * burst to pause) and returns their figures then.
+ */
+export async function settledWriterStats(servers: Pick<DevServers, 'ingest'>): Promise<WriterFigures> {
+  let writer = await writerStats(servers)
+  let stable = 0
+  for (let last = writer.segments; stable < 4; ) {
+    await sleep(500)
+    writer = await writerStats(servers)
+    stable = writer.segments === last ? stable + 1 : 0
+    last = writer.segments
   }
+  return writer
 }

@@ -155,8 +155,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   }
   const stop = () => stopChildren(children)
   /** Waits for /healthz; a worker process that reports it cannot start fails this at once, with its reason. */
-  const healthy = (base: string, sockets: Promise<WorkerAddresses> | null) =>
-    Promise.all([waitForHealth(base, children), sockets])
+  const healthy = <S extends Promise<WorkerAddresses> | null>(base: string, sockets: S, which = children) =>
+    Promise.all([waitForHealth(base, which), sockets]).then(([, addresses]) => addresses)
   const search = `http://127.0.0.1:${options.searchPort}`
   const ingest = `http://127.0.0.1:${options.ingestPort}`
   try {
@@ -197,9 +197,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
         if (via !== 'startWorker' || servers.sockets === null) throw new Error('restartSearch needs startWorker')
         await stopChildren([searchProcess])
         searchProcess = start('search', options.searchPort)
-        const fresh = addresses(searchProcess)
-        await waitForHealth(search, [searchProcess])
-        servers.sockets = { ingest: servers.sockets.ingest, search: await fresh }
+        const fresh = await healthy(search, addresses(searchProcess), [searchProcess])
+        servers.sockets = { ingest: servers.sockets.ingest, search: fresh }
         servers.pids = { ingest: servers.pids.ingest, search: searchProcess.pid ?? 0 }
         return servers.sockets.search
       },
