@@ -26,6 +26,8 @@ const FRESHNESS_SAMPLES = 100
 const QUERY_COUNT = 500
 /** `KV_PROPAGATION_MS=N npm run bench`: the search worker reads KV as a location N ms from the writer would. */
 const PROPAGATION_MS = Number(process.env.KV_PROPAGATION_MS ?? 0)
+/** `WRITER_SHARDS=N npm run bench`: the writers the index is split over (1 locally unless set: scripts/lib/dev-servers). */
+const WRITERS = process.env.WRITER_SHARDS || '1'
 /** Length of the after-burst and steady-feed phases (`BENCH_PHASE_SECONDS`, default 60). */
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 60)
 
@@ -261,6 +263,7 @@ try {
   report('steady feed', steadyFeed)
   results.steadyFeed = steadyFeed
   results.kvPropagationMs = PROPAGATION_MS
+  results.writerShards = Number(WRITERS)
   results.statsFailures = statsFailures
   const loaded = searchIsolateMemory(servers)
   const finalStats = await stats(servers)
@@ -445,7 +448,7 @@ await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result
     ['steady feed', r.steadyFeed],
   ] as const) {
     console.log(
-      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${f.non200} non-200, indexVersion down ${f.indexVersionDecreases}×, ${f.reappeared} of ${f.deletedProbes} deleted probes seen again, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS})`,
+      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${f.non200} non-200, indexVersion down ${f.indexVersionDecreases}×, ${f.reappeared} of ${f.deletedProbes} deleted probes seen again, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS}, WRITER_SHARDS=${WRITERS})`,
     )
   }
   console.log(

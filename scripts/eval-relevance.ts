@@ -9,7 +9,7 @@
  * for a hyphen); nobody searching types them as operators, and the other engines' figures beside ours read them as
  * words. `--syntax` sends the queries as written, to see what the syntax does to such prose.
  *
- * The documents are split over WRITER_SHARDS shards by `shardOf(id)`, one segment each, and searched as one
+ * The documents are split over 4 shards, as deployed (wrangler.toml's WRITER_SHARDS), by `shardOf(id)`, one segment each, and searched as one
  * SearchIndex over all of them, as a search isolate holds the writers' segments; `--shards=N` splits them over N
  * (1: one index). With more than one shard it also prints overlap@10: per query, the share of the unsharded
  * index's top 10 that the sharded one returns in its top 10 (the aim is at least 0.95).
@@ -34,7 +34,7 @@ import {
   Segment,
   SegmentBuilder,
 } from '../packages/shared/src/search'
-import { shardOf, WRITER_SHARDS } from '../packages/shared/src/shards'
+import { shardOf } from '../packages/shared/src/shards'
 import { type Judgments, mrrAt, ndcgAt, recallAt } from './lib/relevance-metrics'
 
 const CORPUS = join(import.meta.dirname, '..', '..', 'shared', 'corpus')
@@ -134,7 +134,7 @@ interface Scores {
 }
 
 /** Shards the documents are split over (see the top of this file). */
-const SHARDS = num('shards', WRITER_SHARDS)
+const SHARDS = num('shards', 4)
 
 /** The documents as a search isolate holds them over `shards` writers: one segment per shard, one SearchIndex. */
 function buildIndex(docs: RawDoc[], maxQueryChars: number, shards: number): SearchIndex {

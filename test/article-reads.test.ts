@@ -9,6 +9,7 @@ import { DistantKv } from '../workers/search/src/distant-kv'
 import search from '../workers/search/src/index'
 import { LiveIndex } from '../workers/search/src/live-index'
 import { directFeed, type WriterFeed } from '../workers/search/src/writer-feed'
+import { SHARDS } from './faults'
 import { eventually, SEARCH, SELF, sendEvent } from './helpers'
 
 // GET /articles/:id when KV has nothing: an id never accepted is answered 404 from what the isolate knows, without a
@@ -17,7 +18,7 @@ import { eventually, SEARCH, SELF, sendEvent } from './helpers'
 
 const searchEnv = env as unknown as SearchEnv
 /** Each shard's writer's figures, shard 0 first (readers ask the writer of the article's shard). */
-const eachWriterStats = () => Promise.all(allShards().map((k) => writerStub(searchEnv, k).stats()))
+const eachWriterStats = () => Promise.all(allShards(SHARDS).map((k) => writerStub(searchEnv, k).stats()))
 const articleCalls = async () => summedStats(await eachWriterStats()).readerCalls.getArticle
 
 /** An hour from the writer: KV shows this location nothing written in the last hour. */
@@ -117,7 +118,7 @@ describe('GET /articles/:id when KV has nothing', () => {
   it('answers 503 with Retry-After, not 404, for an article it holds while the writer cannot say', async () => {
     const id = await created('https://reads.example/unreachable', 'A story the writer cannot serve now')
     // Every shard's writer, read directly, none of which can serve an article.
-    const down = allShards().map(
+    const down = allShards(SHARDS).map(
       (shard): WriterFeed => ({
         ...directFeed(searchEnv, shard),
         article: () => Promise.reject(new Error('index writer is down (injected)')),

@@ -1,7 +1,7 @@
 // Fault injection for the delivery tests: the ingest worker called through its real entry point, with a binding
 // swapped for one that fails. Nothing here exists in the workers themselves.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
-import { allShards, shardOf, writerName } from '@edgewire/shared/shards'
+import { allShards, shardOf, writerName, writerShards } from '@edgewire/shared/shards'
 import type { IndexWriterRpc, WriterStats } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { chunkKey, type InboxMessage, type StagedChunk } from '../workers/ingest/src/inbox'
@@ -12,14 +12,16 @@ import { nextId } from './helpers'
 export { signedRequest } from './helpers'
 
 export const ingestEnv = env as unknown as IngestEnv
+/** The writers the suite's index is split over (test/wrangler.toml's WRITER_SHARDS, as deployed). */
+export const SHARDS = writerShards(ingestEnv)
 /** The writer of shard 0, 'main'. */
 export const writer = () => shardWriter(0)
 /** The writer of one shard (see packages/shared/src/shards.ts). */
 export const shardWriter = (shard: number) => ingestEnv.INDEX.get(ingestEnv.INDEX.idFromName(writerName(shard)))
 /** The writer an article's changes go to: its shard's. */
-export const writerOf = (articleId: string) => shardWriter(shardOf(articleId))
+export const writerOf = (articleId: string) => shardWriter(shardOf(articleId, SHARDS))
 /** Every shard's writer. */
-export const allWriters = () => allShards().map(shardWriter)
+export const allWriters = () => allShards(SHARDS).map(shardWriter)
 /** The writers' figures summed, as GET /admin/writer gives them (headSeq: the index's sequence over all shards). */
 export const writersStats = async (): Promise<WriterStats> =>
   summedStats(await Promise.all(allWriters().map((w) => w.stats())))

@@ -1,6 +1,6 @@
-import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type ArticleResult, articleIdFor, normalizeArticle } from '@edgewire/shared'
-import { allShards, SEGMENT_IDS_PER_SHARD, shardOf, WRITER_SHARDS, writerName } from '@edgewire/shared/shards'
+import { allShards, SEGMENT_IDS_PER_SHARD, shardOf, writerName } from '@edgewire/shared/shards'
 import type { Delivery, IndexWriterRpc } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
@@ -8,10 +8,10 @@ import { applyDelivery, homeShard } from '../workers/ingest/src/shards'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 import { directFeed } from '../workers/search/src/writer-feed'
-import { allWriters, ingestEnv, shardWriter, writerOf, writersStats } from './faults'
+import { allWriters, ingestEnv, SHARDS, shardWriter, writerOf, writersStats } from './faults'
 import { eventually, INGEST, nextId, SEARCH, SELF, search, searchUntil, sendEvent } from './helpers'
 
-// The index over WRITER_SHARDS writers: each article goes to the writer of its shard (by id), a batch is split over
+// The index over SHARDS writers (WRITER_SHARDS): each article goes to the writer of its shard (by id), a batch is split over
 // them and answered per article in its order, and search isolates follow every shard as one index.
 
 const searchEnv = env as unknown as SearchEnv
@@ -23,7 +23,7 @@ const resultsOf = async (res: Response) => ((await res.json()) as { results: Art
 async function urlInShard(prefix: string, shard: number): Promise<string> {
   for (let i = 0; ; i++) {
     const url = `https://shards.example/${prefix}/${i}`
-    if (shardOf(await articleIdFor({ url })) === shard) return url
+    if (shardOf(await articleIdFor({ url }), SHARDS) === shard) return url
   }
 }
 
@@ -41,12 +41,12 @@ describe('sharded writers', () => {
     const ids = results.map((r) => r.id ?? '')
     expect(ids).toEqual(await Promise.all(articles.map((a) => articleIdFor({ url: a.url }))))
     // These 24 ids fall in every shard (the hash is fixed, so this does not vary between runs).
-    expect(new Set(ids.map((id) => shardOf(id)))).toEqual(new Set(allShards()))
+    expect(new Set(ids.map((id) => shardOf(id, SHARDS)))).toEqual(new Set(allShards(SHARDS)))
     for (const id of ids) {
       // Stored by its shard's writer, and by no other.
-      for (const shard of allShards()) {
+      for (const shard of allShards(SHARDS)) {
         const stored = await shardWriter(shard).getArticle(id)
-        expect(stored === null ? 'absent' : 'stored').toBe(shard === shardOf(id) ? 'stored' : 'absent')
+        expect(stored === null ? 'absent' : 'stored').toBe(shard === shardOf(id, SHARDS) ? 'stored' : 'absent')
       }
     }
     const found = await searchUntil({ q: 'quillwort', limit: '100' }, 24)
@@ -65,7 +65,7 @@ describe('sharded writers', () => {
   })
 
   it('answers a batch split over shards per article, in the order of the batch, and a replay the same', async () => {
-    const urls = await Promise.all(allShards().map((shard) => urlInShard('order', shard)))
+    const urls = await Promise.all(allShards(SHARDS).map((shard) => urlInShard('order', shard)))
     const [first, second, third, fourth] = urls
     const seed = await sendEvent('article.upsert', { url: second, title: 'Order seed', text: 'The seed version.' })
     expect((await resultsOf(seed))[0]?.status).toBe('created')
@@ -98,7 +98,7 @@ describe('sharded writers', () => {
   })
 
   it('routes updates and deletes of an article to the writer that holds it', async () => {
-    for (const shard of allShards()) {
+    for (const shard of allShards(SHARDS)) {
       const url = await urlInShard('route', shard)
       const id = await articleIdFor({ url })
       const writer = writerOf(id)
@@ -124,7 +124,7 @@ describe('sharded writers', () => {
   })
 
   it('deletes through the admin route at the article’s shard', async () => {
-    const url = await urlInShard('admin', WRITER_SHARDS - 1)
+    const url = await urlInShard('admin', SHARDS - 1)
     const created = await resultsOf(
       await sendEvent('article.upsert', { url, title: 'Admin delete', text: 'Marker bladderwort.' }),
     )
@@ -136,10 +136,39 @@ describe('sharded writers', () => {
     expect((await searchUntil({ q: 'bladderwort' }, 0)).total).toBe(0)
   })
 
+  it('refuses writes to a writer whose articles were placed over another shard count, and queues them until it is set back', async () => {
+    const url = await urlInShard('count', 1)
+    const id = await articleIdFor({ url })
+    const setPlacedBy = (shards: number) =>
+      runInDurableObject(writerOf(id), (_instance, state) => {
+        state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'writer_shards'", String(shards))
+      })
+    // As after a deploy that changed WRITER_SHARDS: this writer's articles were placed over another count.
+    await setPlacedBy(SHARDS + 1)
+    const delivery: Delivery = { id: nextId(), eventTime: Date.now(), ops: [] }
+    const refused = await writerOf(id)
+      .apply(delivery)
+      .then(
+        () => 'applied',
+        (err: unknown) => String(err),
+      )
+    expect(refused).toContain(
+      `WRITER_SHARDS is ${SHARDS}, but this writer's articles were placed over ${SHARDS + 1} writers`,
+    )
+    const sent = await sendEvent('article.upsert', { url, title: 'Placed again', text: 'Marker butterwort.' })
+    expect(sent.status).toBe(202)
+    expect((await resultsOf(sent))[0]?.status).toBe('queued')
+    expect(await writerOf(id).getArticle(id)).toBeNull()
+    // Set back: the queue applies what waited, and it is found once.
+    await setPlacedBy(SHARDS)
+    const found = await searchUntil({ q: 'butterwort' }, 1)
+    expect(found.hits.map((h) => h.id)).toEqual([id])
+  })
+
   it('applies a delivery cut short (its home writer down) once when it comes again: nothing lost, nothing doubled', async () => {
     const id = nextId()
-    const home = homeShard(id)
-    const urls = await Promise.all(allShards().map((shard) => urlInShard('cut', shard)))
+    const home = homeShard(id, SHARDS)
+    const urls = await Promise.all(allShards(SHARDS).map((shard) => urlInShard('cut', shard)))
     const articles = await Promise.all(
       urls.map(async (url, i) => ({
         kind: 'upsert' as const,
@@ -163,12 +192,12 @@ describe('sharded writers', () => {
     } satisfies IngestEnv
     const before = (await writersStats()).headSeq
     await expect(applyDelivery(homeDown, delivery)).rejects.toThrow(/home writer down/)
-    expect((await writersStats()).headSeq).toBe(before + WRITER_SHARDS - 1)
+    expect((await writersStats()).headSeq).toBe(before + SHARDS - 1)
     // Sent again: the shards that applied their part answer it as before, the home applies its own and remembers all.
     const results = await applyDelivery(ingestEnv, delivery)
     expect(results.map((r) => r.status)).toEqual(articles.map(() => 'created'))
     expect(results.map((r) => r.id)).toEqual(articles.map((a) => a.article.id))
-    expect((await writersStats()).headSeq).toBe(before + WRITER_SHARDS)
+    expect((await writersStats()).headSeq).toBe(before + SHARDS)
     expect(await shardWriter(home).lookupDelivery(id)).toEqual(results)
   })
 
@@ -180,18 +209,18 @@ describe('sharded writers', () => {
         expect(Math.floor(segment.id / SEGMENT_IDS_PER_SHARD)).toBe(shard)
       }
     }
-    expect(manifests.filter((m) => m.segments.length > 0).length).toBe(WRITER_SHARDS)
+    expect(manifests.filter((m) => m.segments.length > 0).length).toBe(SHARDS)
     const res = await SELF.fetch(`${INGEST}/admin/writer`, { headers: ADMIN })
     expect(res.status).toBe(200)
     const body = (await res.json()) as { documents: number; headSeq: number; shards: { documents: number }[] }
-    expect(body.shards).toHaveLength(WRITER_SHARDS)
+    expect(body.shards).toHaveLength(SHARDS)
     expect(body.documents).toBe(body.shards.reduce((n, s) => n + s.documents, 0))
   })
 
   it('reads every shard into one index whose version is the sum of the shards’ and never goes down', async () => {
     const live = new LiveIndex(
       searchEnv,
-      allShards().map((shard) => directFeed(searchEnv, shard)),
+      allShards(SHARDS).map((shard) => directFeed(searchEnv, shard)),
       false,
       0,
     )
@@ -199,14 +228,14 @@ describe('sharded writers', () => {
     await live.sync()
     expect(live.seq).toBeGreaterThanOrEqual(heads.reduce((n, h) => n + h.headSeq, 0))
     const versions = [live.seq]
-    for (const shard of allShards()) {
+    for (const shard of allShards(SHARDS)) {
       const url = await urlInShard('version', shard)
       await sendEvent('article.upsert', { url, title: `Version ${shard}`, text: 'Marker pitcherplant.' })
       await live.sync()
       versions.push(live.seq)
     }
     expect(versions).toEqual([...versions].sort((a, b) => a - b))
-    expect((versions.at(-1) ?? 0) - (versions[0] ?? 0)).toBe(WRITER_SHARDS)
-    expect(live.index.search({ q: 'pitcherplant', limit: 10, offset: 0, sort: 'relevance' }).total).toBe(WRITER_SHARDS)
+    expect((versions.at(-1) ?? 0) - (versions[0] ?? 0)).toBe(SHARDS)
+    expect(live.index.search({ q: 'pitcherplant', limit: 10, offset: 0, sort: 'relevance' }).total).toBe(SHARDS)
   })
 })

@@ -1,10 +1,11 @@
 import { env } from 'cloudflare:test'
-import { WRITER_SHARDS, writerName } from '@edgewire/shared/shards'
+import { writerName } from '@edgewire/shared/shards'
 import { CHANGE_BLOCK_SEQS } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { IndexWriter } from '../workers/ingest/src/index-writer'
 import { WriterRelay } from '../workers/ingest/src/writer-relay'
+import { SHARDS } from './faults'
 
 // The index writer's RPC surface (packages/shared/src/writer-rpc.ts) through a real stub inside workerd: what the
 // interface names answers, and the writer's internals cannot be called at all. TypeScript's `private` would not stop
@@ -88,10 +89,10 @@ describe("the writer's relay over RPC", () => {
       )
     expect(await outcome(untyped.head?.())).toMatch(/name the shard/)
     expect(await outcome(untyped.manifest?.('some-epoch', 3))).toMatch(/name the shard/)
-    expect(await outcome(untyped.head?.(WRITER_SHARDS))).toMatch(/name the shard/)
+    expect(await outcome(untyped.head?.(SHARDS))).toMatch(/name the shard/)
   })
 
-  it.each([0, WRITER_SHARDS - 1])("answers as the writer of shard %i does, for that writer's epoch", async (shard) => {
+  it.each([0, SHARDS - 1])("answers as the writer of shard %i does, for that writer's epoch", async (shard) => {
     const relays = (env as unknown as IngestEnv).RELAY
     const relay = relays.get(relays.idFromName(`relay:rpc-test:shard-${shard}`))
     const writer = namespace.get(namespace.idFromName(writerName(shard)))

@@ -64,6 +64,10 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   // keeps two pipelines on one machine (a test run beside `npm start`) from reaching each other's workers.
   const registry = join(options.persistTo, '..', 'dev-registry')
   const via = options.via ?? 'startWorker'
+  // One writer, unless the caller or the shell says otherwise: workerd runs every Durable Object of a process on one
+  // thread, so more writers only add work locally, where deployed each has its own (README, "Shards").
+  // `WRITER_SHARDS=4 npm start` runs the index as deployed.
+  const vars = { WRITER_SHARDS: process.env.WRITER_SHARDS || '1', ...options.vars }
   const environment = {
     ...process.env,
     // wrangler needs Node 22; the project's own (node_modules/.bin/node) comes first even outside npm scripts.
@@ -92,7 +96,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   }
   const start = (env: 'ingest' | 'search', port: number) => {
     if (via === 'startWorker') {
-      const worker: WorkerProcessOptions = { env, port, persistTo: options.persistTo, registry, vars: options.vars }
+      const worker: WorkerProcessOptions = { env, port, persistTo: options.persistTo, registry, vars }
       const child = spawn(join(BIN, 'node'), ['--import', 'tsx', WORKER_PROCESS], {
         cwd: ROOT,
         stdio: ['ignore', output, output, 'ipc'],
@@ -118,7 +122,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       '--show-interactive-dev-session=false',
       '--log-level',
       process.env.EDGEWIRE_LOG_LEVEL ?? 'warn',
-      ...Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     ]
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,

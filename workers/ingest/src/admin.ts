@@ -1,5 +1,5 @@
 import { inboxRoute, redriveRoute, writerStatsRoute } from '@edgewire/shared/api-routes'
-import { allShards } from '@edgewire/shared/shards'
+import { allShards, writerShards } from '@edgewire/shared/shards'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { type IngestApp, type IngestEnv, writerStub } from './context'
 import { INBOX_PREFIX, type InboxMessage } from './inbox'
@@ -29,7 +29,7 @@ const isMessage = (m: unknown): m is InboxMessage =>
 
 /** `GET /admin/writer`: the index writers' figures (live articles, sequence, KV outbox, segments), summed and per shard. */
 admin.openapi(writerStatsRoute, async (c) => {
-  const shards = await Promise.all(allShards().map((shard) => writerStub(c.env, shard).stats()))
+  const shards = await Promise.all(allShards(writerShards(c.env)).map((shard) => writerStub(c.env, shard).stats()))
   return c.json({ ...summedStats(shards), shards }, 200)
 })
 

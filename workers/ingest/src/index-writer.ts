@@ -14,6 +14,7 @@ import {
   shardOfWriterName,
   splitParts,
   toIndexDoc,
+  writerShards,
   writtenNow,
 } from '@edgewire/shared'
 import {
@@ -248,6 +249,8 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     if (shard > 0 && this.#meta('next_segment_id') === 0) {
       this.#setMeta('next_segment_id', shard * SEGMENT_IDS_PER_SHARD)
     }
+    // The shard count its articles are placed by, recorded at its first start (see #refuseChangedShardCount).
+    if (this.#meta('writer_shards') === 0) this.#setMeta('writer_shards', writerShards(env))
     // A deploy that changed the format or the analyzer starts this object anew: rebuild the segments of the old kind
     // (one per maintenance round) without waiting for the next write to schedule it.
     if (this.#sql.exec('SELECT 1 FROM segments WHERE format IS NOT ? LIMIT 1', SEGMENT_FORMAT).toArray().length > 0) {
@@ -295,11 +298,27 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * sequence numbers, and the answer is remembered under the delivery's id.
    */
   async apply(delivery: Delivery): Promise<ArticleResult[]> {
+    this.#refuseChangedShardCount()
     const results = this.ctx.storage.transactionSync(() => this.#storedAnswer(delivery.id) ?? this.#applyNew(delivery))
     // Durable from here: SQLite has it. KV follows through the outbox, off the webhook's path (local KV writes
     // take milliseconds each; a 1,000-article batch would wait seconds for them).
     await this.#scheduleMaintenance(FLUSH_DELAY_MS)
     return results
+  }
+
+  /**
+   * A deployment that changed WRITER_SHARDS would send an article to another writer than the one that holds it, and
+   * search would then find it twice. Writes are refused instead: the webhook answers them `queued` and the queue keeps
+   * them until the count is set back (packages/shared/src/shards.ts; DESIGN.md, "Sharded writers").
+   */
+  #refuseChangedShardCount(): void {
+    const placedBy = this.#meta('writer_shards')
+    const configured = writerShards(this.env)
+    if (placedBy !== configured) {
+      throw new Error(
+        `WRITER_SHARDS is ${configured}, but this writer's articles were placed over ${placedBy} writers: writes wait until it is ${placedBy} again`,
+      )
+    }
   }
 
   #applyNew(delivery: Delivery): ArticleResult[] {

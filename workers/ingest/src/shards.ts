@@ -9,13 +9,13 @@
  * part under the delivery's id and answers it as before, and the home then remembers the whole.
  */
 import type { ArticleResult } from '@edgewire/shared'
-import { shardOf } from '@edgewire/shared/shards'
+import { shardOf, writerShards } from '@edgewire/shared/shards'
 import type { Delivery, WriteOp, WriterStats } from '@edgewire/shared/writer-rpc'
 import { type IngestEnv, writerStub } from './context'
 import { answerOnly } from './inbox'
 
 /** The writer that remembers a delivery's answer (its redeliveries are looked up there). */
-export const homeShard = (deliveryId: string): number => shardOf(deliveryId)
+export const homeShard = (deliveryId: string, shards: number): number => shardOf(deliveryId, shards)
 
 /** The article an op changes; null for an op answered as given (it stays with the home). */
 const articleOf = (op: WriteOp): string | null =>
@@ -26,11 +26,12 @@ const articleOf = (op: WriteOp): string | null =>
  * parallel, each shard its part), then the home with its own ops and the others' results, which it remembers.
  */
 export async function applyDelivery(env: IngestEnv, delivery: Delivery): Promise<ArticleResult[]> {
-  const home = homeShard(delivery.id)
+  const shards = writerShards(env)
+  const home = homeShard(delivery.id, shards)
   const elsewhere = new Map<number, number[]>()
   delivery.ops.forEach((op, place) => {
     const id = articleOf(op)
-    const shard = id === null ? home : shardOf(id)
+    const shard = id === null ? home : shardOf(id, shards)
     if (shard === home) return
     const places = elsewhere.get(shard) ?? []
     places.push(place)
@@ -55,7 +56,7 @@ export async function applyDelivery(env: IngestEnv, delivery: Delivery): Promise
 
 /** The answer remembered for a delivery seen before (by its home writer), or null. */
 export function lookupDelivery(env: IngestEnv, id: string): Promise<ArticleResult[] | null> {
-  return writerStub(env, homeShard(id)).lookupDelivery(id)
+  return writerStub(env, homeShard(id, writerShards(env))).lookupDelivery(id)
 }
 
 /** The shards' figures as one index's: counts and sequence numbers summed, the youngest writer's age. */

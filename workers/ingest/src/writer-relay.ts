@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Manifest } from '@edgewire/shared/lifecycle'
-import { WRITER_SHARDS } from '@edgewire/shared/shards'
+import { writerShards } from '@edgewire/shared/shards'
 import {
   type ChangeBlock,
   headTick,
@@ -31,8 +31,9 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
   #writer(shard: number): RelayedWriter {
     // A search worker older than shards calls without one (head()) or with the epoch first: refused, so that it falls
     // back to calling its one writer directly (see relayFeed) instead of being answered for another.
-    if (!Number.isInteger(shard) || shard < 0 || shard >= WRITER_SHARDS) {
-      throw new TypeError(`WriterRelay calls name the shard (0 to ${WRITER_SHARDS - 1}), got ${String(shard)}`)
+    const shards = writerShards(this.env)
+    if (!Number.isInteger(shard) || shard < 0 || shard >= shards) {
+      throw new TypeError(`WriterRelay calls name the shard (0 to ${shards - 1}), got ${String(shard)}`)
     }
     let writer = this.#writers.get(shard)
     if (!writer) {

@@ -1,6 +1,6 @@
 import type { Article } from '@edgewire/shared/article'
 import type { Manifest, SegmentRef } from '@edgewire/shared/lifecycle'
-import { allShards } from '@edgewire/shared/shards'
+import { allShards, writerShards } from '@edgewire/shared/shards'
 import { type ChangeBlock, headTick, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { type SearchEnv, writerStub } from './context'
 
@@ -154,5 +154,5 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string, shard
 
 /** The location's shared feed of every shard, shard 0 first: what a search isolate follows (see LiveIndex). */
 export function shardFeeds(env: SearchEnv, cache: Cache, location: string): WriterFeed[] {
-  return allShards().map((shard) => sharedFeed(env, cache, location, shard))
+  return allShards(writerShards(env)).map((shard) => sharedFeed(env, cache, location, shard))
 }
