@@ -276,6 +276,8 @@ export class LiveIndex {
       if (change.article?.updatedAt) this.updatedAt = change.article.updatedAt
       advance(change.seq)
     }
+    // Here, not in the next query: the memtable's new terms merged into its dictionary.
+    index.prepare()
   }
 
   /**
@@ -322,6 +324,8 @@ export class LiveIndex {
     // The feed could not bring a shard of the new index up to the index in use yet: keep that one; the next sync
     // goes on.
     if (heads.some(({ state, wentBack }, i) => !wentBack && (seqs[i] ?? 0) < state.seq)) return
+    // The new segments' merged dictionary, built before the swap instead of in its first query (80 ms at Reuters).
+    index.prepare()
     console.log(
       JSON.stringify({
         level: 'info',

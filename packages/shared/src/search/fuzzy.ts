@@ -44,6 +44,46 @@ export function lowerBound(terms: readonly string[], key: string, lo = 0, hi = t
   return a
 }
 
+/** Merges sorted, duplicate-free lists into one (pairwise, so k lists cost log k linear passes). */
+export function mergeSorted(lists: string[][]): string[] {
+  if (lists.length === 0) return []
+  let level = lists
+  while (level.length > 1) {
+    const next: string[][] = []
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] ?? []
+      const b = level[i + 1]
+      next.push(b === undefined ? a : mergeTwo(a, b))
+    }
+    level = next
+  }
+  return level[0] ?? []
+}
+
+export function mergeTwo(a: string[], b: string[]): string[] {
+  const out: string[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const x = a[i] ?? ''
+    const y = b[j] ?? ''
+    if (x < y) {
+      out.push(x)
+      i++
+    } else if (y < x) {
+      out.push(y)
+      j++
+    } else {
+      out.push(x)
+      i++
+      j++
+    }
+  }
+  while (i < a.length) out.push(a[i++] ?? '')
+  while (j < b.length) out.push(b[j++] ?? '')
+  return out
+}
+
 /** The range of terms written in the same script block as `query`'s first letter (a typo keeps the script). */
 export function scriptRange(terms: readonly string[], query: string): [number, number] {
   const c = query.charCodeAt(0)

@@ -1,6 +1,6 @@
 import type { Analyzer } from './analyzer'
 import { analyzeDoc, type DocTerms } from './doc-terms'
-import { TermDictionary } from './fuzzy'
+import { mergeTwo, TermDictionary } from './fuzzy'
 import type { IndexDoc } from './types'
 
 /** A recently upserted document, analysed, waiting for the next compaction into a segment. */
@@ -18,8 +18,14 @@ export class Memtable {
   readonly docs: (MemDoc | null)[] = []
   /** term → local numbers of the docs that had it (dead ones are skipped when read) */
   readonly postings = new Map<string, number[]>()
-  /** the same terms sorted, for fuzzy and prefix expansion; rebuilt on first use after new terms arrive */
-  private sorted: string[] | null = []
+  /** the same terms sorted, for fuzzy and prefix expansion, up to the terms in `added` */
+  private sorted: string[] = []
+  /**
+   * Terms that arrived since `sorted` was last read: merged in on the next read. Sorting all terms again at every new
+   * one cost up to 80 ms on the first query after each sync of a steady feed (a memtable of 2,000 Reuters articles);
+   * merging sorts only the new ones and passes once over the rest.
+   */
+  private added: string[] = []
   private dictionary: TermDictionary | null = null
   private readonly byId = new Map<string, number>()
   totalTitleTerms = 0
@@ -45,7 +51,7 @@ export class Memtable {
       const list = this.postings.get(term)
       if (list === undefined) {
         this.postings.set(term, [local])
-        this.sorted = null
+        this.added.push(term)
       } else {
         list.push(local)
       }
@@ -74,7 +80,10 @@ export class Memtable {
 
   /** All terms seen since the memtable started, sorted as segment terms are. */
   sortedTerms(): string[] {
-    this.sorted ??= [...this.postings.keys()].sort()
+    if (this.added.length > 0) {
+      this.sorted = mergeTwo(this.sorted, this.added.sort())
+      this.added = []
+    }
     return this.sorted
   }
 

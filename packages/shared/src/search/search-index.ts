@@ -1,6 +1,6 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
-import { lowerBound, TermDictionary, typoWalk } from './fuzzy'
+import { lowerBound, mergeSorted, TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
 import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
@@ -615,6 +615,16 @@ export class SearchIndex {
     return this.segmentTerms
   }
 
+  /**
+   * Builds what typo and prefix expansion read (the segments' merged term list and its dictionary, the memtable's),
+   * so that a query after a change or a swap does not pay for it. A live index calls it after applying changes and
+   * before it swaps an index in; anything built already is kept.
+   */
+  prepare(): void {
+    this.segmentDictionary()
+    this.memtable.termDictionary()
+  }
+
   private segmentDictionary(): TermDictionary {
     this.segmentDict ??= new TermDictionary(this.mergedSegmentTerms())
     return this.segmentDict
@@ -710,46 +720,6 @@ export class SearchIndex {
 
 function newState(segment: Segment): SegmentState {
   return { segment, deleted: null, deletedCount: 0, scores: null }
-}
-
-/** Merges sorted, duplicate-free lists into one (pairwise, so k lists cost log k linear passes). */
-function mergeSorted(lists: string[][]): string[] {
-  if (lists.length === 0) return []
-  let level = lists
-  while (level.length > 1) {
-    const next: string[][] = []
-    for (let i = 0; i < level.length; i += 2) {
-      const a = level[i] ?? []
-      const b = level[i + 1]
-      next.push(b === undefined ? a : mergeTwo(a, b))
-    }
-    level = next
-  }
-  return level[0] ?? []
-}
-
-function mergeTwo(a: string[], b: string[]): string[] {
-  const out: string[] = []
-  let i = 0
-  let j = 0
-  while (i < a.length && j < b.length) {
-    const x = a[i] ?? ''
-    const y = b[j] ?? ''
-    if (x < y) {
-      out.push(x)
-      i++
-    } else if (y < x) {
-      out.push(y)
-      j++
-    } else {
-      out.push(x)
-      i++
-      j++
-    }
-  }
-  while (i < a.length) out.push(a[i++] ?? '')
-  while (j < b.length) out.push(b[j++] ?? '')
-  return out
 }
 
 function clamp(value: number, min: number, max: number): number {
