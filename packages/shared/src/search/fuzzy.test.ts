@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fuzzyWalk, lowerBound, scriptRange, TermDictionary, typoWalk } from './fuzzy'
+import { fuzzyWalk, lowerBound, mergeSorted, mergeSortedInSteps, scriptRange, TermDictionary, typoWalk } from './fuzzy'
 
 /** Plain dynamic-programming optimal string alignment distance (Levenshtein plus adjacent swaps), the reference. */
 function editDistance(a: string, b: string): number {
@@ -123,6 +123,31 @@ describe('typoWalk', () => {
         expect(typos(terms, q, max)).toEqual(expected)
       }),
       { numRuns: 300 },
+    )
+  })
+})
+
+describe('merging sorted term lists', () => {
+  const sortedSet = fc.uniqueArray(word, { maxLength: 60 }).map((terms) => terms.sort())
+
+  it('gives every term once, sorted, in steps or at once', () => {
+    fc.assert(
+      fc.property(fc.array(sortedSet, { maxLength: 7 }), fc.integer({ min: 1, max: 50 }), (lists, stepTerms) => {
+        const expected = [...new Set(lists.flat())].sort()
+        expect(mergeSorted(lists)).toEqual(expected)
+        const steps = mergeSortedInSteps(lists, stepTerms)
+        let pauses = 0
+        for (let step = steps.next(); ; step = steps.next()) {
+          if (step.done) {
+            expect(step.value).toEqual(expected)
+            break
+          }
+          pauses++
+        }
+        // A pause after every stepTerms terms written, in every pairwise pass.
+        const written = lists.length > 1 ? expected.length : 0
+        expect(pauses).toBeGreaterThanOrEqual(Math.floor(written / stepTerms))
+      }),
     )
   })
 })

@@ -44,8 +44,23 @@ export function lowerBound(terms: readonly string[], key: string, lo = 0, hi = t
   return a
 }
 
+/**
+ * Terms a stepped merge writes between two pauses (`mergeSortedInSteps`): about 2 ms here, so a search isolate that
+ * merges a new index's dictionaries beside the one it serves never holds a request longer.
+ */
+export const MERGE_STEP_TERMS = 20_000
+
 /** Merges sorted, duplicate-free lists into one (pairwise, so k lists cost log k linear passes). */
 export function mergeSorted(lists: string[][]): string[] {
+  const steps = mergeSortedInSteps(lists)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/** `mergeSorted`, pausing after about every `stepTerms` terms written: the caller may yield between steps. */
+export function* mergeSortedInSteps(lists: string[][], stepTerms = MERGE_STEP_TERMS): Generator<void, string[]> {
   if (lists.length === 0) return []
   let level = lists
   while (level.length > 1) {
@@ -53,24 +68,34 @@ export function mergeSorted(lists: string[][]): string[] {
     for (let i = 0; i < level.length; i += 2) {
       const a = level[i] ?? []
       const b = level[i + 1]
-      next.push(b === undefined ? a : mergeTwo(a, b))
+      next.push(b === undefined ? a : yield* mergeTwoInSteps(a, b, stepTerms))
     }
     level = next
   }
   return level[0] ?? []
 }
 
+/** Merges two sorted, duplicate-free lists into one. */
 export function mergeTwo(a: string[], b: string[]): string[] {
+  const steps = mergeTwoInSteps(a, b, Number.POSITIVE_INFINITY)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+function* mergeTwoInSteps(a: string[], b: string[], stepTerms: number): Generator<void, string[]> {
   const out: string[] = []
   let i = 0
   let j = 0
-  while (i < a.length && j < b.length) {
-    const x = a[i] ?? ''
-    const y = b[j] ?? ''
-    if (x < y) {
-      out.push(x)
+  let pause = stepTerms
+  while (i < a.length || j < b.length) {
+    const x = a[i]
+    const y = b[j]
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string) // b is spent, so a is not (the loop’s condition)
       i++
-    } else if (y < x) {
+    } else if (x === undefined || y < x) {
       out.push(y)
       j++
     } else {
@@ -78,9 +103,11 @@ export function mergeTwo(a: string[], b: string[]): string[] {
       i++
       j++
     }
+    if (out.length >= pause) {
+      pause += stepTerms
+      yield
+    }
   }
-  while (i < a.length) out.push(a[i++] ?? '')
-  while (j < b.length) out.push(b[j++] ?? '')
   return out
 }
 

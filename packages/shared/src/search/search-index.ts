@@ -1,6 +1,6 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
-import { lowerBound, mergeSorted, TermDictionary, typoWalk } from './fuzzy'
+import { lowerBound, mergeSorted, mergeSortedInSteps, TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
 import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
@@ -621,6 +621,17 @@ export class SearchIndex {
    * before it swaps an index in; anything built already is kept.
    */
   prepare(): void {
+    const steps = this.prepareInSteps()
+    while (!steps.next().done) {
+      // all steps at once
+    }
+  }
+
+  /** `prepare`, pausing about every MERGE_STEP_TERMS terms merged: the caller may yield to requests between steps. */
+  *prepareInSteps(): Generator<void, void> {
+    if (this.segmentTerms === null) {
+      this.segmentTerms = yield* mergeSortedInSteps(this.states.map((s) => s.segment.terms))
+    }
     this.segmentDictionary()
     this.memtable.termDictionary()
   }
