@@ -32,7 +32,7 @@ import { BENCH_SECRET, benchVars, settledWriterStats, writerStats } from './lib/
 import { fmt, quantile, rng, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, killAllDevServers, startDevServers } from './lib/dev-servers'
 import { HeapSampler } from './lib/heap-sampler'
-import { HttpTimer } from './lib/http-timer'
+import { PairedTimer } from './lib/http-timer'
 import { KvCounter } from './lib/kv-counter'
 import { ROOT } from './lib/local-config'
 import { Progress } from './lib/progress'
@@ -128,26 +128,13 @@ const q99 = (xs: number[]) => quantile(xs, 0.99)
 
 /** Searches at the worker's socket, each followed by an empty /healthz on the same connection. */
 async function timeSearches(entry: string, paths: string[]): Promise<Latency> {
-  const timer = new HttpTimer(entry, { 'accept-encoding': 'gzip, deflate, br' })
-  const search: number[] = []
-  const floor: number[] = []
-  const worker: number[] = []
-  let non200 = 0
+  const timer = new PairedTimer(entry)
   try {
-    for (const path of paths) {
-      try {
-        const s = await timer.time(path)
-        const h = await timer.time('/healthz')
-        search.push(s)
-        floor.push(h)
-        worker.push(s - h)
-      } catch {
-        non200++
-      }
-    }
+    for (const path of paths) await timer.time(path)
   } finally {
     timer.close()
   }
+  const { search, floor, worker, non200 } = timer
   return {
     queries: search.length,
     searchP50Ms: q50(search),

@@ -42,3 +42,38 @@ export class HttpTimer {
     this.agent.destroy()
   }
 }
+
+/**
+ * Searches timed in pairs, each followed by an empty `/healthz` on the same connection: the search's time minus its
+ * `/healthz`'s is the worker's own share, the client, the connection and the runtime's floor taken out (README,
+ * "Benchmarks").
+ */
+export class PairedTimer {
+  readonly search: number[] = []
+  readonly floor: number[] = []
+  /** per pair: search − /healthz */
+  readonly worker: number[] = []
+  non200 = 0
+  private readonly timer: HttpTimer
+
+  constructor(base: string) {
+    this.timer = new HttpTimer(base, { 'accept-encoding': 'gzip, deflate, br' })
+  }
+
+  /** Times `path`, then `/healthz`; an answer other than 200 is counted, not timed. */
+  async time(path: string): Promise<void> {
+    try {
+      const s = await this.timer.time(path)
+      const h = await this.timer.time('/healthz')
+      this.search.push(s)
+      this.floor.push(h)
+      this.worker.push(s - h)
+    } catch {
+      this.non200++
+    }
+  }
+
+  close(): void {
+    this.timer.close()
+  }
+}

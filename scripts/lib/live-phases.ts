@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { quantile } from './bench-stats'
-import { HttpTimer } from './http-timer'
+import { pairedSearchesInThread } from './paired-search-thread'
 import type { WebhookClient } from './webhook-client'
 
 /**
@@ -60,28 +60,12 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   // Not awaited before the phase starts: right after a burst the writer may take seconds to answer it.
   const callsBefore = options.readerCalls ? options.readerCalls() : Promise.resolve(0)
 
-  const searches: number[] = []
-  const floors: number[] = []
-  const workerTimes: number[] = []
-  const searchLoop = async () => {
-    const timer = new HttpTimer(options.workerUrl, { 'accept-encoding': 'gzip, deflate, br' })
-    try {
-      for (let i = 0; running(); i++) {
-        const q = options.queries[i % options.queries.length] ?? 'oil'
-        try {
-          const s = await timer.time(`/search?q=${encodeURIComponent(q)}`)
-          const h = await timer.time('/healthz')
-          searches.push(s)
-          floors.push(h)
-          workerTimes.push(s - h)
-        } catch {
-          non200++
-        }
-      }
-    } finally {
-      timer.close()
-    }
-  }
+  // In a thread of its own, so that signing the feed here does not delay reading its answers (see the module).
+  const searchLoop = pairedSearchesInThread({
+    workerUrl: options.workerUrl,
+    queries: options.queries,
+    untilEpochMs: Date.now() + options.seconds * 1000,
+  })
 
   const freshness: number[] = []
   let highestVersion = 0
@@ -179,18 +163,19 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
     return [upserts(), batches()]
   }
 
-  await Promise.all([searchLoop(), freshnessLoop(), ...feedLoops()])
+  const [paired] = await Promise.all([searchLoop, freshnessLoop(), ...feedLoops()])
+  non200 += paired.non200
   const elapsed = (performance.now() - startedAt) / 1000
   const callsAfter = options.readerCalls ? await options.readerCalls() : 0
   return {
     seconds: elapsed,
-    searches: searches.length,
-    searchP50Ms: quantile(searches, 0.5),
-    searchP99Ms: quantile(searches, 0.99),
-    healthzP50Ms: quantile(floors, 0.5),
-    healthzP99Ms: quantile(floors, 0.99),
-    workerP50Ms: quantile(workerTimes, 0.5),
-    workerP99Ms: quantile(workerTimes, 0.99),
+    searches: paired.search.length,
+    searchP50Ms: quantile(paired.search, 0.5),
+    searchP99Ms: quantile(paired.search, 0.99),
+    healthzP50Ms: quantile(paired.floor, 0.5),
+    healthzP99Ms: quantile(paired.floor, 0.99),
+    workerP50Ms: quantile(paired.worker, 0.5),
+    workerP99Ms: quantile(paired.worker, 0.99),
     freshnessSamples: freshness.length,
     freshnessP50Ms: quantile(freshness, 0.5),
     freshnessP99Ms: quantile(freshness, 0.99),
