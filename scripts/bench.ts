@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
-import { BENCH_SECRET, benchVars, settledWriterStats, writerStats } from './lib/bench-servers'
+import { BENCH_SECRET, benchVars, pinSearchWorker, settledWriterStats, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
@@ -90,6 +90,9 @@ function searchIsolateMemory(servers: DevServers): { rss: number; peak: number }
 
 let servers = await start()
 const results: Record<string, unknown> = {}
+/** `BENCH_PIN=1`: the search worker on a core of its own until the restart (see pinSearchWorker). */
+const pinned = process.env.BENCH_PIN === '1' ? pinSearchWorker(servers) : null
+if (pinned) log(`Pinned (BENCH_PIN=1): ${pinned}.`)
 try {
   const baselineRss = searchIsolateMemory(servers)
 
@@ -264,6 +267,7 @@ try {
   results.steadyFeed = steadyFeed
   results.kvPropagationMs = PROPAGATION_MS
   results.writerShards = Number(WRITERS)
+  results.pinned = pinned
   results.statsFailures = statsFailures
   const loaded = searchIsolateMemory(servers)
   const finalStats = await stats(servers)
@@ -448,7 +452,7 @@ await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result
     ['steady feed', r.steadyFeed],
   ] as const) {
     console.log(
-      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${f.non200} non-200, indexVersion down ${f.indexVersionDecreases}×, ${f.reappeared} of ${f.deletedProbes} deleted probes seen again, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS}, WRITER_SHARDS=${WRITERS})`,
+      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${f.non200} non-200, indexVersion down ${f.indexVersionDecreases}×, ${f.reappeared} of ${f.deletedProbes} deleted probes seen again, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS}, WRITER_SHARDS=${WRITERS}${pinned ? ', pinned' : ''})`,
     )
   }
   console.log(

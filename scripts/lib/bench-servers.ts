@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DevServers } from './dev-servers'
 
@@ -42,4 +44,28 @@ export async function settledWriterStats(servers: Pick<DevServers, 'ingest'>): P
     last = writer.segments
   }
   return writer
+}
+
+/**
+ * `BENCH_PIN=1`: the search worker's processes get the last core to themselves, and the ingest worker's and the
+ * bench's own (its clients, its feed) share the others. Deployed, a search isolate shares its machine with neither
+ * the ingest worker nor the clients, while here two cores carry all three, and the search worker's timings then
+ * include waiting for a core. Linux only (taskset); returns what it did, or null where it cannot.
+ */
+export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): string | null {
+  const cores = availableParallelism()
+  if (process.platform !== 'linux' || cores < 2) return null
+  const group = (leader: number) =>
+    execFileSync('pgrep', ['-g', String(leader)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+  const pin = (pids: string[], cpus: string) => {
+    for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', cpus, pid], { stdio: 'ignore' })
+  }
+  const searchCore = String(cores - 1)
+  const others = cores === 2 ? '0' : `0-${cores - 2}`
+  pin(group(servers.pids.search), searchCore)
+  pin([...group(servers.pids.ingest), String(process.pid)], others)
+  return `search worker on core ${searchCore}; ingest worker and the bench's clients on ${others}`
 }
