@@ -92,7 +92,7 @@ let servers = await start()
 const results: Record<string, unknown> = {}
 /** `BENCH_PIN=1`: the search worker on a core of its own until the restart (see pinSearchWorker). */
 const pinned = process.env.BENCH_PIN === '1' ? pinSearchWorker(servers) : null
-if (pinned) log(`Pinned (BENCH_PIN=1): ${pinned}.`)
+if (pinned) log(`Pinned (BENCH_PIN=1): ${pinned.description}.`)
 try {
   const baselineRss = searchIsolateMemory(servers)
 
@@ -147,6 +147,7 @@ try {
     seconds: PHASE_SECONDS,
     queries: warmupQueries,
     readerCalls,
+    pinTimer: pinned?.besideSearch,
   })
   report('after the burst', afterBurst)
   results.afterBurst = afterBurst
@@ -256,6 +257,7 @@ try {
     seconds: PHASE_SECONDS,
     queries: identityQueries,
     readerCalls,
+    pinTimer: pinned?.besideSearch,
     feed: {
       articles: inputs.slice(0, 5000).map((a) => ({ externalId: a.externalId, title: a.title, text: a.text })),
       upsertsPerSecond: 20,
@@ -267,7 +269,7 @@ try {
   results.steadyFeed = steadyFeed
   results.kvPropagationMs = PROPAGATION_MS
   results.writerShards = Number(WRITERS)
-  results.pinned = pinned
+  results.pinned = pinned?.description ?? null
   results.statsFailures = statsFailures
   const loaded = searchIsolateMemory(servers)
   const finalStats = await stats(servers)

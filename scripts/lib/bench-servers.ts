@@ -46,13 +46,20 @@ export async function settledWriterStats(servers: Pick<DevServers, 'ingest'>): P
   return writer
 }
 
+/** Where `pinSearchWorker` put the processes, and how to put another beside the search worker. */
+export interface Pinning {
+  description: string
+  besideSearch(pid: number): void
+}
+
 /**
- * `BENCH_PIN=1`: the search worker's processes get the last core to themselves, and the ingest worker's and the
- * bench's own (its clients, its feed) share the others. Deployed, a search isolate shares its machine with neither
- * the ingest worker nor the clients, while here two cores carry all three, and the search worker's timings then
- * include waiting for a core. Linux only (taskset); returns what it did, or null where it cannot.
+ * `BENCH_PIN=1`: the search worker's processes get the last core, and the ingest worker's and the bench's own (its
+ * feed, its probes) share the others; the process that times searches joins the search worker (`besideSearch`: it
+ * waits while the worker answers, so the two do not compete). Deployed, a search isolate shares its machine with
+ * neither the ingest worker nor the clients, while here two cores carry all of them, and the search worker's timings
+ * then include waiting for a core. Linux only (taskset); null where it cannot.
  */
-export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): string | null {
+export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): Pinning | null {
   const cores = availableParallelism()
   if (process.platform !== 'linux' || cores < 2) return null
   const group = (leader: number) =>
@@ -67,5 +74,8 @@ export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): string | nul
   const others = cores === 2 ? '0' : `0-${cores - 2}`
   pin(group(servers.pids.search), searchCore)
   pin([...group(servers.pids.ingest), String(process.pid)], others)
-  return `search worker on core ${searchCore}; ingest worker and the bench's clients on ${others}`
+  return {
+    description: `search worker and the process timing its searches on core ${searchCore}; ingest worker and the rest of the bench on ${others}`,
+    besideSearch: (pid) => pin([String(pid)], searchCore),
+  }
 }

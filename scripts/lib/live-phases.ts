@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { quantile } from './bench-stats'
-import { pairedSearchesInThread } from './paired-search-thread'
+import { pairedSearchesInProcess } from './paired-search-process'
 import type { WebhookClient } from './webhook-client'
 
 /**
@@ -23,6 +23,8 @@ export interface LivePhaseOptions {
     batchSize: number
     batchEverySeconds: number
   }
+  /** puts the process that times the searches beside the search worker (`BENCH_PIN=1`, see pinSearchWorker) */
+  pinTimer?: (pid: number) => void
   /** writer's reader calls so far (GET /admin/writer), to give the writer's load from readers per second */
   readerCalls?: () => Promise<number>
 }
@@ -60,12 +62,13 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   // Not awaited before the phase starts: right after a burst the writer may take seconds to answer it.
   const callsBefore = options.readerCalls ? options.readerCalls() : Promise.resolve(0)
 
-  // In a thread of its own, so that signing the feed here does not delay reading its answers (see the module).
-  const searchLoop = pairedSearchesInThread({
-    workerUrl: options.workerUrl,
-    queries: options.queries,
-    untilEpochMs: Date.now() + options.seconds * 1000,
-  })
+  // In a process of its own, so that signing the feed here does not delay reading its answers (see the module).
+  const searchLoop = pairedSearchesInProcess(
+    { workerUrl: options.workerUrl, queries: options.queries, untilEpochMs: Date.now() + options.seconds * 1000 },
+    (child) => {
+      if (child.pid !== undefined) options.pinTimer?.(child.pid)
+    },
+  )
 
   const freshness: number[] = []
   let highestVersion = 0
