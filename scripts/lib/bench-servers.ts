@@ -79,3 +79,13 @@ export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): Pinning | nu
     besideSearch: (pid) => pin([String(pid)], searchCore),
   }
 }
+
+/** `POST /admin/reindex`: every writer rebuilds each of its segments, one per maintenance round (DESIGN.md). */
+export async function reindex(servers: Pick<DevServers, 'search'>): Promise<void> {
+  const res = await fetch(`${servers.search}/admin/reindex`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
+  })
+  await res.arrayBuffer()
+  if (res.status !== 202) throw new Error(`POST /admin/reindex answered ${res.status}`)
+}

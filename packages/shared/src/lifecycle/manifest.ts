@@ -54,6 +54,27 @@ export function joinParts(parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+/**
+ * The ceilings of every segment build (the index writer's flushes, merges and rebuilds), which bound its memory.
+ *
+ * Most documents a merge builds into one segment. A build holds the writer's thread in its last step (packing the
+ * segment), so this bounds the longest pause a merge causes readers and webhooks; it also bounds the build's memory.
+ */
+export const MAX_MERGE_DOCS = 8000
+/**
+ * Most bytes of segment a build makes: a merge never joins segments whose bytes sum past it, and a flush takes
+ * changes while their articles' JSON stays within FLUSH_MAX_CHARS. Documents alone did not bound a build: 56–64
+ * articles of 4 Mi characters made 128–149 MB of segments in one flush (`npm run bench:hostile`). An 8,000-article
+ * Reuters segment is about 9 MB, so news of ordinary length still merges by documents.
+ */
+export const MAX_BUILD_BYTES = 16 * 1024 * 1024
+/**
+ * Most characters of article JSON one flush takes (one article more only when it alone is larger). A segment holds
+ * up to about twice its articles' text (the stored text, plus positions: 18 Mi characters of long articles made a
+ * 40 MB segment), so this keeps a flush's segment near MAX_BUILD_BYTES.
+ */
+export const FLUSH_MAX_CHARS = MAX_BUILD_BYTES / 2
+
 /** How many segments of one size tier are merged into one (the tiered policy's fan-in). */
 export const MERGE_FACTOR = 4
 /** Segments up to this many documents form the lowest tier. */
