@@ -20,8 +20,8 @@
  * released afterwards: its articles go into a SQLite file with the writer's `articles` table (node:sqlite), so the
  * database size is measured; the build reads them back as the writer's flush does (SELECT article … ORDER BY seq,
  * JSON.parse, toIndexDoc, SegmentBuilder.add, finish) and is timed; the segment's section table gives the bytes by
- * section; splitParts the KV parts; then the parts are joined and opened as a search isolate does, and the heap +
- * array buffers held (after a full GC), the open time and query p50/p99 are measured. On the first shard the
+ * section; splitParts the KV parts; then the parts are read into one buffer and opened as a search isolate does,
+ * and the heap + array buffers held (after a full GC), the open time and query p50/p99 are measured. On the first shard the
  * build runs a second time, untimed, with every collection a full one, to measure the writer's live memory at its
  * highest (GC profiler samples).
  *
@@ -44,7 +44,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8'
 import type { Article } from '@edgewire/shared/article'
-import { joinParts, SEGMENT_PART_BYTES, splitParts, toIndexDoc } from '@edgewire/shared/lifecycle'
+import { readParts, SEGMENT_PART_BYTES, splitParts, toIndexDoc } from '@edgewire/shared/lifecycle'
 import {
   type FacetCount,
   type FacetField,
@@ -340,7 +340,7 @@ function writerPeakMemory(db: DatabaseSync, docs: number): number {
   return bytes.byteLength > 0 && builder.size > 0 ? Math.max(atEnd, ...live) : atEnd
 }
 
-function measureShard(shards: number, k: number, probe: boolean): ShardFigures {
+async function measureShard(shards: number, k: number, probe: boolean): Promise<ShardFigures> {
   const dbFile = join(tmp, `shard-${shards}-${k}.sqlite`)
   rmSync(dbFile, { force: true })
   const db = new DatabaseSync(dbFile)
@@ -390,11 +390,17 @@ function measureShard(shards: number, k: number, probe: boolean): ShardFigures {
   writeFileSync(segmentFile(shards, k), bytes)
   bytes = null
 
-  // A search isolate: KV parts (separate buffers), joined, opened.
+  // A search isolate: KV parts (separate buffers), read one after another into one buffer, opened.
   const base = held()
   let kvParts: Uint8Array[] = splitParts(readFileSync(segmentFile(shards, k))).map((p) => p.slice())
   t = performance.now()
-  const segment = Segment.open(joinParts(kvParts))
+  // Each part is let go once copied, as a part read from KV is.
+  const arrives = async (i: number) => {
+    const part = kvParts[i] ?? new Uint8Array()
+    kvParts[i] = new Uint8Array()
+    return part
+  }
+  const segment = Segment.open(await readParts(segmentBytes, kvParts.length, arrives))
   const index = new SearchIndex([segment])
   const openMs = performance.now() - t
   const loadPeak = held() - base
@@ -453,7 +459,7 @@ if (SHARDS_GIVEN) {
   shardCount = Math.floor(arg('shards', PILOT_SHARDS))
 } else {
   log(`pilot: shard 0 of ${PILOT_SHARDS} (S from DESIGN.md's estimate) to measure the bytes a reader holds…`)
-  pilot = measureShard(PILOT_SHARDS, 0, true)
+  pilot = await measureShard(PILOT_SHARDS, 0, true)
   report(pilot)
   const perDoc = pilot.heldAfterQueries / pilot.docs
   shardCount = Math.max(1, Math.ceil((DOCS * perDoc) / target))
@@ -469,7 +475,8 @@ log(`${shardCount} shards, ${measureCount} built and measured · ${elapsed()}`)
 if (pilot !== null && pilot.shards !== shardCount) vocabulary.clear()
 const figures: ShardFigures[] = []
 for (let k = 0; k < measureCount; k++) {
-  const f = pilot !== null && pilot.shards === shardCount && k === 0 ? pilot : measureShard(shardCount, k, k === 0)
+  const f =
+    pilot !== null && pilot.shards === shardCount && k === 0 ? pilot : await measureShard(shardCount, k, k === 0)
   if (f !== pilot) report(f)
   figures.push(f)
 }

@@ -1,12 +1,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
-import { segmentPartKey, splitParts, toIndexDoc, writtenNow } from '@edgewire/shared/lifecycle'
+import { readParts, segmentPartKey, splitParts, toIndexDoc, writtenNow } from '@edgewire/shared/lifecycle'
 import { Analyzer, SegmentBuilder } from '@edgewire/shared/search'
+import { writerName } from '@edgewire/shared/shards'
 import { CHANGE_BLOCK_SEQS, HEAD_TICK_MS, headTick, type WriteOp, type WriterHead } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { SearchEnv } from '../workers/search/src/context'
 import { DistantKv } from '../workers/search/src/distant-kv'
-import { LiveIndex } from '../workers/search/src/live-index'
+import { LiveIndex, SYNC_LOST_MS } from '../workers/search/src/live-index'
 import { directFeed, sharedFeed, type WriterFeed } from '../workers/search/src/writer-feed'
 
 // How a search isolate follows the writer under the edge's real rules: KV that shows a key late, a shared head older
@@ -200,6 +201,108 @@ describe('a search isolate following the writer', () => {
     await after.sync()
     expect(ids(after, 'sphalerite')).toEqual(new Set([a.id]))
     expect(after.index.pendingCount).toBe(0)
+  })
+
+  it('opens a segment stored in several parts, some in KV and some only at the writer, and searches every document', async () => {
+    const articles = [
+      await story('Cobalt refiners cut output in Zambia. Marker carrollite.'),
+      await story('Cobalt prices rose on supply fears. Marker carrollite.'),
+      await story('A third cobalt story, longer than the others, so the parts fall inside its text. Marker linnaeite.'),
+    ]
+    await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+    await maintain()
+    const ref = (await writer().manifest()).segments.at(-1)
+    if (!ref) throw new Error('no segment was written')
+    const whole = await searchEnv.ARTICLES.get(segmentPartKey(ref.id, 0), 'arrayBuffer')
+    if (!whole) throw new Error('the segment is not in KV')
+    // As a segment larger than a KV value is stored: in parts (of 700 bytes here), the manifest saying how many. A
+    // location a minute from the writer sees the parts written an hour ago in KV; the others come from the writer.
+    const parts = splitParts(new Uint8Array(whole), 700)
+    expect(parts.length).toBeGreaterThan(3)
+    for (const [i, part] of parts.entries()) {
+      const writtenAt = i % 2 === 0 ? Date.now() - 3_600_000 : Date.now()
+      await searchEnv.ARTICLES.put(segmentPartKey(ref.id, i), part, { metadata: { writtenAt } })
+    }
+    await runInDurableObject(writer(), async (_, state) => {
+      state.storage.sql.exec('UPDATE segments SET parts = ? WHERE id = ?', parts.length, ref.id)
+    })
+    const direct = directFeed(searchEnv)
+    const fromWriter: number[] = []
+    const feed: WriterFeed = {
+      ...direct,
+      segmentPart: (head, segment, part) => {
+        if (segment.id === ref.id) fromWriter.push(part)
+        return direct.segmentPart(head, segment, part)
+      },
+    }
+    const distant = reader(feed, { ...searchEnv, KV_PROPAGATION_MS: '60000' } as unknown as SearchEnv)
+    await distant.sync()
+    expect(distant.segmentRefs.find((r) => r.id === ref.id)?.parts).toBe(parts.length)
+    // Exactly the parts KV did not show, one after another.
+    expect(fromWriter).toEqual(parts.flatMap((_, i) => (i % 2 === 1 ? [i] : [])))
+    expect(ids(distant, 'carrollite')).toEqual(new Set([articles[0]?.id, articles[1]?.id]))
+    expect(ids(distant, 'linnaeite')).toEqual(new Set([articles[2]?.id]))
+    // Every stored field as built: the parts were put back together byte for byte.
+    for (const article of articles) expect(distant.index.get(article.id)).toEqual(toIndexDoc(article))
+    expect(distant.index.pendingCount).toBe(0)
+  })
+
+  it('reads the parts of a segment from KV into one buffer byte for byte, and refuses parts that do not add up', async () => {
+    const bytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) % 251)
+    const parts = splitParts(bytes, 1024)
+    for (const [i, part] of parts.entries()) await searchEnv.ARTICLES.put(`parts-test:${i}`, part)
+    const fromKv = async (i: number) => {
+      const value = await searchEnv.ARTICLES.get(`parts-test:${i}`, 'arrayBuffer')
+      if (!value) throw new Error(`part ${i} missing`)
+      return new Uint8Array(value)
+    }
+    expect(await readParts(bytes.length, parts.length, fromKv)).toEqual(bytes)
+    await expect(readParts(bytes.length - 1, parts.length, fromKv)).rejects.toThrow(/pass its/)
+    await expect(readParts(bytes.length, parts.length - 1, fromKv)).rejects.toThrow(/hold 4096 of its 5000 bytes/)
+  })
+
+  it('swaps moved shards one at a time past SWAP_OPEN_BYTES, the others at the next syncs however young the index', async () => {
+    const writers = [0, 1].map((shard) => searchEnv.INDEX.get(searchEnv.INDEX.idFromName(writerName(shard))))
+    const upsert = async (shard: number, text: string) => {
+      const article = await story(text)
+      const w = writers[shard]
+      if (!w) throw new Error(`no writer ${shard}`)
+      await w.apply({ id: `swap-${deliveries++}`, eventTime: Date.now(), ops: [{ kind: 'upsert', article }] })
+      await runDurableObjectAlarm(w)
+      return article
+    }
+    const versions = async () => (await Promise.all(writers.map((w) => w.manifest()))).map((m) => m.version)
+    const found = [await upsert(0, 'Bauxite exports rose. Marker gibbsite.'), await upsert(1, 'Marker gibbsite.')]
+    // The manifests in use may be two seconds old before a swap pays, and a swap may open one byte of new segments
+    // (one shard's, however large, at least).
+    const live = new LiveIndex(
+      searchEnv,
+      [0, 1].map((shard) => directFeed(searchEnv, shard)),
+      false,
+      2000,
+      SYNC_LOST_MS,
+      1,
+    )
+    await live.sync()
+    const [loaded0 = 0, loaded1 = 0] = await versions()
+    expect(live.manifestVersion).toBe(loaded0 + loaded1)
+    found.push(
+      await upsert(0, 'Alumina output fell. Marker gibbsite.'),
+      await upsert(1, 'Smelters idle. Marker gibbsite.'),
+    )
+    const [moved0 = 0, moved1 = 0] = await versions()
+    expect(moved0).toBeGreaterThan(loaded0)
+    expect(moved1).toBeGreaterThan(loaded1)
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    // Both shards moved: this swap opens shard 0's new manifest only; shard 1's change comes from its blocks.
+    await live.sync()
+    expect(live.manifestVersion).toBe(moved0 + loaded1)
+    expect(ids(live, 'gibbsite')).toEqual(new Set(found.map((a) => a.id)))
+    // The next sync swaps shard 1, though its index is younger than two seconds.
+    await live.sync()
+    expect(live.manifestVersion).toBe(moved0 + moved1)
+    expect(ids(live, 'gibbsite')).toEqual(new Set(found.map((a) => a.id)))
+    expect(live.index.pendingCount).toBe(0)
   })
 
   it('follows new changes without swapping manifests at every flush, and swaps once it pays', async () => {

@@ -1,6 +1,6 @@
 import type { Article } from '@edgewire/shared/article'
 import { ProblemError } from '@edgewire/shared/http'
-import { joinParts, type Manifest, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
+import { type Manifest, readParts, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
 import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/search'
 import { shardOf } from '@edgewire/shared/shards'
 import { CHANGE_BLOCK_SEQS, type Change, HEAD_TICK_MS, headTick, type WriterHead } from '@edgewire/shared/writer-rpc'
@@ -36,6 +36,13 @@ export const SYNC_LOST_MS = 20_000
  */
 export const SWAP_PENDING_DOCS = 2000
 export const SWAP_AFTER_MS = 10_000
+/**
+ * Bytes of segments one swap may open beside the index in use, summed over the shards it swaps (one shard's new
+ * segments at least, however large). A swap holds the index in use and the segments it opens at once: a reindex
+ * rebuilds every shard, and swapping all at once held the whole index twice. One build's worth (MAX_BUILD_BYTES) is
+ * what a merge in one shard adds; past it, the other moved shards swap at the next syncs, one after another.
+ */
+export const SWAP_OPEN_BYTES = 16 * 1024 * 1024
 
 /**
  * How long a read of an article this index does not hold may wait for the index to follow the writer to the moment
@@ -57,6 +64,8 @@ class ShardState {
   manifest: Manifest | null = null
   /** The writer's time of the newest head this shard caught up to: it holds every change accepted before then. */
   coveredAt = 0
+  /** When this shard's manifest was swapped in (epoch ms; 0: never): the longest-waiting shard swaps first. */
+  swappedAt = 0
 
   constructor(
     readonly shard: number,
@@ -102,6 +111,8 @@ export class LiveIndex {
   #syncAliveAt = 0
   /** When the manifests in use were swapped in (epoch ms). */
   #swappedAt = 0
+  /** A swap left moved shards for later (see #shardsToSwap): the next sync swaps them, however young the index. */
+  #swapsDeferred = false
   /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
   #generation = 0
   readonly #kv: KvReader
@@ -113,6 +124,7 @@ export class LiveIndex {
    *   `sync()` does not need it)
    * @param swapAfterMs how old the manifests in use may grow before newer ones are swapped in (see SWAP_AFTER_MS)
    * @param lostAfterMs how long a sync may go without progress before it is taken for lost (see SYNC_LOST_MS)
+   * @param swapOpenBytes bytes of new segments one swap may open, over the shards it swaps (see SWAP_OPEN_BYTES)
    */
   constructor(
     env: SearchEnv,
@@ -120,6 +132,7 @@ export class LiveIndex {
     private readonly slices = true,
     private readonly swapAfterMs = SWAP_AFTER_MS,
     private readonly lostAfterMs = SYNC_LOST_MS,
+    private readonly swapOpenBytes = SWAP_OPEN_BYTES,
   ) {
     this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
     this.#shards = ('head' in feeds ? [feeds] : feeds).map((feed, shard) => new ShardState(shard, feed))
@@ -173,18 +186,27 @@ export class LiveIndex {
     const heads = await settled(this.#shards.map((state) => this.#headOf(state, generation)))
     const swapPays =
       this.manifestVersion < 0 ||
+      this.#swapsDeferred ||
       this.index.pendingCount >= SWAP_PENDING_DOCS ||
       Date.now() - this.#swappedAt >= this.swapAfterMs
     const moved = heads.some((h) => h.head.manifestVersion !== h.state.manifestVersion)
     if (heads.some((h) => h.wentBack) || (moved && swapPays)) {
-      const manifests = await settled(
+      const newest = await settled(
         heads.map(({ state, head, wentBack }) =>
           !wentBack && state.manifest && head.manifestVersion === state.manifestVersion
             ? state.manifest
             : this.#manifestOf(state, head, generation),
         ),
       )
+      const swapping = this.#shardsToSwap(heads, newest)
+      // A shard left for a later swap keeps the manifest in use; its changes come from its blocks meanwhile.
+      const manifests = newest.map((manifest, i) => {
+        const inUse = heads[i]?.state.manifest
+        return inUse && !swapping.has(i) ? inUse : manifest
+      })
       await this.#swapTo(heads, manifests, generation)
+      // The moved shards left for later swap at the next sync, whatever the age of the manifests in use.
+      this.#swapsDeferred = heads.some((h, i) => !swapping.has(i) && newest[i] !== h.state.manifest)
     } else {
       await settled(
         heads.map(({ state, head }) =>
@@ -288,6 +310,7 @@ export class LiveIndex {
    */
   async #swapTo(heads: ShardHead[], manifests: Manifest[], generation: number): Promise<void> {
     const started = performance.now()
+    this.#forgetUnneeded(heads, manifests)
     const segments = new Map<string, Segment>()
     const opened: Segment[] = []
     const unreadable: { at: ShardHead; ref: SegmentRef }[] = []
@@ -348,6 +371,7 @@ export class LiveIndex {
     for (const [i, { state, head }] of heads.entries()) {
       const manifest = manifests[i]
       if (!manifest) continue
+      if (manifest !== state.manifest) state.swappedAt = Date.now()
       state.manifest = manifest
       state.seq = seqs[i] ?? state.seq
       if (state.epoch !== head.epoch) state.coveredAt = 0
@@ -358,22 +382,62 @@ export class LiveIndex {
   }
 
   /**
+   * The shards (by position in `heads`) whose newest manifests this swap opens: at the first load, and for a shard
+   * whose writer went back, there is nothing to keep, so all of those; otherwise the moved shards, the one whose
+   * manifest has been in use longest first (a shard that flushes often never holds the others back), while the
+   * segments they would open (those not open already) stay within swapOpenBytes, and one shard at least.
+   */
+  #shardsToSwap(heads: readonly ShardHead[], newest: readonly Manifest[]): Set<number> {
+    const all = heads.flatMap((h, i) => (h.wentBack || h.state.manifest === null ? [i] : []))
+    if (all.length > 0) return new Set(all)
+    const moved = heads.flatMap((h, i) => (newest[i] !== h.state.manifest ? [i] : []))
+    moved.sort((a, b) => (heads[a]?.state.swappedAt ?? 0) - (heads[b]?.state.swappedAt ?? 0))
+    const swapping = new Set<number>()
+    let bytes = 0
+    for (const i of moved) {
+      const shard = heads[i]?.state.shard ?? 0
+      const opens = (newest[i]?.segments ?? [])
+        .filter((ref) => !this.#segments.has(segmentKey(shard, ref.id)))
+        .reduce((n, ref) => n + ref.bytes, 0)
+      if (swapping.size > 0 && bytes + opens > this.swapOpenBytes) break
+      swapping.add(i)
+      bytes += opens
+    }
+    return swapping
+  }
+
+  /**
+   * Lets go of the segments neither the index in use nor the manifests being swapped to name: those an earlier swap
+   * opened and then gave up (kept for the next attempt), which a newer merge has replaced since. Held until the next
+   * swap that completes, they were another copy of the shard's bytes, beside the old and the new, at the isolate's
+   * peak.
+   */
+  #forgetUnneeded(heads: ShardHead[], manifests: Manifest[]): void {
+    const needed = new Set<string>()
+    for (const [i, { state }] of heads.entries()) {
+      for (const ref of state.manifest?.segments ?? []) needed.add(segmentKey(state.shard, ref.id))
+      for (const ref of manifests[i]?.segments ?? []) needed.add(segmentKey(state.shard, ref.id))
+    }
+    for (const key of this.#segments.keys()) if (!needed.has(key)) this.#segments.delete(key)
+  }
+
+  /**
    * Reads a segment's parts from KV, as this location sees it; a part KV does not show yet (a new key takes up to a
    * minute to reach every location) comes from the shard's writer through the location's cache. Null when this code
    * cannot read the segment (another analyzer, another format).
    */
   async #open(at: ShardHead, ref: SegmentRef): Promise<Segment | null> {
-    const parts = await Promise.all(
-      Array.from({ length: ref.parts }, async (_, i) => {
-        const value =
-          (await this.#kv.get(segmentPartKey(ref.id, i), 'arrayBuffer')) ??
-          (await at.state.feed.segmentPart(at.head, ref, i))
-        if (!value) throw new Error(`segment ${ref.id} part ${i} is neither in KV nor at the writer`)
-        return new Uint8Array(value)
-      }),
-    )
+    // One part after another, each copied into the segment's buffer as it arrives (readParts): reading them all at
+    // once and joining them held every part and their joined copy, twice the segment, at the isolate's peak.
+    const bytes = await readParts(ref.bytes, ref.parts, async (i) => {
+      const value =
+        (await this.#kv.get(segmentPartKey(ref.id, i), 'arrayBuffer')) ??
+        (await at.state.feed.segmentPart(at.head, ref, i))
+      if (!value) throw new Error(`segment ${ref.id} part ${i} is neither in KV nor at the writer`)
+      return new Uint8Array(value)
+    })
     try {
-      return Segment.open(joinParts(parts))
+      return Segment.open(bytes)
     } catch (err) {
       if (!(err instanceof SegmentFormatError)) throw err
       console.log(

@@ -1,16 +1,29 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { joinParts, MERGE_FACTOR, planMerge, splitParts, TIER_BASE_DOCS } from './manifest'
+import { MERGE_FACTOR, planMerge, readParts, splitParts, TIER_BASE_DOCS } from './manifest'
 
-describe('splitParts and joinParts', () => {
-  it('round-trip any bytes through parts of any size', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.integer({ min: 1, max: 300 }), (bytes, size) => {
+describe('splitParts and readParts', () => {
+  it('round-trip any bytes through parts of any size, read one after another', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.integer({ min: 1, max: 300 }), async (bytes, size) => {
         const parts = splitParts(bytes, size)
         expect(parts.every((p) => p.length <= size)).toBe(true)
-        expect([...joinParts(parts)]).toEqual([...bytes])
+        const asked: number[] = []
+        const read = async (i: number) => {
+          asked.push(i)
+          return parts[i]?.slice() ?? new Uint8Array()
+        }
+        expect([...(await readParts(bytes.length, parts.length, read))]).toEqual([...bytes])
+        expect(asked).toEqual(parts.map((_, i) => i))
       }),
     )
+  })
+
+  it('refuses parts that do not add up to the segment', async () => {
+    const parts = splitParts(new Uint8Array(100).fill(7), 40)
+    const read = async (i: number) => parts[i] ?? new Uint8Array()
+    await expect(readParts(90, parts.length, read)).rejects.toThrow(/pass its 90 bytes/)
+    await expect(readParts(120, parts.length, read)).rejects.toThrow(/hold 100 of its 120 bytes/)
   })
 })
 

@@ -41,16 +41,27 @@ export function splitParts(bytes: Uint8Array, partBytes: number = SEGMENT_PART_B
   return parts.length > 0 ? parts : [bytes]
 }
 
-/** Joins parts back into one buffer (a single part is used as it is, without copying). */
-export function joinParts(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1 && parts[0]) return parts[0]
-  const total = parts.reduce((n, p) => n + p.length, 0)
-  const out = new Uint8Array(total)
+/**
+ * Reads a segment of `bytes` bytes stored in `parts` parts, one part after another, each copied into one buffer of
+ * the segment's size as it arrives: at most the segment and one part are held at once (reading them all and then
+ * joining them held every part and the joined copy, twice the segment). A segment of one part is used as it is,
+ * without a copy (Segment.open checks what it holds). Throws when several parts do not add up to `bytes`.
+ */
+export async function readParts(
+  bytes: number,
+  parts: number,
+  read: (part: number) => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  if (parts === 1) return read(0)
+  const out = new Uint8Array(bytes)
   let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
+  for (let i = 0; i < parts; i++) {
+    const part = await read(i)
+    if (offset + part.length > bytes) throw new Error(`segment parts pass its ${bytes} bytes at part ${i}`)
+    out.set(part, offset)
+    offset += part.length
   }
+  if (offset !== bytes) throw new Error(`segment parts hold ${offset} of its ${bytes} bytes`)
   return out
 }
 
