@@ -291,7 +291,7 @@ interface ShardFigures {
   writerHeldBeforeFinish: number
   /** the writer's live memory at its highest over the build (measured on the first shard only) */
   writerPeak: number | null
-  /** heap + buffers held once finish() returns: the builder's documents and the segment bytes */
+  /** heap + buffers held once finish() returns: the segment bytes (the builder lets go of its documents as it packs) */
   writerHeldAfterFinish: number
   segmentBytes: number
   sections: Record<string, number>
@@ -337,7 +337,7 @@ function writerPeakMemory(db: DatabaseSync, docs: number): number {
   const gcs = profiler.stop().statistics
   setFlagsFromString('--no-gc-global')
   const live = gcs.map((s) => s.afterGC.heapStatistics.usedHeapSize + s.afterGC.heapStatistics.externalMemory - base)
-  return bytes.byteLength > 0 && builder.size > 0 ? Math.max(atEnd, ...live) : atEnd
+  return bytes.byteLength > 0 ? Math.max(atEnd, ...live) : atEnd
 }
 
 async function measureShard(shards: number, k: number, probe: boolean): Promise<ShardFigures> {

@@ -52,7 +52,7 @@ export class SegmentBuilder {
     this.docs.set(doc.id, { doc, analysed: analyzeDoc(this.analyzer, doc) })
   }
 
-  /** Number of distinct documents added. */
+  /** Number of distinct documents added (0 once packed: a builder packs once). */
   get size(): number {
     return this.docs.size
   }
@@ -72,9 +72,17 @@ export class SegmentBuilder {
    * call waited behind it; between steps, they are let in.
    */
   *finishInSteps(): Generator<void, Uint8Array, void> {
-    const entries = [...this.docs.values()]
-    const docs = entries.map((e) => e.doc)
-    const inverted = yield* invert(entries.map((e) => e.analysed))
+    // A builder packs once: it hands its documents over, and each step lets go of what the next no longer needs (a
+    // document's analysis once inverted, a term's lists once encoded), so a build at the ceiling (MAX_BUILD_BYTES)
+    // does not hold its analysis, its inverted lists and its packed postings all at once.
+    const docs: (IndexDoc | null)[] = []
+    const analysed: (DocTerms | null)[] = []
+    for (const entry of this.docs.values()) {
+      docs.push(entry.doc)
+      analysed.push(entry.analysed)
+    }
+    this.docs.clear()
+    const inverted = yield* invert(analysed)
     const postings = yield* encodePostings(inverted, this.bm25)
     const stored = yield* storeFields(docs)
     const meta: SegmentMeta = {
@@ -123,8 +131,8 @@ class StepMeter {
   }
 }
 
-/** Step 1: invert the analysed documents into per-term lists. */
-function* invert(docs: DocTerms[]): Generator<void, Inverted, void> {
+/** Step 1: invert the analysed documents into per-term lists, letting go of each document's analysis once done. */
+function* invert(docs: (DocTerms | null)[]): Generator<void, Inverted, void> {
   const n = docs.length
   const terms = new Map<string, TermList>()
   const titleLength = new Uint32Array(n)
@@ -134,7 +142,9 @@ function* invert(docs: DocTerms[]): Generator<void, Inverted, void> {
   const meter = new StepMeter()
   for (let i = 0; i < n; i++) {
     const analysed = docs[i]
-    if (analysed === undefined) continue
+    // Its positions now live in the term lists; its maps are garbage.
+    docs[i] = null
+    if (analysed === undefined || analysed === null) continue
     titleLength[i] = analysed.titleLength
     bodyLength[i] = analysed.bodyLength
     totalTitleTerms += analysed.titleLength
@@ -165,6 +175,7 @@ interface EncodedPostings {
 /**
  * Step 2: sort the terms and encode each one's postings: its (varint doc gap, impact byte) pairs, then their
  * positions (positions.ts: writeTermPostings). Impacts are BM25F (bm25.ts) against this segment's average lengths.
+ * Each term's lists leave `inverted` as they are encoded.
  */
 function* encodePostings(inverted: Inverted, bm25: Bm25Params): Generator<void, EncodedPostings, void> {
   const n = inverted.titleLength.length
@@ -181,7 +192,10 @@ function* encodePostings(inverted: Inverted, bm25: Bm25Params): Generator<void, 
   const bits = new BitWriter()
   const meter = new StepMeter()
   for (let t = 0; t < terms.length; t++) {
-    const list = inverted.terms.get(terms[t] ?? '') ?? { docs: [], positions: [] }
+    const term = terms[t] ?? ''
+    const list = inverted.terms.get(term) ?? { docs: [], positions: [] }
+    // Encoded below; the lists and their positions are garbage after that.
+    inverted.terms.delete(term)
     termDocFreq[t] = list.docs.length
     pairs.length = 0
     const spans: number[] = []
@@ -228,8 +242,11 @@ interface StoredFields {
   tags: Dictionary
 }
 
-/** Step 3: the fields a hit shows, and the facet columns as numbers into their dictionaries. */
-function* storeFields(docs: IndexDoc[]): Generator<void, StoredFields, void> {
+/**
+ * Step 3: the fields a hit shows, and the facet columns as numbers into their dictionaries; each document is let go
+ * once stored (its body is in the column now).
+ */
+function* storeFields(docs: (IndexDoc | null)[]): Generator<void, StoredFields, void> {
   const n = docs.length
   const s: StoredFields = {
     ids: new StringColumnWriter(),
@@ -250,7 +267,8 @@ function* storeFields(docs: IndexDoc[]): Generator<void, StoredFields, void> {
   const meter = new StepMeter()
   for (let i = 0; i < n; i++) {
     const doc = docs[i]
-    if (doc === undefined) continue
+    docs[i] = null
+    if (doc === undefined || doc === null) continue
     s.ids.add(doc.id)
     s.titles.add(doc.title)
     s.urls.add(doc.url ?? '')
