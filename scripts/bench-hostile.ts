@@ -12,6 +12,9 @@
  * writer did meanwhile).
  * Writes bench-results/bench-hostile.json. `BENCH_SHAPES=padding,texts` runs some shapes only. Needs only the
  * project. Takes a few minutes for padding, many more for the queued shapes on a loaded machine.
+ * `BENCH_HEAP_OWNERS=1` also runs V8's sampling heap profiler and says which code held the live JS heap at its
+ * highest reading (OWNERS): locally the webhook, the queue consumer and the writers share one isolate, deployed each
+ * Durable Object has its own, so this splits the figure the way a deployment would.
  *
  * Shapes, each a body of (nearly) 32 MiB:
  * - padding: one small article and a 32 MiB unknown field (test/memory.test.ts's delivery): bytes, text, JSON;
@@ -130,7 +133,52 @@ function ingestGcPeaks(): (GcPeaks & { isolate: string }) | null {
   return top
 }
 
-const DELIVERIES = 8
+/** Deliveries sent at once (`BENCH_DELIVERIES`, eight by default: the issue's figure). */
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 8)
+/**
+ * Who held the heap, by function name (see heapOwners): the first of these from the allocation up names the owner.
+ * Private methods appear as V8 names them, with their `#`. What the ingest worker does (webhook, queue consumer)
+ * runs in its own isolates deployed; what the writer does, in the writer's Durable Object's.
+ */
+const OWNERS: Record<string, string> = {
+  ...Object.fromEntries(
+    ['analyzeDoc', 'invert', 'encodePostings', 'storeFields', 'finishInSteps', 'assemble', 'toIndexDoc'].map((f) => [
+      f,
+      'writer: segment build',
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['#buildSegment', '#writeSegment', '#flushSegment', '#mergeSegments', '#flushOnce', 'alarm'].map((f) => [
+      f,
+      'writer: maintenance',
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['#applyNew', '#applyUpsert', '#rememberAnswer', '#storedAnswer', 'lookupDelivery'].map((f) => [
+      f,
+      'writer: apply',
+    ]),
+  ),
+  ...Object.fromEntries(['#flushToKv', 'changeBlock', 'getArticle', 'head'].map((f) => [f, 'writer: reads and KV'])),
+  ...Object.fromEntries(['normalizeOp', 'normalizeArticle'].map((f) => [f, 'ingest: normalize'])),
+  ...Object.fromEntries(['applyChunk', 'handleQueue'].map((f) => [f, 'ingest: queue consumer'])),
+  ...Object.fromEntries(['applyDelivery'].map((f) => [f, 'ingest: to the writers'])),
+  ...Object.fromEntries(
+    [
+      'handleWebhook',
+      'handleEvent',
+      'readSignedEvent',
+      'readBodyLimited',
+      'decodeUtf8',
+      'parseJson',
+      'validate',
+      'enqueueDelivery',
+      'chunkItems',
+      'queuedResult',
+    ].map((f) => [f, 'ingest: webhook']),
+  ),
+}
+const HEAP_OWNERS = process.env.BENCH_HEAP_OWNERS === '1'
 /** How long a shape may take to be applied after it was answered (`BENCH_APPLY_WAIT_MIN`, 20 minutes by default). */
 const APPLY_WAIT_MS = Number(process.env.BENCH_APPLY_WAIT_MIN ?? 20) * 60_000
 /** The memory limit of a Workers isolate, 128 MB, read the stricter way (10^6 bytes: 122 MiB). */
@@ -298,7 +346,7 @@ try {
       `${shape}: ${DELIVERIES} signed deliveries of ${mib(Math.max(...batch.map((d) => d.bytes.length)))} at once, ${expected} documents expected…`,
     )
     gcPeaks.clear()
-    const sampler = await sampleHeap(ingest.inspector, poke)
+    const sampler = await sampleHeap(ingest.inspector, poke, 100, HEAP_OWNERS ? OWNERS : undefined)
     const started = performance.now()
     let retried = 0
     const answers = await Promise.all(
@@ -399,6 +447,7 @@ try {
       workerdRssBefore: rssBefore,
       workerdPeakRss: procAfter?.peak,
       underLimit: peakLive < ISOLATE_LIMIT,
+      ownersAtPeak: sampler.ownersAtPeak(),
     }
     results[shape] = figures
     log(
@@ -423,6 +472,15 @@ try {
       )
     if (rssBefore !== undefined && procAfter)
       log(`  workerd process: ${mib(rssBefore)} resident before, peak ${mib(procAfter.peak)} (all of Miniflare)`)
+    const owners = figures.ownersAtPeak
+    if (owners) {
+      log(
+        `  at the highest live JS heap (${mib(owners.used)}, ${fmt(owners.atMs / 1000)} s in), V8's sampling profile held ${mib(owners.total)}:`,
+      )
+      for (const [owner, bytes] of Object.entries(owners.byOwner).sort((a, b) => b[1] - a[1]))
+        log(`    ${owner}: ${mib(bytes)}`)
+      for (const { stack, bytes } of owners.topStacks.slice(0, 12)) log(`    ${mib(bytes)}  ${stack}`)
+    }
   }
 } finally {
   await servers.stop()

@@ -101,6 +101,53 @@ export interface HeapSample {
   afterGc: IsolateHeap
 }
 
+/** A node of V8's sampling heap profile (`HeapProfiler.getSamplingProfile`): a call stack and what it allocated. */
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  /** bytes of sampled allocations made in this frame that are still live */
+  selfSize: number
+  children: SamplingNode[]
+}
+
+/** Live JS heap by the code that allocated it, from a sampling profile (bytes, estimated by V8's sampling). */
+export interface HeapOwners {
+  /** the sampled live heap in all */
+  total: number
+  /** by `owners` entry: the first function of the stack, from the allocation up, that the table names */
+  byOwner: Record<string, number>
+  /** the largest stacks: the allocating function and its nearest named callers, from the allocation up */
+  topStacks: { stack: string; bytes: number }[]
+}
+
+/**
+ * Attributes a sampling profile's live allocations: each to the first function of its stack (from the allocation
+ * towards the root) that `owners` names, else to 'other'. Async functions lose their callers after an await, so the
+ * allocating function and its nearest callers say more than the root.
+ */
+export function heapOwners(root: SamplingNode, owners: Record<string, string>): HeapOwners {
+  const byOwner: Record<string, number> = {}
+  const stacks = new Map<string, number>()
+  let total = 0
+  const walk = (node: SamplingNode, path: string[]) => {
+    const here = node.callFrame.functionName ? [...path, node.callFrame.functionName] : path
+    if (node.selfSize > 0) {
+      total += node.selfSize
+      const owner = [...here].reverse().find((name) => owners[name] !== undefined)
+      const key = owner === undefined ? 'other' : (owners[owner] ?? 'other')
+      byOwner[key] = (byOwner[key] ?? 0) + node.selfSize
+      const stack = here.slice(-6).reverse().join(' < ')
+      stacks.set(stack, (stacks.get(stack) ?? 0) + node.selfSize)
+    }
+    for (const child of node.children) walk(child, here)
+  }
+  walk(root, [])
+  const topStacks = [...stacks]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20)
+    .map(([stack, bytes]) => ({ stack, bytes }))
+  return { total, byOwner, topStacks }
+}
+
 /**
  * Reads an isolate's heap over and over through one inspector session until `stop()`, for a peak while the isolate
  * works: `Runtime.getHeapUsage`, then `HeapProfiler.collectGarbage` and `Runtime.getHeapUsage` again, as fast as the
@@ -108,12 +155,17 @@ export interface HeapSample {
  * it hurry) than about what the isolate needs. The isolate answers between its tasks, never inside one long
  * synchronous step, so the live figure is what each step left held, not the step's own temporaries. `poke` (a
  * request to the worker) runs when an answer waits more than `pokeAfterMs`, so an idle isolate still answers.
+ *
+ * With `owners` (function name → owner), V8's sampling heap profiler runs too (`HeapProfiler.startSampling`), and
+ * at each new peak of the live JS heap the live allocations are attributed by heapOwners: `ownersAtPeak()` is the
+ * last of those, the code that held the heap at its highest reading. Only the JS heap: ArrayBuffers are not sampled.
  */
 export async function sampleHeap(
   inspectorUrl: string,
   poke: () => Promise<unknown>,
   pokeAfterMs = 100,
-): Promise<{ stop(): Promise<HeapSample[]> }> {
+  owners?: Record<string, string>,
+): Promise<{ stop(): Promise<HeapSample[]>; ownersAtPeak(): (HeapOwners & { atMs: number; used: number }) | null }> {
   const ws = new WebSocket(inspectorUrl)
   await new Promise((resolve, reject) => {
     ws.onopen = resolve
@@ -129,10 +181,10 @@ export async function sampleHeap(
   }
   let running = true
   /** One inspector call; undefined when stopped before it was answered. */
-  const call = async <T>(method: string): Promise<T | undefined> => {
+  const call = async <T>(method: string, params?: Record<string, unknown>): Promise<T | undefined> => {
     const id = ++nextId
     const answered = new Promise<T>((resolve) => waiting.set(id, (result) => resolve(result as T)))
-    ws.send(JSON.stringify({ id, method }))
+    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
     for (;;) {
       const result = await Promise.race([answered, sleep(pokeAfterMs).then(() => undefined)])
       if (result !== undefined) {
@@ -143,8 +195,11 @@ export async function sampleHeap(
       await poke().catch(() => undefined)
     }
   }
+  let atPeak: (HeapOwners & { atMs: number; used: number }) | null = null
   const loop = (async () => {
     await call('HeapProfiler.enable')
+    // One sample per 64 KiB allocated on average: a few thousand samples over a heap of hundreds of MiB.
+    if (owners) await call('HeapProfiler.startSampling', { samplingInterval: 65536 })
     while (running) {
       const atMs = performance.now() - started
       const beforeGc = await call<IsolateHeap>('Runtime.getHeapUsage')
@@ -152,6 +207,10 @@ export async function sampleHeap(
       const afterGc = await call<IsolateHeap>('Runtime.getHeapUsage')
       if (!afterGc) return
       samples.push({ atMs, beforeGc, afterGc })
+      if (owners && afterGc.usedSize > (atPeak?.used ?? 0)) {
+        const profile = await call<{ profile: { head: SamplingNode } }>('HeapProfiler.getSamplingProfile')
+        if (profile) atPeak = { atMs, used: afterGc.usedSize, ...heapOwners(profile.profile.head, owners) }
+      }
       await sleep(20)
     }
   })()
@@ -162,5 +221,6 @@ export async function sampleHeap(
       ws.close()
       return samples
     },
+    ownersAtPeak: () => atPeak,
   }
 }
