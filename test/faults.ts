@@ -1,6 +1,7 @@
 // Fault injection for the delivery tests: the ingest worker called through its real entry point, with a binding
 // swapped for one that fails. Nothing here exists in the workers themselves.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { articleIdFor } from '@edgewire/shared'
 import { allShards, shardOf, writerName, writerShards } from '@edgewire/shared/shards'
 import type { IndexWriterRpc, WriterStats } from '@edgewire/shared/writer-rpc'
 import type { IngestEnv } from '../workers/ingest/src/context'
@@ -35,6 +36,23 @@ export function brokenWriter(): DurableObjectNamespace<IndexWriterRpc> {
   return namespace as unknown as DurableObjectNamespace<IndexWriterRpc>
 }
 
+/** The writers' namespace with one shard's writer failing every call, the others as they are. */
+export function writerDown(shard: number): DurableObjectNamespace<IndexWriterRpc> {
+  const real = ingestEnv.INDEX
+  const failing = real.idFromName(writerName(shard))
+  const stub = new Proxy({}, { get: () => down(`the writer of shard ${shard}`) })
+  const namespace = {
+    idFromName: (name: string) => real.idFromName(name),
+    get: (id: DurableObjectId) => (id.equals(failing) ? stub : real.get(id)),
+  }
+  return namespace as unknown as DurableObjectNamespace<IndexWriterRpc>
+}
+
+/** A queue whose every send fails. */
+export function brokenQueue(): IngestEnv['INGEST_QUEUE'] {
+  return new Proxy({}, { get: () => down('the queue') }) as unknown as IngestEnv['INGEST_QUEUE']
+}
+
 /** A KV namespace whose every call fails. */
 export function brokenKv(): KVNamespace {
   return new Proxy({}, { get: () => down('KV') }) as unknown as KVNamespace
@@ -62,6 +80,14 @@ export function flakyKv(real: KVNamespace): { kv: KVNamespace; heal(): void; fai
       broken = false
     },
     failedPuts: () => failed,
+  }
+}
+
+/** A url whose article falls in `shard`, found by trying names in order (deterministic). */
+export async function urlInShard(prefix: string, shard: number): Promise<string> {
+  for (let i = 0; ; i++) {
+    const url = `https://shards.example/${prefix}/${i}`
+    if (shardOf(await articleIdFor({ url }), SHARDS) === shard) return url
   }
 }
 

@@ -1,9 +1,24 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { articleIdFor } from '@edgewire/shared'
+import { allShards, shardOf } from '@edgewire/shared/shards'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { INBOX_QUEUE, type InboxMessage } from '../workers/ingest/src/inbox'
 import { handleQueue } from '../workers/ingest/src/queue-consumer'
-import { brokenWriter, eventBody, ingestEnv, ingestWith, signedRequest, writersStats } from './faults'
+import { homeShard } from '../workers/ingest/src/shards'
+import {
+  brokenQueue,
+  brokenWriter,
+  eventBody,
+  ingestEnv,
+  ingestWith,
+  SHARDS,
+  signedRequest,
+  urlInShard,
+  writerDown,
+  writerOf,
+  writersStats,
+} from './faults'
 import { nextId, SELF, searchUntil } from './helpers'
 
 // CONTRACT: "A repeated webhook-id is answered as before and does no work twice", and the answer holds one result per
@@ -168,5 +183,72 @@ describe('a webhook-id shaped like a queued chunk of another delivery', () => {
     expect((await getQueueResult(messages, ctx)).explicitAcks).toEqual(['lookalike'])
     expect(await headSeq()).toBe(head + 2)
     expect((await searchUntil({ q: marker }, 2)).total).toBe(2)
+  })
+})
+
+/** A batch of one story per shard, each named after `name` (its url and title), as a plain list of articles. */
+const storyPerShard = (name: string) =>
+  Promise.all(
+    allShards(SHARDS).map(async (shard) => ({
+      url: await urlInShard(`reused-${name}`, shard),
+      title: `Reused ${name} ${shard}`,
+      text: `The ${name} body sent under a reused webhook-id, the story of shard ${shard}.`,
+    })),
+  )
+
+/**
+ * Sends `body` under `id` while the home writer of the id and the queue are down: the other shards apply their
+ * parts, the home never does, the inbox cannot take it, and the sender is told 503 (retry). No answer was given.
+ */
+async function cutShort(id: string, body: string): Promise<void> {
+  const res = await ingestWith(
+    { INDEX: writerDown(homeShard(id, SHARDS)), INGEST_QUEUE: brokenQueue() },
+    await signedRequest(body, { id }),
+  )
+  expect(res.status).toBe(503)
+}
+
+describe('a delivery cut short (some shards applied it, it was never answered), then its webhook-id again', () => {
+  it('with another body: that body is applied and answered whole, with none of the first body’s results', async () => {
+    const id = nextId()
+    const home = homeShard(id, SHARDS)
+    const first = await storyPerShard('first')
+    const second = await storyPerShard('second')
+    await cutShort(id, eventBody('article.batch', { articles: first }))
+    for (const article of first) {
+      const articleId = await articleIdFor({ url: article.url })
+      const applied = (await writerOf(articleId).getArticle(articleId)) !== null
+      expect(applied).toBe(shardOf(articleId, SHARDS) !== home)
+    }
+
+    const res = await SELF.fetch(await signedRequest(eventBody('article.batch', { articles: second }), { id }))
+    const results = await resultsOf(res)
+    // Before the shards' parts were keyed by the body's digest, the shards that had applied the first body answered
+    // its results here (its ids, in the second body's places), and the second body's stories there were never stored.
+    expect(results.map((r) => r.id)).toEqual(await Promise.all(second.map((a) => articleIdFor({ url: a.url }))))
+    expect(results.map((r) => r.status)).toEqual(second.map(() => 'created'))
+    for (const result of results) {
+      const articleId = result.id ?? ''
+      expect((await writerOf(articleId).getArticle(articleId))?.title).toMatch(/^Reused second /)
+    }
+
+    // From now on the id is answered as that delivery was, whichever body comes with it (the contract's rule).
+    for (const articles of [first, second]) {
+      const again = await SELF.fetch(await signedRequest(eventBody('article.batch', { articles }), { id }))
+      expect(again.headers.get('webhook-replayed')).toBe('true')
+      expect(await resultsOf(again)).toEqual(results)
+    }
+  })
+
+  it('with the same body: each shard answers its part as before, nothing applied twice', async () => {
+    const id = nextId()
+    const body = eventBody('article.batch', { articles: await storyPerShard('same') })
+    const head = await headSeq()
+    await cutShort(id, body)
+    expect(await headSeq()).toBe(head + allShards(SHARDS).length - 1)
+
+    const results = await resultsOf(await SELF.fetch(await signedRequest(body, { id })))
+    expect(results.map((r) => r.status)).toEqual(allShards(SHARDS).map(() => 'created'))
+    expect(await headSeq()).toBe(head + allShards(SHARDS).length)
   })
 })

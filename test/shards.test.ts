@@ -1,14 +1,14 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type ArticleResult, articleIdFor, normalizeArticle } from '@edgewire/shared'
-import { allShards, SEGMENT_IDS_PER_SHARD, shardOf, writerName } from '@edgewire/shared/shards'
-import type { Delivery, IndexWriterRpc } from '@edgewire/shared/writer-rpc'
+import { allShards, SEGMENT_IDS_PER_SHARD, shardOf } from '@edgewire/shared/shards'
+import type { Delivery } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { applyDelivery, homeShard } from '../workers/ingest/src/shards'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 import { directFeed } from '../workers/search/src/writer-feed'
-import { allWriters, ingestEnv, SHARDS, shardWriter, writerOf, writersStats } from './faults'
+import { allWriters, ingestEnv, SHARDS, shardWriter, urlInShard, writerDown, writerOf, writersStats } from './faults'
 import { eventually, INGEST, nextId, SEARCH, SELF, search, searchUntil, sendEvent } from './helpers'
 
 // The index over SHARDS writers (WRITER_SHARDS): each article goes to the writer of its shard (by id), a batch is split over
@@ -18,14 +18,6 @@ const searchEnv = env as unknown as SearchEnv
 const ADMIN = { authorization: `Bearer ${(env as unknown as { ADMIN_TOKEN: string }).ADMIN_TOKEN}` }
 
 const resultsOf = async (res: Response) => ((await res.json()) as { results: ArticleResult[] }).results
-
-/** A url whose article falls in `shard`, found by trying names in order (deterministic). */
-async function urlInShard(prefix: string, shard: number): Promise<string> {
-  for (let i = 0; ; i++) {
-    const url = `https://shards.example/${prefix}/${i}`
-    if (shardOf(await articleIdFor({ url }), SHARDS) === shard) return url
-  }
-}
 
 describe('sharded writers', () => {
   it('sends each article of a batch to its shard, every shard gets some, and all are searchable as one index', async () => {
@@ -180,18 +172,9 @@ describe('sharded writers', () => {
     )
     const delivery: Delivery = { id, eventTime: Date.now(), ops: articles }
     // The home writer fails; the others apply their parts.
-    const homeDown = {
-      ...ingestEnv,
-      INDEX: {
-        idFromName: (name: string) => ingestEnv.INDEX.idFromName(name),
-        get: (writerId: DurableObjectId) =>
-          writerId.equals(ingestEnv.INDEX.idFromName(writerName(home)))
-            ? new Proxy({}, { get: () => () => Promise.reject(new Error('home writer down (injected)')) })
-            : ingestEnv.INDEX.get(writerId),
-      } as unknown as DurableObjectNamespace<IndexWriterRpc>,
-    } satisfies IngestEnv
+    const homeDown = { ...ingestEnv, INDEX: writerDown(home) } satisfies IngestEnv
     const before = (await writersStats()).headSeq
-    await expect(applyDelivery(homeDown, delivery)).rejects.toThrow(/home writer down/)
+    await expect(applyDelivery(homeDown, delivery)).rejects.toThrow(/down \(injected\)/)
     expect((await writersStats()).headSeq).toBe(before + SHARDS - 1)
     // Sent again: the shards that applied their part answer it as before, the home applies its own and remembers all.
     const results = await applyDelivery(ingestEnv, delivery)

@@ -78,11 +78,14 @@ export const chunkDeliveryId = (delivery: string, chunk: number, chunks: number)
 /** A write op that writes nothing: the writer answers a `rejected` op's result as it is, which records an answer. */
 export const answerOnly = (result: ArticleResult): WriteOp => ({ kind: 'rejected', result })
 
-async function deliveryKey(delivery: string): Promise<string> {
-  // Hashed: a webhook-id may be long or hold any character; KV keys hold 512 bytes.
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(delivery)))
+/** Hex of the first 128 bits of the bytes' SHA-256: a short name for them (a webhook-id's in KV, a delivery body's). */
+export async function shortDigest(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
   return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')
 }
+
+// Hashed: a webhook-id may be long or hold any character; KV keys hold 512 bytes.
+const deliveryKey = (delivery: string) => shortDigest(new TextEncoder().encode(delivery))
 
 export const chunkKey = async (delivery: string, chunk: number) =>
   `${INBOX_PREFIX}${await deliveryKey(delivery)}:${chunk}`

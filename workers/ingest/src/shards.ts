@@ -6,7 +6,9 @@
  * home remembers is applied everywhere, and a redelivery is answered from the home alone.
  *
  * A delivery cut short (another shard answered, the home did not) is simply applied again: each shard remembers its
- * part under the delivery's id and answers it as before, and the home then remembers the whole.
+ * part under the delivery's id and a digest of its body (partId) and answers it as before, and the home then
+ * remembers the whole. The digest makes a webhook-id reused with another body, after a first delivery was cut short,
+ * another delivery at every shard; the home answers any later delivery of the id as the first it completed.
  */
 import type { ArticleResult } from '@edgewire/shared'
 import { shardOf, writerShards } from '@edgewire/shared/shards'
@@ -17,15 +19,27 @@ import { answerOnly } from './inbox'
 /** The writer that remembers a delivery's answer (its redeliveries are looked up there). */
 export const homeShard = (deliveryId: string, shards: number): number => shardOf(deliveryId, shards)
 
+/**
+ * The id under which a shard other than the home remembers its part of a delivery: the `webhook-id` and a digest of
+ * the delivery's body (inbox.ts shortDigest), joined by a line feed, which no header value (so no `webhook-id`) holds. Without
+ * the digest, a webhook-id reused with another body after a first delivery was cut short was answered, at a shard
+ * that had applied the first body's part, with that part's results: the home then remembered them as the new
+ * answer (another body's ids and statuses in its places), and the new body's articles there were never applied. A
+ * delivery without a body digest (a queued chunk: its staged copy never changes under its id) keeps its id.
+ */
+export const partId = (deliveryId: string, bodyDigest: string | undefined): string =>
+  bodyDigest === undefined ? deliveryId : `${deliveryId}\n${bodyDigest}`
+
 /** The article an op changes; null for an op answered as given (it stays with the home). */
 const articleOf = (op: WriteOp): string | null =>
   op.kind === 'upsert' ? op.article.id : op.kind === 'delete' ? op.id : null
 
 /**
  * Applies a delivery over the shards and answers one result per op, in order: the ops of other shards first (in
- * parallel, each shard its part), then the home with its own ops and the others' results, which it remembers.
+ * parallel, each shard its part, remembered under partId), then the home with its own ops and the others' results,
+ * which it remembers under the delivery's id. `digest` is the body's (shortDigest), when the delivery has one.
  */
-export async function applyDelivery(env: IngestEnv, delivery: Delivery): Promise<ArticleResult[]> {
+export async function applyDelivery(env: IngestEnv, delivery: Delivery, digest?: string): Promise<ArticleResult[]> {
   const shards = writerShards(env)
   const home = homeShard(delivery.id, shards)
   const elsewhere = new Map<number, number[]>()
@@ -41,7 +55,7 @@ export async function applyDelivery(env: IngestEnv, delivery: Delivery): Promise
   await Promise.all(
     [...elsewhere].map(async ([shard, places]) => {
       const part = places.flatMap((place) => ops.slice(place, place + 1))
-      const results = await writerStub(env, shard).apply({ ...delivery, ops: part })
+      const results = await writerStub(env, shard).apply({ ...delivery, id: partId(delivery.id, digest), ops: part })
       if (results.length !== places.length) {
         throw new Error(`shard ${shard} answered ${results.length} results for ${places.length} ops`)
       }

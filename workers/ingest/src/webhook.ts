@@ -23,6 +23,7 @@ import {
   queuedResult,
   RETRY_AFTER_SECONDS,
   type StagedItem,
+  shortDigest,
   shouldQueue,
   stagedAnswer,
 } from './inbox'
@@ -86,34 +87,39 @@ export async function handleWebhook(c: Context<IngestApp>) {
     throw new ProblemError(400, 'invalid-webhook-id', `webhook-id must be at most ${MAX_WEBHOOK_ID_CHARS} characters.`)
   }
   return withBodyBudget(declared ?? LIMITS.maxBodyBytes, async () => {
-    const event = await readSignedEvent(c.req.raw, secret, headers, declared)
-    return handleEvent(c, headers.id, event)
+    const { event, digest } = await readSignedEvent(c.req.raw, secret, headers, declared)
+    return handleEvent(c, headers.id, event, digest)
   })
 }
 
 /**
  * Reads the body once, into a buffer that starts with room for the signed prefix (`{id}.{timestamp}.`), verifies the
- * signature over that buffer without copying it, and parses it. The bytes are let go once decoded, before the parse:
- * bytes, text and parsed value of a 32 MiB body together would be about 100 MB of the isolate's 128.
+ * signature over that buffer without copying it, takes the body's digest (the shards' parts are remembered by it:
+ * shards.ts partId), and parses it. The bytes are let go once decoded, before the parse: bytes, text and parsed value
+ * of a 32 MiB body together would be about 100 MB of the isolate's 128.
  */
 async function readSignedEvent(
   request: Request,
   secret: string,
   headers: Extract<HeaderCheck, { ok: true }>,
   declared: number | null,
-): Promise<unknown> {
+): Promise<{ event: unknown; digest: string }> {
   let held: HeldBody | null = await readBodyLimited(request, LIMITS.maxBodyBytes, declared, headers.prefix.length)
   held.signed.set(headers.prefix, 0)
   if (!(await verifySignedContent(await keysFor(secret), headers.macs, held.signed))) {
     throw new ProblemError(401, 'invalid-signature', 'The webhook signature was refused: no-matching-signature.')
   }
+  const digest = await shortDigest(held.body)
   const text = decodeUtf8(held.body)
   held = null
-  return parseJson(text)
+  return { event: parseJson(text), digest }
 }
 
-/** A verified event: answered from memory when seen before, else validated, normalized and applied (or queued). */
-async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unknown) {
+/**
+ * A verified event: answered from memory when seen before, else validated, normalized and applied (or queued).
+ * `digest` is its body's: a webhook-id seen before but never answered (cut short) with another body is applied anew.
+ */
+async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unknown, digest: string) {
   const previous = await previousAnswer(c.env, webhookId)
   if (previous) return c.json({ results: previous }, 202, { 'webhook-replayed': 'true' })
 
@@ -143,7 +149,9 @@ async function handleEvent(c: Context<IngestApp>, webhookId: string, event: unkn
   const ops: WriteOp[] = []
   const options = normalizeOptionsOf(c.env)
   for (const entry of entries) ops.push(entry.kind === 'input' ? await normalizeOp(entry.input, now, options) : entry)
-  const applied = await tryWriter(() => applyDelivery(c.env, { id: webhookId, eventTime, ops } satisfies Delivery))
+  const applied = await tryWriter(() =>
+    applyDelivery(c.env, { id: webhookId, eventTime, ops } satisfies Delivery, digest),
+  )
   if (applied.ok) return c.json({ results: applied.value }, 202)
 
   // The writer is unreachable: the normalized delivery waits in the inbox and the consumer applies it with retries.
