@@ -1,11 +1,12 @@
-import { env } from 'cloudflare:test'
+import { env, runInDurableObject } from 'cloudflare:test'
+import { type Article, articleIdFor, normalizeArticle } from '@edgewire/shared'
 import { writerName } from '@edgewire/shared/shards'
-import { CHANGE_BLOCK_SEQS } from '@edgewire/shared/writer-rpc'
+import { CHANGE_BLOCK_SEQS, type WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { IngestEnv } from '../workers/ingest/src/context'
 import { IndexWriter } from '../workers/ingest/src/index-writer'
-import { WriterRelay } from '../workers/ingest/src/writer-relay'
-import { SHARDS } from './faults'
+import { blockBytes, SEALED_BLOCKS_MAX_BYTES, WriterRelay } from '../workers/ingest/src/writer-relay'
+import { SHARDS, urlInShard } from './faults'
 
 // The index writer's RPC surface (packages/shared/src/writer-rpc.ts) through a real stub inside workerd: what the
 // interface names answers, and the writer's internals cannot be called at all. TypeScript's `private` would not stop
@@ -107,5 +108,61 @@ describe("the writer's relay over RPC", () => {
     expect(
       (await relay.changeBlock(shard, head.epoch, Math.floor(head.headSeq / CHANGE_BLOCK_SEQS) + 1, false)).changes,
     ).toEqual([])
+  })
+})
+
+describe("the writer's relay keeps sealed blocks within SEALED_BLOCKS_MAX_BYTES", () => {
+  const shard = SHARDS - 1
+  const writer = () => namespace.get(namespace.idFromName(writerName(shard)))
+  /** Articles of this shard, `n` of them, each with a body of `chars` characters. */
+  const articles = async (name: string, n: number, chars: number): Promise<WriteOp[]> => {
+    const template = await normalizeArticle({ url: 'https://relay.example/t', text: 'A story.' }, new Date())
+    return Promise.all(
+      Array.from({ length: n }, async (_, i): Promise<WriteOp> => {
+        const url = await urlInShard(`relay-${name}-${i}`, shard)
+        const body = `Copper output of ${name} story ${i} rose again. `.repeat(Math.ceil(chars / 40)).slice(0, chars)
+        const article: Article = { ...template, id: await articleIdFor({ url }), url, title: `${name} ${i}`, body }
+        return { kind: 'upsert', article }
+      }),
+    )
+  }
+  /** Applies ops at the writer without its maintenance (no segment builds of these long articles). */
+  const apply = async (ops: WriteOp[]) => {
+    await writer().apply({ id: `relay-bytes-${crypto.randomUUID()}`, eventTime: Date.now(), ops })
+    await runInDurableObject(writer(), (_, state) => state.storage.deleteAlarm())
+  }
+  const changeBlockCalls = async () => (await writer().stats()).readerCalls.changeBlock
+
+  it('asks the writer again for an older block of long articles once newer ones pass the bound', async () => {
+    // Two blocks, each of three articles of 1.5 Mi characters (about 9 MiB as blockBytes counts): within the bound
+    // alone, over it together. Fillers first, so that each block starts with its long articles.
+    const head = (await writer().head()).headSeq
+    const fill = (CHANGE_BLOCK_SEQS - (head % CHANGE_BLOCK_SEQS)) % CHANGE_BLOCK_SEQS
+    if (fill > 0) await apply(await articles('filler', fill, 20))
+    const first = (head + fill) / CHANGE_BLOCK_SEQS
+    const long = 1.5 * 1024 * 1024
+    await apply([...(await articles('older', 3, long)), ...(await articles('filler-a', CHANGE_BLOCK_SEQS - 3, 20))])
+    await apply(await articles('newer', 3, long))
+
+    const relays = (env as unknown as IngestEnv).RELAY
+    const relay = relays.get(relays.idFromName(`relay:bytes-test:${crypto.randomUUID()}`))
+    const { epoch } = await relay.head(shard)
+    const calls = await changeBlockCalls()
+    const older = await relay.changeBlock(shard, epoch, first, true)
+    expect(older.changes.filter((c) => c.article?.title.startsWith('older'))).toHaveLength(3)
+    expect(blockBytes(older)).toBeLessThan(SEALED_BLOCKS_MAX_BYTES)
+    await relay.changeBlock(shard, epoch, first, true)
+    // Kept: the second call was answered by the relay.
+    expect((await changeBlockCalls()) - calls).toBe(1)
+
+    const newer = await relay.changeBlock(shard, epoch, first + 1, true)
+    expect(newer.changes.filter((c) => c.article?.title.startsWith('newer'))).toHaveLength(3)
+    expect(blockBytes(older) + blockBytes(newer)).toBeGreaterThan(SEALED_BLOCKS_MAX_BYTES)
+    await relay.changeBlock(shard, epoch, first + 1, true)
+    expect((await changeBlockCalls()) - calls).toBe(2)
+    // Past the bound the older block went: asked for again, the relay asks the writer (kept by count alone, it
+    // would have answered from memory: 64 such blocks are 576 MiB).
+    await relay.changeBlock(shard, epoch, first, true)
+    expect((await changeBlockCalls()) - calls).toBe(3)
   })
 })

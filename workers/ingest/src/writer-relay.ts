@@ -12,6 +12,33 @@ import { type IngestEnv, writerStub } from './context'
 
 /** Sealed blocks kept for the location's readers that catch up behind the others (a block is 256 changes). */
 const SEALED_BLOCKS_KEPT = 64
+/**
+ * Most bytes of sealed blocks kept per writer, as blockBytes counts them; the oldest go first past it, and a block
+ * larger alone is passed on to its callers but not kept. A block holds up to 256 articles of up to 1.8 MB each, so
+ * SEALED_BLOCKS_KEPT alone let the relay keep gigabytes of the 128 MB its isolate has. About 20 blocks of news of
+ * ordinary length (1.5 KB of article each) fit: readers up to 5,000 changes behind the others still share them.
+ */
+export const SEALED_BLOCKS_MAX_BYTES = 16 * 1024 * 1024
+/** What blockBytes adds for each change beside its text: the objects and their fields. */
+const CHANGE_OVERHEAD_BYTES = 256
+
+/**
+ * The memory a change block holds, from the length of its text: two bytes a character (V8 keeps text of Latin-1 in
+ * one byte a character, other text in two), plus CHANGE_OVERHEAD_BYTES a change. An estimate, read without walking
+ * anything but the articles' own fields.
+ */
+export function blockBytes(block: ChangeBlock): number {
+  let chars = 0
+  for (const change of block.changes) {
+    chars += change.id.length
+    if (!change.article) continue
+    for (const value of Object.values(change.article)) {
+      if (typeof value === 'string') chars += value.length
+      else if (Array.isArray(value)) for (const item of value) chars += String(item).length
+    }
+  }
+  return 2 * chars + CHANGE_OVERHEAD_BYTES * block.changes.length
+}
 
 /**
  * The writer's relay in one location. The search worker's readers reach the writer through it whenever their
@@ -64,7 +91,10 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
 class RelayedWriter {
   #head: { tick: number; value: Promise<WriterHead> } | null = null
   readonly #openBlocks = new Map<string, { tick: number; value: Promise<ChangeBlock> }>()
-  readonly #sealedBlocks = new Map<string, Promise<ChangeBlock>>()
+  /** Sealed blocks by epoch and index, oldest first, with their bytes once answered (0 while in flight). */
+  readonly #sealedBlocks = new Map<string, { value: Promise<ChangeBlock>; bytes: number }>()
+  /** The bytes of every answered block in #sealedBlocks (see SEALED_BLOCKS_MAX_BYTES). */
+  #sealedBytes = 0
   #manifest: { epoch: string; version: number; value: Promise<Manifest> } | null = null
   readonly #parts = new Map<string, Promise<ArrayBuffer | null>>()
 
@@ -101,14 +131,15 @@ class RelayedWriter {
     const key = `${epoch}/${index}`
     if (sealed) {
       const kept = this.#sealedBlocks.get(key)
-      if (kept) return kept
-      const value = forgetOnFailure(this.writer().changeBlock(index), () => this.#sealedBlocks.delete(key))
-      this.#sealedBlocks.set(key, value)
-      for (const old of this.#sealedBlocks.keys()) {
-        if (this.#sealedBlocks.size <= SEALED_BLOCKS_KEPT) break
-        this.#sealedBlocks.delete(old)
-      }
-      return value
+      if (kept) return kept.value
+      const entry = { value: this.writer().changeBlock(index), bytes: 0 }
+      this.#sealedBlocks.set(key, entry)
+      entry.value.then(
+        (block) => this.#keepSealed(key, entry, blockBytes(block)),
+        () => this.#forgetSealed(key, entry),
+      )
+      this.#evictSealed(key)
+      return entry.value
     }
     const tick = headTick()
     const open = this.#openBlocks.get(key)
@@ -119,6 +150,32 @@ class RelayedWriter {
     })
     this.#openBlocks.set(key, { tick, value })
     return value
+  }
+
+  /** An answered sealed block counts its bytes, or goes when it alone is over the bound; older ones go past it. */
+  #keepSealed(key: string, entry: { bytes: number }, bytes: number): void {
+    if (this.#sealedBlocks.get(key) !== entry) return
+    if (bytes > SEALED_BLOCKS_MAX_BYTES) {
+      this.#sealedBlocks.delete(key)
+      return
+    }
+    entry.bytes = bytes
+    this.#sealedBytes += bytes
+    this.#evictSealed(key)
+  }
+
+  #forgetSealed(key: string, entry: { bytes: number }): void {
+    if (this.#sealedBlocks.get(key) !== entry) return
+    this.#sealedBlocks.delete(key)
+    this.#sealedBytes -= entry.bytes
+  }
+
+  /** Drops the oldest sealed blocks (never `newest`) until they are within both bounds. */
+  #evictSealed(newest: string): void {
+    for (const [key, entry] of this.#sealedBlocks) {
+      if (this.#sealedBlocks.size <= SEALED_BLOCKS_KEPT && this.#sealedBytes <= SEALED_BLOCKS_MAX_BYTES) break
+      if (key !== newest) this.#forgetSealed(key, entry)
+    }
   }
 
   segmentPart(epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null> {
