@@ -72,6 +72,29 @@ describe('GET /articles/:id when KV has nothing', () => {
     }
   })
 
+  it('answers GET /stats from the isolate’s index, never with a writer call each, however many arrive at once', async () => {
+    await created('https://reads.example/counted', 'A counted story')
+    expect((await SELF.fetch(`${SEARCH}/stats`)).status).toBe(200)
+    const before = await eachWriterStats()
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const res = await SELF.fetch(`${SEARCH}/stats`)
+        return { status: res.status, body: (await res.json()) as { documents: number } }
+      }),
+    )
+    for (const a of answers) {
+      expect(a.status).toBe(200)
+      expect(a.body.documents).toBeGreaterThan(0)
+    }
+    const after = await eachWriterStats()
+    // Only the index's own syncs reach the writer (one head per location per HEAD_TICK_MS and writer).
+    const calls = (s: WriterStats) => Object.values(s.readerCalls).reduce((n, c) => n + c, 0)
+    for (const [shard, was] of before.entries()) {
+      const now = after[shard]
+      expect((now ? calls(now) : 0) - calls(was)).toBeLessThan(answers.length / 4)
+    }
+  })
+
   it('serves an article accepted a moment ago while KV does not show it, asking the writer once per index version at most', async () => {
     const id = await created('https://reads.example/fresh', 'A fresh story')
     const before = await articleCalls()

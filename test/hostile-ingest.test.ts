@@ -308,6 +308,34 @@ describe('hostile content that passes the schema', () => {
     expect((await searchUntil({ q: 'controlmarker' }, 1)).total).toBe(1)
   })
 
+  it('normalizes lines built to make a regex backtrack, through the webhook, and keeps the batch around them', async () => {
+    // Issue 14: a line `[x a=1 a=1 …` without its closing bracket took 4.1 s at 28 pairs in the shortcode pattern,
+    // twice as long with each pair more. At 140 pairs a backtracking pattern would never end (the test's timeout
+    // would fail it); a 1 MB line of them, and a page whose meta and JSON-LD authors are 100k characters of names,
+    // must be read in linear time too.
+    const shortcode = (pairs: number) => `[x${' a=1'.repeat(pairs)}`
+    const author = `By Ann${' and Lee'.repeat(12_500)} x`
+    const ld = JSON.stringify({ '@type': 'NewsArticle', author: { name: author } })
+    const page = `<html><head><title>Bait page</title><meta name="author" content="${author}">
+<script type="application/ld+json">${ld}</script></head><body><article><p>Words first.</p>
+<p>${shortcode(25_000)}</p><p>baitmarker last.</p></article></body></html>`
+    const results = await resultsOf(
+      await sendEvent('article.batch', {
+        articles: [
+          { url: 'https://hostile.example/bait/short', text: `Words first.\n\n${shortcode(140)}\n\nbaitmarker last.` },
+          { url: 'https://hostile.example/bait/neighbour', text: 'A neighbour story in plain words, baitmarker.' },
+          {
+            url: 'https://hostile.example/bait/long',
+            text: `Words first.\n\n${shortcode(250_000)}\n\nbaitmarker last.`,
+          },
+          { url: 'https://hostile.example/bait/page', html: page },
+        ],
+      }),
+    )
+    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created'])
+    expect((await searchUntil({ q: 'baitmarker' }, 4)).total).toBe(4)
+  })
+
   it('refuses a 10 MB single token by field, and keeps the batch around it', async () => {
     const token = 'A'.repeat(10 * 1024 * 1024)
     const alone = await expectProblem(await upsert({ url: 'https://hostile.example/token', text: token }), 422)
