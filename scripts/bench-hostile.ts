@@ -475,7 +475,7 @@ try {
     const owners = figures.ownersAtPeak
     if (owners) {
       log(
-        `  at the highest live JS heap (${mib(owners.used)}, ${fmt(owners.atMs / 1000)} s in), V8's sampling profile held ${mib(owners.total)}:`,
+        `  the most V8's sampling profile found held after a collection: ${mib(owners.total)}, ${fmt(owners.atMs / 1000)} s in (the JS heap read ${mib(owners.used)} at the isolate's next idle moment):`,
       )
       for (const [owner, bytes] of Object.entries(owners.byOwner).sort((a, b) => b[1] - a[1]))
         log(`    ${owner}: ${mib(bytes)}`)

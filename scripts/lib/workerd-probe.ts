@@ -156,9 +156,10 @@ export function heapOwners(root: SamplingNode, owners: Record<string, string>): 
  * synchronous step, so the live figure is what each step left held, not the step's own temporaries. `poke` (a
  * request to the worker) runs when an answer waits more than `pokeAfterMs`, so an idle isolate still answers.
  *
- * With `owners` (function name → owner), V8's sampling heap profiler runs too (`HeapProfiler.startSampling`), and
- * at each new peak of the live JS heap the live allocations are attributed by heapOwners: `ownersAtPeak()` is the
- * last of those, the code that held the heap at its highest reading. Only the JS heap: ArrayBuffers are not sampled.
+ * With `owners` (function name → owner), V8's sampling heap profiler runs too (`HeapProfiler.startSampling`), read
+ * after each forced collection and attributed by heapOwners: `ownersAtPeak()` is the reading that held the most, and
+ * who held it. Only the JS heap: ArrayBuffers are not sampled. The heap readings themselves come at the isolate's next
+ * idle moment, after the task that ran since the collection, garbage included, so they may stand above what it held.
  */
 export async function sampleHeap(
   inspectorUrl: string,
@@ -207,9 +208,12 @@ export async function sampleHeap(
       const afterGc = await call<IsolateHeap>('Runtime.getHeapUsage')
       if (!afterGc) return
       samples.push({ atMs, beforeGc, afterGc })
-      if (owners && afterGc.usedSize > (atPeak?.used ?? 0)) {
+      if (owners) {
+        // Read right after the collection: what it left live, and what was allocated since and not yet collected.
+        // (A reading of the heap's use comes at the isolate's next idle moment, after whatever task ran meanwhile.)
         const profile = await call<{ profile: { head: SamplingNode } }>('HeapProfiler.getSamplingProfile')
-        if (profile) atPeak = { atMs, used: afterGc.usedSize, ...heapOwners(profile.profile.head, owners) }
+        const held = profile ? heapOwners(profile.profile.head, owners) : null
+        if (held && held.total > (atPeak?.total ?? 0)) atPeak = { atMs, used: afterGc.usedSize, ...held }
       }
       await sleep(20)
     }
