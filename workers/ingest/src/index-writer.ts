@@ -52,6 +52,11 @@ const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
 /** Rows one step of the KV outbox reads and writes to KV at once; the outbox yields between steps. */
 const KV_STEP_ROWS = 50
 /**
+ * Most characters of article JSON one step of the KV outbox holds (at least one article): 50 articles of the largest
+ * size (1.8 MB each) were 90 MB of strings, and as much again in the bytes sent to KV, in a writer of 128 MB.
+ */
+export const KV_STEP_CHARS = 4 * 1024 * 1024
+/**
  * Changes less than this apart belong to one run; a run that is large and fast enough is a burst (see inBurst), and
  * KV writes and merges wait for it to pause (within the bounds below). Longer than a 1,000-article batch takes to
  * normalize, so the gaps between a sender's batches do not count as pauses.
@@ -816,9 +821,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
           return
         }
       }
-      const rows = this.#sql
-        .exec<ArticleRow>('SELECT id, seq, deleted, article FROM articles WHERE kv_pending = 1 LIMIT ?', KV_STEP_ROWS)
-        .toArray()
+      const rows = this.#kvStep()
       if (rows.length === 0) {
         this.#setMeta('kv_waiting_since', 0)
         return
@@ -840,6 +843,36 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       // taken for lost after 20 s and started over, to hang again). With this yield they are answered within a step.
       await yieldToRequests()
     }
+  }
+
+  /**
+   * The rows of the outbox's next step: at most KV_STEP_ROWS pending, and while their articles stay within
+   * KV_STEP_CHARS (one at least). Sizes are read first, so an article past the step is not read at all.
+   */
+  #kvStep(): Pick<ArticleRow, 'id' | 'seq' | 'deleted' | 'article'>[] {
+    const pending = this.#sql
+      .exec<{ id: string; seq: number; deleted: number; size: number }>(
+        'SELECT id, seq, deleted, coalesce(length(article), 0) AS size FROM articles WHERE kv_pending = 1 LIMIT ?',
+        KV_STEP_ROWS,
+      )
+      .toArray()
+    const step: typeof pending = []
+    let chars = 0
+    for (const row of pending) {
+      if (step.length > 0 && chars + row.size > KV_STEP_CHARS) break
+      chars += row.size
+      step.push(row)
+    }
+    return step.map(({ id, seq, deleted, size }) => ({
+      id,
+      seq,
+      deleted,
+      article:
+        deleted || size === 0
+          ? null
+          : (this.#sql.exec<{ article: string | null }>('SELECT article FROM articles WHERE id = ?', id).one()
+              .article ?? null),
+    }))
   }
 
   /**

@@ -61,6 +61,8 @@ export async function applyChunk(env: IngestEnv, message: InboxMessage, attempts
     if (op.kind === 'rejected') failed.push({ index, result: op.result })
     ops.push(op)
   }
+  // The inputs (up to 4 Mi characters each) are not needed once normalized: not held while the writers apply.
+  staged.items = []
   await applyDelivery(env, { id, eventTime: staged.eventTime, ops })
   if (staged.answer) {
     // Replays of the webhook-id are answered as the sender was first answered, from the writer from now on.
