@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import sample from './fixtures/news-sample.json'
 import { parseQuerySyntax } from './query-syntax'
-import { SearchIndex } from './search-index'
+import { PROXIMITY_RERANK_DEPTH, SearchIndex } from './search-index'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
 import type { IndexDoc, SearchParams } from './types'
@@ -201,5 +201,29 @@ describe('proximity in ranking', () => {
     expect(two).toBeGreaterThan(0.05)
     expect(lead(padded(14))).toBeCloseTo(two, 3)
     expect(lead(padded(30))).toBeCloseTo(two / 2, 3)
+  })
+
+  it('reranks the head of the BM25F ranking only: below it, order and scores are BM25F', () => {
+    const filler = 'Markets were quiet and traders waited for figures from the central bank on Friday.'
+    // More documents than the head with the words twice each, far apart, in a short body; one with them side by side
+    // once, in a long body, so that BM25F ranks it below the head.
+    const apart = Array.from({ length: PROXIMITY_RERANK_DEPTH + 5 }, (_, i) => ({
+      ...(DOCS[0] as IndexDoc),
+      id: `apart${i}`,
+      title: 'Report',
+      body: `Crude rose. ${filler} Oil fell. ${filler} Crude. ${filler} Oil.`,
+    }))
+    const long = `${filler} ${filler} ${filler} ${filler}`
+    const together = { ...(DOCS[0] as IndexDoc), id: 'together', title: 'Report', body: `${long} Crude oil. ${long}` }
+    const docs = [...apart, together, ...DOCS]
+    const hits = new SearchIndex([segmentOf(docs)]).search(q('crude oil')).hits
+    const plain = new SearchIndex([segmentOf(docs)], { proximityWeight: 0 }).search(q('crude oil')).hits
+    expect(plain.findIndex((h) => h.id === 'together')).toBeGreaterThanOrEqual(PROXIMITY_RERANK_DEPTH)
+    const idAndScore = (h: { id: string; score: number }): [string, number] => [h.id, h.score]
+    expect(hits.slice(PROXIMITY_RERANK_DEPTH).map(idAndScore)).toEqual(
+      plain.slice(PROXIMITY_RERANK_DEPTH).map(idAndScore),
+    )
+    // The head gained: its words are near enough to count.
+    expect(hits[0]?.score).toBeGreaterThan(plain[0]?.score ?? Number.POSITIVE_INFINITY)
   })
 })

@@ -309,6 +309,10 @@ export function forEachPositions(
   const bytes = seg.postings
   const df = seg.termDocFreq[termNo] ?? 0
   if (df === 0) return
+  if (df <= SKIP_INTERVAL) {
+    walkShortTerm(seg, termNo, df, wanted, visit)
+    return
+  }
   const skips = termSkips(seg, termNo)
   const reader = new BitReader(bytes, skips.firstBit)
   const pair = { at: skips.at[0] ?? 0 }
@@ -355,6 +359,43 @@ export function forEachPositions(
     for (; decoded < read - 1; decoded++) skipPositions(seg, reader, intervalDocs[decoded % SKIP_INTERVAL] ?? 0)
     decoded++
     visit(doc, readPositions(seg, reader, doc))
+  }
+}
+
+/**
+ * forEachPositions for a term of at most SKIP_INTERVAL postings: its pairs, then its positions, in one pass. A skip
+ * index would have one entry, the term's start, and cost some 500 bytes of objects per term kept: most terms are
+ * that rare, and proximity reads every query word.
+ */
+function walkShortTerm(
+  seg: Segment,
+  termNo: number,
+  df: number,
+  wanted: readonly number[] | null,
+  visit: (doc: number, positions: number[]) => void,
+): void {
+  const bytes = seg.postings
+  const cursor = { at: seg.termPostingOffsets[termNo] ?? 0 }
+  const docs = new Int32Array(df)
+  let doc = -1
+  for (let i = 0; i < df; i++) {
+    doc += readVarint(bytes, cursor) + 1
+    cursor.at++ // impact
+    docs[i] = doc
+  }
+  const reader = new BitReader(bytes, cursor.at * 8)
+  let w = 0
+  for (let i = 0; i < df; i++) {
+    const d = docs[i] ?? 0
+    if (wanted !== null) {
+      while (w < wanted.length && (wanted[w] ?? 0) < d) w++
+      if (w === wanted.length) return
+      if (wanted[w] !== d) {
+        skipPositions(seg, reader, d)
+        continue
+      }
+    }
+    visit(d, readPositions(seg, reader, d))
   }
 }
 
@@ -482,22 +523,28 @@ export function segmentPhraseDocs(seg: Segment, phrase: Phrase): Set<number> {
 export function proximityAccumulators(positions: readonly (readonly number[])[], idf: readonly number[]): Float64Array {
   const words = positions.length
   const acc = new Float64Array(words)
-  const next = new Int32Array(words)
+  let count = 0
+  let last = 0
+  for (const list of positions) {
+    count += list.length
+    last = Math.max(last, list[list.length - 1] ?? 0)
+  }
+  if (count < 2) return acc
+  // Every occurrence as one number, position · 2^WORD_BITS + word, sorted: the occurrences in position order, and at
+  // one position the lower word first, as taking the smallest head of the lists each time would. A sort of these
+  // numbers costs half of that scan, which looked at every word's list for each occurrence.
+  const shift = 32 - Math.clz32(words)
+  const keys = last < 2 ** (31 - shift) ? new Int32Array(count) : new Float64Array(count)
+  const scale = 2 ** shift
+  let k = 0
+  for (let w = 0; w < words; w++) for (const p of positions[w] ?? []) keys[k++] = p * scale + w
+  keys.sort()
   let previousWord = -1
   let previousPosition = 0
-  for (;;) {
-    // The next occurrence in position order: the smallest head of the words' lists (few words, so a scan).
-    let word = -1
-    let position = Number.POSITIVE_INFINITY
-    for (let w = 0; w < words; w++) {
-      const p = positions[w]?.[next[w] ?? 0]
-      if (p !== undefined && p < position) {
-        position = p
-        word = w
-      }
-    }
-    if (word < 0) return acc
-    next[word] = (next[word] ?? 0) + 1
+  for (let i = 0; i < count; i++) {
+    const key = keys[i] ?? 0
+    const word = key % scale
+    const position = (key - word) / scale
     const d = position - previousPosition
     // d = 0: two terms of one word (a compound's parts), not two words near each other.
     if (previousWord >= 0 && previousWord !== word && d > 0) {
@@ -507,4 +554,5 @@ export function proximityAccumulators(positions: readonly (readonly number[])[],
     previousWord = word
     previousPosition = position
   }
+  return acc
 }
