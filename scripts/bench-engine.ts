@@ -3,11 +3,13 @@
  * Node (title + body): build time, snapshot bytes, open/load time, heap held after open, query p50/p99 for typical
  * 1–3 word queries (drawn from titles with a fixed seed) with the API's default fuzzy/prefix, and without.
  *
- * Run with `node --expose-gc` (the npm script does) so heap figures are measured after a full collection.
+ * Memory figures are read after full collections (the script exposes gc itself; see held()).
  * Options: --docs=N (first N docs), --queries=N.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import MiniSearch from 'minisearch'
 import { stemmer } from 'stemmer'
 import { eng } from 'stopword'
@@ -22,12 +24,32 @@ function arg(name: string, fallback: number): number {
   return hit === undefined ? fallback : Number(hit.slice(name.length + 3))
 }
 
-const gc = (globalThis as { gc?: () => void }).gc
-function heap(): number {
-  gc?.()
-  gc?.()
-  const m = process.memoryUsage()
-  return m.heapUsed + m.arrayBuffers
+/**
+ * A full collection before every memory reading. Without one the readings counted whatever garbage the build had
+ * left (hundreds of MB here) and whatever a collection in between had freed: run without node --expose-gc (as
+ * `npx tsx scripts/bench-engine.ts` runs it), "held after open" came out at a few MB, or below zero, for a 23 MB
+ * segment. So the script exposes gc itself rather than relying on the flag.
+ */
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+/** Memory figures this close together count as settled. */
+const SETTLED_BYTES = 256 * 1024
+/**
+ * JS heap + ArrayBuffers in use, after full collections, read again after a turn of the event loop until two
+ * readings agree (V8 frees a dead ArrayBuffer's memory after the collection, off the main thread).
+ */
+async function held(): Promise<number> {
+  let last = Number.NaN
+  for (let i = 0; i < 20; i++) {
+    gc()
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const m = process.memoryUsage()
+    const now = m.heapUsed + m.arrayBuffers
+    if (Math.abs(now - last) < SETTLED_BYTES) return now
+    last = now
+  }
+  return last
 }
 
 interface RawDoc {
@@ -99,11 +121,10 @@ const ms = (x: number): string => `${x.toFixed(2)} ms`
 const mb = (x: number): string => `${(x / 1024 / 1024).toFixed(1)} MB`
 
 console.log(`${docs.length} docs, ${queries.length} queries, e.g. ${queries.slice(0, 5).join(' | ')}`)
-if (gc === undefined) console.log('(run with node --expose-gc for heap figures)')
 
 // --- ours
 let t = performance.now()
-const builder = new SegmentBuilder()
+let builder: SegmentBuilder | null = new SegmentBuilder()
 for (const d of docs) builder.add(d)
 let bytes: Uint8Array | null = builder.finish()
 const buildMs = performance.now() - t
@@ -117,15 +138,16 @@ const postingsBytes = new DataView(bytes.buffer, bytes.byteOffset).getUint32(
 // What an isolate holds: the snapshot bytes as loaded from storage, and the opened index.
 const snapshot = bytes.slice()
 bytes = null
+builder = null
 // The snapshot bytes are held too: counted in the figure below.
-const before = heap() - snapshot.byteLength
+const before = (await held()) - snapshot.byteLength
 t = performance.now()
 const index = new SearchIndex([Segment.open(snapshot)])
 const openMs = performance.now() - t
 t = performance.now()
 index.search({ q: 'cocoa exports', limit: 10, offset: 0, sort: 'relevance' })
 const firstQueryMs = performance.now() - t
-const oursHeap = heap() - before
+const oursHeap = (await held()) - before
 const search = (q: string, fuzzy?: boolean, prefix?: boolean) =>
   index.search({
     q,
@@ -138,7 +160,7 @@ const search = (q: string, fuzzy?: boolean, prefix?: boolean) =>
 const oursDefault = timeQueries((q) => search(q))
 const oursExact = timeQueries((q) => search(q, false, false))
 // Steady state: caches (stems, merged term list, typo neighbours, score accumulators) filled by the queries above.
-const oursHeapAfterQueries = heap() - before
+const oursHeapAfterQueries = (await held()) - before
 // A fresh index over the same segment: the one above already keeps these queries' typo neighbours.
 const faceted = new SearchIndex([Segment.open(snapshot)])
 const oursFacets = timeQueries((q) =>
@@ -177,15 +199,16 @@ const miniBuildMs = performance.now() - t
 let json: string | null = JSON.stringify(mini)
 mini = null
 const miniJsonBytes = Buffer.byteLength(json)
-const miniBefore = heap()
+// The JSON is held across both readings (it was dropped before the second, which took its 16 MB off the index's).
+const miniBefore = await held()
 t = performance.now()
 const loaded = MiniSearch.loadJSON(json, miniOptions)
 const miniLoadMs = performance.now() - t
-json = null
 t = performance.now()
 loaded.search('cocoa exports')
 const miniFirstMs = performance.now() - t
-const miniHeap = heap() - miniBefore
+const miniHeap = (await held()) - miniBefore
+json = null
 const miniDefault = timeQueries((q) => (withMini ? loaded.search(q, { fuzzy: 0.2, prefix: true }).slice(0, 10) : []))
 const miniExact = timeQueries((q) => (withMini ? loaded.search(q).slice(0, 10) : []))
 
