@@ -38,7 +38,9 @@ import { LIMITS } from '@edgewire/shared/article'
 import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory } from './lib/bench-stats'
 import { startDevServers } from './lib/dev-servers'
+import { GcTrace, traceGarbageCollections } from './lib/gc-trace'
 import { ROOT } from './lib/local-config'
+import { prose } from './lib/prose'
 import { findUserWorkerd, type HeapSample, isolateHeap, sampleHeap } from './lib/workerd-probe'
 
 const SHAPES = (process.env.BENCH_SHAPES ?? 'padding,texts,batch,html').split(',')
@@ -57,81 +59,17 @@ if (HEAP_CAP_MIB > 0) {
 // (`--trace-gc`: the JS heap before each collection and after it; `--trace-gc-verbose`: the heap's spaces and the
 // ArrayBuffer backing stores once it ends). Lines reach this process through wrangler's logger
 // (EDGEWIRE_LOG_LEVEL=log); BENCH_GC_LOG=<file> keeps the ingest worker's lines.
-process.env.MINIFLARE_WORKERD_V8_FLAGS =
-  `${process.env.MINIFLARE_WORKERD_V8_FLAGS ?? ''} --trace-gc --trace-gc-verbose`.trim()
-process.env.EDGEWIRE_LOG_LEVEL = 'log'
-/** `[pid:isolate]  N ms: Mark-Compact 45.2 (48.0) -> 30.1 (33.0) MB, …`: used (reserved) MB before -> after. */
-const GC_LINE =
-  /\[(\d+):(0x[0-9a-f]+)\]\s+\d+ ms: ([A-Za-z][A-Za-z -]*?(?: \(reduce\))?) ([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/
-/** After each collection: `[pid:isolate] All spaces, used: N KB, …` and `Backing store memory: N KB`. */
-const GC_VERBOSE = /\[(\d+):(0x[0-9a-f]+)\]\s+(All spaces,\s+used|Backing store memory):\s+(\d+) KB/
+traceGarbageCollections()
 const GC_LOG = process.env.BENCH_GC_LOG
-/** Per isolate of the ingest workerd, since the last reset: the largest figures V8's collections reported (bytes). */
-interface GcPeaks {
-  collections: number
-  fullCollections: number
-  /** used before a collection began (garbage included): where the heap stood when V8 had to collect */
-  beforeCollection: number
-  /** used after a full (mark-compact) collection: live at that moment */
-  afterFull: number
-  /** reserved by V8 for the heap, at any collection */
-  reserved: number
-  /** ArrayBuffer backing stores at the end of a collection, at most */
-  backingStores: number
-  /** JS heap in use plus ArrayBuffer backing stores at the end of a collection, at most */
-  heapAndBuffers: number
-  /** the JS heap in use at the end of the last collection (its backing stores follow on the next lines) */
-  lastUsed: number
-}
-const gcPeaks = new Map<string, GcPeaks>()
-const noPeaks = (): GcPeaks => ({
-  collections: 0,
-  fullCollections: 0,
-  beforeCollection: 0,
-  afterFull: 0,
-  reserved: 0,
-  backingStores: 0,
-  heapAndBuffers: 0,
-  lastUsed: 0,
-})
+/** V8's collections in the ingest workerd, since the last reset (scripts/lib/gc-trace.ts). */
+const ingestGc = new GcTrace()
 function onWorkerOutput(worker: 'ingest' | 'search', line: string): void {
   if (worker !== 'ingest') return
   if (GC_LOG && /^\[\d+:0x/.test(line.trim())) appendFileSync(GC_LOG, `${line}\n`)
-  const verbose = GC_VERBOSE.exec(line)
-  if (verbose) {
-    const [, pid, isolate, what = '', kb] = verbose
-    const peaks = gcPeaks.get(`${pid}:${isolate}`)
-    if (!peaks) return
-    const bytes = Number(kb) * 1024
-    if (what.startsWith('All spaces')) peaks.lastUsed = bytes
-    else {
-      peaks.backingStores = Math.max(peaks.backingStores, bytes)
-      peaks.heapAndBuffers = Math.max(peaks.heapAndBuffers, peaks.lastUsed + bytes)
-    }
-    return
-  }
-  const m = GC_LINE.exec(line)
-  if (!m) return
-  const [, pid, isolate, kind = '', before, reservedBefore, after, reservedAfter] = m
-  const key = `${pid}:${isolate}`
-  const peaks = gcPeaks.get(key) ?? noPeaks()
-  const bytes = (mb: string | undefined) => Number(mb) * 1024 * 1024
-  peaks.collections++
-  peaks.beforeCollection = Math.max(peaks.beforeCollection, bytes(before))
-  peaks.reserved = Math.max(peaks.reserved, bytes(reservedBefore), bytes(reservedAfter))
-  if (kind.startsWith('Mark-Compact')) {
-    peaks.fullCollections++
-    peaks.afterFull = Math.max(peaks.afterFull, bytes(after))
-  }
-  gcPeaks.set(key, peaks)
+  ingestGc.read(line)
 }
 /** The isolate whose heap went highest: the ingest worker's (its bodies are 32 MiB), not Miniflare's own. */
-function ingestGcPeaks(): (GcPeaks & { isolate: string }) | null {
-  let top: (GcPeaks & { isolate: string }) | null = null
-  for (const [isolate, peaks] of gcPeaks)
-    if (!top || peaks.beforeCollection > top.beforeCollection) top = { isolate, ...peaks }
-  return top
-}
+const ingestGcPeaks = () => ingestGc.top()
 
 /** Deliveries sent at once (`BENCH_DELIVERIES`, eight by default: the issue's figure). */
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 8)
@@ -192,22 +130,6 @@ function sign(secret: string, id: string, timestamp: number, body: Uint8Array): 
   mac.update(`${id}.${timestamp}.`)
   mac.update(body)
   return `v1,${mac.digest('base64')}`
-}
-
-/** Prose of news-like sentences, `chars` long, paragraphs separated by a blank line, its words unique to `seed`. */
-function prose(chars: number, seed: string): string {
-  const words = ['harbour', 'copper', 'shipment', 'ministry', 'quarterly', 'output', 'tariff', 'reserve', 'index']
-  const parts: string[] = []
-  let length = 0
-  for (let i = 0; length < chars; i++) {
-    const sentence =
-      i % 6 === 5
-        ? `The ${words[i % words.length]} figure ${seed}x${i} was revised.\n\n`
-        : `The ${words[i % words.length]} of ${seed}x${i} rose ${i % 97} percent against the ${words[(i * 7) % words.length]} last week. `
-    parts.push(sentence)
-    length += sentence.length
-  }
-  return parts.join('').slice(0, chars)
 }
 
 /**
@@ -345,7 +267,7 @@ try {
     log(
       `${shape}: ${DELIVERIES} signed deliveries of ${mib(Math.max(...batch.map((d) => d.bytes.length)))} at once, ${expected} documents expected…`,
     )
-    gcPeaks.clear()
+    ingestGc.reset()
     const sampler = await sampleHeap(ingest.inspector, poke, 100, HEAP_OWNERS ? OWNERS : undefined)
     const started = performance.now()
     let retried = 0

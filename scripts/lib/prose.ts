@@ -1,5 +1,5 @@
 /**
- * Long synthetic articles for `npm run bench:memory`, the prose of bench:hostile's `texts` shape: every sentence
+ * Long synthetic articles for `npm run bench:memory` and bench:hostile's `texts` shape: every sentence
  * carries a word of its own, so an article's vocabulary grows with its length, the worst case for an index build.
  */
 
