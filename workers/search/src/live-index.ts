@@ -299,8 +299,9 @@ export class LiveIndex {
       if (change.article?.updatedAt) this.updatedAt = change.article.updatedAt
       advance(change.seq)
     }
-    // Here, not in the next query: the memtable's new terms merged into its dictionary.
-    index.prepare()
+    // Here, not in the next query: the memtable's new terms merged into its dictionary. Only the memtable's: a new
+    // index's segment dictionary is built in steps before its swap (#swapTo), not in one piece here.
+    index.prepareRecent()
   }
 
   /**

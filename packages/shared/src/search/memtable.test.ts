@@ -36,7 +36,7 @@ describe('the memtable’s sorted terms', () => {
   it('lets a typo find a word that arrived after the dictionary was last built', () => {
     const index = new SearchIndex([])
     for (const doc of DOCS.slice(0, 8)) index.upsert(doc)
-    index.prepare()
+    index.prepareRecent()
     const search = (q: string) => index.search({ q, limit: 10, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
     expect(search('pitcherplnt')).toEqual([])
     index.upsert({ ...(DOCS[0] as IndexDoc), id: 'late', title: 'Late news', body: 'A pitcherplant in the bog.' })

@@ -617,18 +617,18 @@ export class SearchIndex {
   }
 
   /**
-   * Builds what typo and prefix expansion read (the segments' merged term list and its dictionary, the memtable's),
-   * so that a query after a change or a swap does not pay for it. A live index calls it after applying changes and
-   * before it swaps an index in; anything built already is kept.
+   * Builds what typo and prefix expansion read for the memtable (its new terms merged into its dictionary), so that a
+   * query after a change does not pay for it. A live index calls it after applying changes.
    */
-  prepare(): void {
-    const steps = this.prepareInSteps()
-    while (!steps.next().done) {
-      // all steps at once
-    }
+  prepareRecent(): void {
+    this.memtable.termDictionary()
   }
 
-  /** `prepare`, pausing about every MERGE_STEP_TERMS terms merged: the caller may yield to requests between steps. */
+  /**
+   * Builds what typo and prefix expansion read (the segments' merged term list and its dictionary, the memtable's),
+   * so that the first query does not pay for it, pausing about every MERGE_STEP_TERMS terms merged: the caller may
+   * yield to requests between steps. A live index runs it before it swaps an index in; anything built is kept.
+   */
   *prepareInSteps(): Generator<void, void> {
     if (this.segmentTerms === null) {
       this.segmentTerms = yield* mergeSortedInSteps(this.states.map((s) => s.segment.terms))
