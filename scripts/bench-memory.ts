@@ -30,7 +30,7 @@
 
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -38,6 +38,7 @@ import { FLUSH_MAX_CHARS, MAX_BUILD_BYTES } from '@edgewire/shared/lifecycle'
 import { shardOf } from '@edgewire/shared/shards'
 import { BENCH_SECRET, benchVars, reindex, settledWriterStats, writerStats } from './lib/bench-servers'
 import { fmt, mib, titleQueries } from './lib/bench-stats'
+import { readReuters, reutersInput } from './lib/corpus'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { type GcPeaks, GcTrace, traceGarbageCollections } from './lib/gc-trace'
 import { ROOT } from './lib/local-config'
@@ -225,22 +226,12 @@ const results: Record<string, unknown> = {
 
 async function reutersPart(): Promise<Record<string, unknown>> {
   if (!existsSync(CORPUS)) throw new Error(`--part reuters needs ${CORPUS}`)
-  const docs = (await readFile(CORPUS, 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { id: string; title: string; body: string; published?: string })
+  const docs = await readReuters(CORPUS)
   const queries = titleQueries(docs, 200)
   return withServers('reuters', async (servers) => {
     const idle = { writer: await held(servers, 'ingest'), reader: await held(servers, 'search') }
     const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, BENCH_SECRET)
-    const inputs = docs.map((d) => ({
-      externalId: d.id,
-      title: d.title,
-      text: d.body.trim() ? d.body : d.title,
-      published: d.published,
-      source: 'Reuters',
-      lang: 'en',
-    }))
+    const inputs = docs.map(reutersInput)
     const searchStats = async () =>
       (await (await fetch(`${servers.search}/stats`)).json()) as {
         documents: number

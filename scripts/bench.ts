@@ -5,13 +5,14 @@
  */
 
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline } from './lib/bench-baselines'
 import { BENCH_SECRET, benchVars, pinSearchWorker, settledWriterStats, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
+import { readReuters, reutersInput } from './lib/corpus'
 import { type DevServers, startDevServers } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
 import { type LivePhaseFigures, livePhase } from './lib/live-phases'
@@ -36,17 +37,7 @@ if (!existsSync(CORPUS)) {
   process.exit(2)
 }
 
-interface ReutersDoc {
-  id: string
-  title: string
-  body: string
-  published?: string
-}
-
-const docs = (await readFile(CORPUS, 'utf8'))
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as ReutersDoc)
+const docs = await readReuters(CORPUS)
 
 // Distinct queries in four sets: the timed ones (every engine), others that every engine answers first (JIT
 // warm-up), and one set each for the uncompressed and the proxied HTTP timings, which run on the isolate the first
@@ -99,14 +90,7 @@ try {
   // 1. Ingest through the signed batch webhook until everything accepted is searchable.
   log(`Ingesting ${docs.length} Reuters-21578 articles in batches of ${BATCH} (${CONCURRENCY} in flight)…`)
   const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, BENCH_SECRET)
-  const inputs = docs.map((d) => ({
-    externalId: d.id,
-    title: d.title,
-    text: d.body.trim() ? d.body : d.title,
-    published: d.published,
-    source: 'Reuters',
-    lang: 'en',
-  }))
+  const inputs = docs.map(reutersInput)
   const t0 = performance.now()
   let accepted = 0
   let rejected = 0

@@ -72,3 +72,29 @@ async function sidecar(path: string, ext: string): Promise<ArticleInput> {
 }
 
 const FORMATS = new Set(['.jsonl', '.ndjson', '.json', '.html', '.htm', '.txt'])
+
+/** A line of ../shared/corpus/reuters21578.jsonl. */
+export interface ReutersDoc {
+  id: string
+  title: string
+  body: string
+  published?: string
+}
+
+/** The Reuters-21578 articles of a JSONL file, in its order. */
+export async function readReuters(path: string): Promise<ReutersDoc[]> {
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ReutersDoc)
+}
+
+/** A Reuters article as its publisher's webhook would send it; one without a body sends its headline as its text. */
+export const reutersInput = (d: ReutersDoc) => ({
+  externalId: d.id,
+  title: d.title,
+  text: d.body.trim() ? d.body : d.title,
+  published: d.published,
+  source: 'Reuters',
+  lang: 'en',
+})
