@@ -7,7 +7,7 @@ import { CHANGE_BLOCK_SEQS, HEAD_TICK_MS, headTick, type WriteOp, type WriterHea
 import { describe, expect, it } from 'vitest'
 import type { SearchEnv } from '../workers/search/src/context'
 import { DistantKv } from '../workers/search/src/distant-kv'
-import { LiveIndex, SYNC_LOST_MS } from '../workers/search/src/live-index'
+import { BLOCKS_AHEAD, LiveIndex, SWAP_OPEN_BYTES, SYNC_LOST_MS } from '../workers/search/src/live-index'
 import { directFeed, sharedFeed, type WriterFeed } from '../workers/search/src/writer-feed'
 
 // How a search isolate follows the writer under the edge's real rules: KV that shows a key late, a shared head older
@@ -303,6 +303,86 @@ describe('a search isolate following the writer', () => {
     expect(live.manifestVersion).toBe(moved0 + moved1)
     expect(ids(live, 'gibbsite')).toEqual(new Set(found.map((a) => a.id)))
     expect(live.index.pendingCount).toBe(0)
+  })
+
+  it('does not swap to a manifest far behind the writer: follows the blocks until a flush catches up, or the swap halves its memtable', async () => {
+    await maintain()
+    // Swaps pay at any age, but may replay at most 2 changes unless that halves the memtable.
+    const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0, SYNC_LOST_MS, SWAP_OPEN_BYTES, 2)
+    await live.sync()
+    const loaded = live.manifestVersion
+    const upsert = async (n: number) => {
+      const articles = await Promise.all(
+        Array.from({ length: n }, (_, i) => story(`Tungsten story ${i}. Marker scheelite.`)),
+      )
+      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+      return articles.map((a) => a.id)
+    }
+    const found = [...(await upsert(1))]
+    await maintain()
+    found.push(...(await upsert(3)))
+    // The writer's newest manifest is 3 changes behind its head: the reader takes all 4 from the blocks instead.
+    await live.sync()
+    await live.sync()
+    expect(live.manifestVersion).toBe(loaded)
+    expect(live.index.pendingCount).toBe(4)
+    expect(ids(live, 'scheelite')).toEqual(new Set(found))
+    // A flush catches up with the head: the swap replays nothing.
+    await maintain()
+    await live.sync()
+    expect(live.manifestVersion).toBeGreaterThan(loaded)
+    expect(live.index.pendingCount).toBe(0)
+    const flushed = live.manifestVersion
+    // 4 changes followed from the blocks, then 3 after a flush of them: replaying 3 of 7 halves the memtable.
+    found.push(...(await upsert(4)))
+    await maintain()
+    found.push(...(await upsert(3)))
+    await live.sync()
+    expect(live.manifestVersion).toBe(flushed)
+    expect(live.index.pendingCount).toBe(7)
+    await live.sync()
+    expect(live.manifestVersion).toBeGreaterThan(flushed)
+    expect(live.index.pendingCount).toBe(3)
+    expect(ids(live, 'scheelite')).toEqual(new Set(found))
+  })
+
+  it('reads sealed change blocks ahead of the one it applies, and applies them in order', async () => {
+    await maintain()
+    const direct = directFeed(searchEnv)
+    const live = new LiveIndex(searchEnv, direct, false, 0)
+    await live.sync()
+    const articles = await Promise.all(
+      Array.from({ length: CHANGE_BLOCK_SEQS * 3 + 10 }, (_, i) => story(`Vanadium note ${i}. Marker patronite.`)),
+    )
+    await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+    // The first article changes again, into the last block.
+    const first = articles[0]
+    if (!first) throw new Error('no article')
+    const changed = { ...first, title: 'Vanadium revised. Marker roscoelite.' }
+    await apply({ kind: 'upsert', article: changed })
+    let inFlight = 0
+    let most = 0
+    const feed: WriterFeed = {
+      ...direct,
+      changeBlock: async (head, index, sealed) => {
+        most = Math.max(most, ++inFlight)
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          return await direct.changeBlock(head, index, sealed)
+        } finally {
+          inFlight--
+        }
+      },
+    }
+    const follower = new LiveIndex(searchEnv, feed, false)
+    await follower.sync()
+    expect(most).toBeGreaterThan(1)
+    expect(most).toBeLessThanOrEqual(BLOCKS_AHEAD + 1)
+    const total = (q: string) => follower.index.search({ q, limit: 1, offset: 0, sort: 'relevance' }).total
+    // Each article once: the changed one's older copy, in the first block, is replaced by the newer.
+    expect(total('patronite')).toBe(articles.length)
+    expect(ids(follower, 'roscoelite')).toEqual(new Set([changed.id]))
+    expect(follower.seq).toBe(live.seq + articles.length + 1)
   })
 
   it('follows new changes without swapping manifests at every flush, and swaps once it pays', async () => {
