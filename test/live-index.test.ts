@@ -3,12 +3,20 @@ import { type Article, normalizeArticle } from '@edgewire/shared'
 import { readParts, segmentPartKey, splitParts, toIndexDoc, writtenNow } from '@edgewire/shared/lifecycle'
 import { Analyzer, SegmentBuilder } from '@edgewire/shared/search'
 import { writerName } from '@edgewire/shared/shards'
-import { CHANGE_BLOCK_SEQS, HEAD_TICK_MS, headTick, type WriteOp, type WriterHead } from '@edgewire/shared/writer-rpc'
+import {
+  CHANGE_BLOCK_MAX_CHARS,
+  CHANGE_BLOCK_SEQS,
+  HEAD_TICK_MS,
+  headTick,
+  type WriteOp,
+  type WriterHead,
+} from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import type { SearchEnv } from '../workers/search/src/context'
 import { DistantKv } from '../workers/search/src/distant-kv'
 import { BLOCKS_AHEAD, LiveIndex, SWAP_OPEN_BYTES, SYNC_LOST_MS } from '../workers/search/src/live-index'
 import { directFeed, sharedFeed, type WriterFeed } from '../workers/search/src/writer-feed'
+import { eventually } from './eventually'
 
 // How a search isolate follows the writer under the edge's real rules: KV that shows a key late, a shared head older
 // than the reader, a writer that is down, a segment this code cannot read. The real Durable Object, SQLite, KV and
@@ -346,6 +354,65 @@ describe('a search isolate following the writer', () => {
     expect(ids(live, 'scheelite')).toEqual(new Set(found))
   })
 
+  it('goes on following the writer on the index in use while a swap reads its new manifest and segments', async () => {
+    await maintain()
+    const direct = directFeed(searchEnv)
+    let release: () => void = () => undefined
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let swapReading = false
+    const feed: WriterFeed = {
+      ...direct,
+      // The swap's first read (the writer's new manifest) waits, as a swap's reads wait where KV lags.
+      manifest: async (head) => {
+        if (live.manifestVersion >= 0) {
+          swapReading = true
+          await held
+        }
+        return direct.manifest(head)
+      },
+    }
+    const live = new LiveIndex(searchEnv, feed, false, 0)
+    await live.sync()
+    const loaded = live.manifestVersion
+    const flushed = await story('Lithium brine output rose. Marker spodumene.')
+    await apply({ kind: 'upsert', article: flushed })
+    await maintain()
+    const later = await story('Lithium prices fell. Marker spodumene.')
+    await apply({ kind: 'upsert', article: later })
+    const { headSeq } = await writer().head()
+
+    const syncing = live.sync()
+    await eventually(
+      async () => live.seq,
+      (seq) => seq === headSeq,
+    )
+    // Both found from the blocks while the swap waits; the manifest in use is still the old one.
+    expect(swapReading).toBe(true)
+    expect(live.manifestVersion).toBe(loaded)
+    expect(ids(live, 'spodumene')).toEqual(new Set([flushed.id, later.id]))
+    const meanwhile = await story('Lithium miners hired. Marker spodumene.')
+    await apply({ kind: 'upsert', article: meanwhile })
+    await eventually(
+      async () => {
+        live.syncedAt = 0
+        await Promise.race([live.sync(), new Promise((resolve) => setTimeout(resolve, 50))])
+        return live.seq
+      },
+      (seq) => seq === headSeq + 1,
+    )
+    expect(ids(live, 'spodumene')).toEqual(new Set([flushed.id, later.id, meanwhile.id]))
+
+    // The swap goes on: it brings the new index up to the one in use before it swaps, so nothing goes back.
+    release()
+    await syncing
+    await live.sync()
+    expect(live.manifestVersion).toBeGreaterThan(loaded)
+    expect(live.seq).toBe(headSeq + 1)
+    expect(ids(live, 'spodumene')).toEqual(new Set([flushed.id, later.id, meanwhile.id]))
+  })
+
   it('reads sealed change blocks ahead of the one it applies, and applies them in order', async () => {
     await maintain()
     const direct = directFeed(searchEnv)
@@ -383,6 +450,38 @@ describe('a search isolate following the writer', () => {
     expect(total('patronite')).toBe(articles.length)
     expect(ids(follower, 'roscoelite')).toEqual(new Set([changed.id]))
     expect(follower.seq).toBe(live.seq + articles.length + 1)
+  })
+
+  it('reads a block of long articles in pieces within CHANGE_BLOCK_MAX_CHARS, and follows every article', async () => {
+    await maintain()
+    const live = new LiveIndex(searchEnv, directFeed(searchEnv), false)
+    await live.sync()
+    // Five articles of about 1.1 Mi characters: one block's worth passes the bound, and the answer is cut short.
+    const long = await normalizeArticle(
+      {
+        url: 'https://live.example/long',
+        title: 'Molybdenum output. Marker molybdenite.',
+        text: 'Mine output rose again this quarter at the roaster. '.repeat(22_000),
+      },
+      new Date(),
+      { budgetMs: Number.POSITIVE_INFINITY },
+    )
+    const articles = Array.from({ length: 5 }, (_, i) => ({ ...long, id: `${long.id}-${i}` }))
+    await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+    const { headSeq } = await writer().head()
+    const block = Math.floor((headSeq - 5) / CHANGE_BLOCK_SEQS)
+    const answer = await writer().changeBlock(block)
+    const chars = answer.changes.reduce((n, c) => n + JSON.stringify(c.article).length, 0)
+    expect(answer.more).toBe(true)
+    expect(answer.changes.length).toBeGreaterThan(0)
+    expect(chars).toBeLessThanOrEqual(CHANGE_BLOCK_MAX_CHARS + JSON.stringify(long).length)
+    expect(answer.headSeq).toBeLessThan(headSeq)
+    await live.sync()
+    expect(live.seq).toBe(headSeq)
+    const found = live.index.search({ q: 'molybdenite', limit: 10, offset: 0, sort: 'relevance' })
+    expect(new Set(found.hits.map((h) => h.id))).toEqual(new Set(articles.map((a) => a.id)))
+    // Gone before the writer's next flush: the later tests' cold loads need not index 5 Mi characters.
+    await apply(...articles.map((a) => ({ kind: 'delete' as const, id: a.id })))
   })
 
   it('follows new changes without swapping manifests at every flush, and swaps once it pays', async () => {

@@ -134,35 +134,42 @@ describe("the writer's relay keeps sealed blocks within SEALED_BLOCKS_MAX_BYTES"
   const changeBlockCalls = async () => (await writer().stats()).readerCalls.changeBlock
 
   it('asks the writer again for an older block of long articles once newer ones pass the bound', async () => {
-    // Two blocks, each of three articles of 1.5 Mi characters (about 9 MiB as blockBytes counts): within the bound
-    // alone, over it together. Fillers first, so that each block starts with its long articles.
+    // Three blocks, each of three articles of 1.2 Mi characters (about 7.2 MiB as blockBytes counts, and within
+    // CHANGE_BLOCK_MAX_CHARS, so each is answered whole): two within the bound, three over it. Fillers first, so that
+    // each block starts with its long articles.
     const head = (await writer().head()).headSeq
     const fill = (CHANGE_BLOCK_SEQS - (head % CHANGE_BLOCK_SEQS)) % CHANGE_BLOCK_SEQS
     if (fill > 0) await apply(await articles('filler', fill, 20))
     const first = (head + fill) / CHANGE_BLOCK_SEQS
-    const long = 1.5 * 1024 * 1024
-    await apply([...(await articles('older', 3, long)), ...(await articles('filler-a', CHANGE_BLOCK_SEQS - 3, 20))])
+    const long = 1.2 * 1024 * 1024
+    for (const name of ['older', 'middle']) {
+      await apply([
+        ...(await articles(name, 3, long)),
+        ...(await articles(`filler-${name}`, CHANGE_BLOCK_SEQS - 3, 20)),
+      ])
+    }
     await apply(await articles('newer', 3, long))
 
     const relays = (env as unknown as IngestEnv).RELAY
     const relay = relays.get(relays.idFromName(`relay:bytes-test:${crypto.randomUUID()}`))
     const { epoch } = await relay.head(shard)
     const calls = await changeBlockCalls()
-    const older = await relay.changeBlock(shard, epoch, first, true)
-    expect(older.changes.filter((c) => c.article?.title.startsWith('older'))).toHaveLength(3)
-    expect(blockBytes(older)).toBeLessThan(SEALED_BLOCKS_MAX_BYTES)
+    const blocks = []
+    for (const [i, name] of ['older', 'middle', 'newer'].entries()) {
+      const block = await relay.changeBlock(shard, epoch, first + i, true)
+      expect(block.more).toBeUndefined()
+      expect(block.changes.filter((c) => c.article?.title.startsWith(name))).toHaveLength(3)
+      expect(blockBytes(block)).toBeLessThan(SEALED_BLOCKS_MAX_BYTES)
+      blocks.push(blockBytes(block))
+      await relay.changeBlock(shard, epoch, first + i, true)
+      // Kept: the second call was answered by the relay.
+      expect((await changeBlockCalls()) - calls).toBe(i + 1)
+    }
+    expect((blocks[0] ?? 0) + (blocks[1] ?? 0)).toBeLessThan(SEALED_BLOCKS_MAX_BYTES)
+    expect(blocks.reduce((a, b) => a + b, 0)).toBeGreaterThan(SEALED_BLOCKS_MAX_BYTES)
+    // Past the bound the oldest block went: asked for again, the relay asks the writer (kept by count alone, it
+    // would have answered from memory: 64 such blocks are 500 MiB).
     await relay.changeBlock(shard, epoch, first, true)
-    // Kept: the second call was answered by the relay.
-    expect((await changeBlockCalls()) - calls).toBe(1)
-
-    const newer = await relay.changeBlock(shard, epoch, first + 1, true)
-    expect(newer.changes.filter((c) => c.article?.title.startsWith('newer'))).toHaveLength(3)
-    expect(blockBytes(older) + blockBytes(newer)).toBeGreaterThan(SEALED_BLOCKS_MAX_BYTES)
-    await relay.changeBlock(shard, epoch, first + 1, true)
-    expect((await changeBlockCalls()) - calls).toBe(2)
-    // Past the bound the older block went: asked for again, the relay asks the writer (kept by count alone, it
-    // would have answered from memory: 64 such blocks are 576 MiB).
-    await relay.changeBlock(shard, epoch, first, true)
-    expect((await changeBlockCalls()) - calls).toBe(3)
+    expect((await changeBlockCalls()) - calls).toBe(4)
   })
 })

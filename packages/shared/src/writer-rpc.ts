@@ -65,7 +65,21 @@ export interface ChangeBlock {
   changes: Change[]
   /** the writer's head when the block was read: the block is complete up to here */
   headSeq: number
+  /**
+   * The block's articles passed CHANGE_BLOCK_MAX_CHARS: this answer stops early (`headSeq` is its last change), and
+   * the rest comes from asking again with `after` that seq. Readers older than this field stop at `headSeq` and go on
+   * once updated; none takes a cut block for a whole one.
+   */
+  more?: true
 }
+
+/**
+ * Characters of article text (as stored, JSON) one change block answer carries at most, past its first change. A
+ * block holds up to 256 articles of up to about 1.8 MB each; whole, one could pass the 32 MiB a Workers RPC value may
+ * hold, and three read ahead (a reader's BLOCKS_AHEAD) would hold far more than a reader's budget. News of ordinary
+ * length (a few KB an article) never comes near it: 256 × 16 KB.
+ */
+export const CHANGE_BLOCK_MAX_CHARS = 4 * 1024 * 1024
 
 /** Calls readers made, by method, since the writer object started: its load from readers (see WriterStats). */
 export type ReaderCalls = Record<'head' | 'changeBlock' | 'manifest' | 'segmentPart' | 'getArticle', number>
@@ -92,8 +106,8 @@ export interface IndexReader extends Rpc.DurableObjectBranded {
   manifest(): Promise<Manifest>
   /** Where the writer stands: what readers poll (through their location's cache). */
   head(): Promise<WriterHead>
-  /** One block of changes (see ChangeBlock). */
-  changeBlock(index: number): Promise<ChangeBlock>
+  /** One block of changes (see ChangeBlock); `after` a seq inside it: the rest of a block cut short (`more`). */
+  changeBlock(index: number, after?: number): Promise<ChangeBlock>
   /** One part of a segment, read from KV where the writer wrote it, for a reader whose KV does not show it yet. */
   segmentPart(segmentId: number, part: number): Promise<ArrayBuffer | null>
   /** The current version of one article straight from the writer (KV may lag by a moment). */
@@ -124,8 +138,11 @@ export interface WriterRelayRpc extends Rpc.DurableObjectBranded {
    * keeps for one writer is never an answer for a writer started anew.
    */
   manifest(shard: number, epoch: string, version: number): Promise<Manifest>
-  /** `sealed` when the block lies wholly below a head already seen: one copy then serves every later caller. */
-  changeBlock(shard: number, epoch: string, index: number, sealed: boolean): Promise<ChangeBlock>
+  /**
+   * `sealed` when the block lies wholly below a head already seen: one copy then serves every later caller. `after`:
+   * the rest of a block cut short (see ChangeBlock.more).
+   */
+  changeBlock(shard: number, epoch: string, index: number, sealed: boolean, after?: number): Promise<ChangeBlock>
   segmentPart(shard: number, epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null>
 }
 

@@ -21,6 +21,7 @@ import {
   writtenNow,
 } from '@edgewire/shared'
 import {
+  CHANGE_BLOCK_MAX_CHARS,
   CHANGE_BLOCK_SEQS,
   type ChangeBlock,
   type Delivery,
@@ -709,25 +710,35 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
    * One block of changes (see ChangeBlock). Every location's relay asks for the newest block about four times a
    * second, so it reads by index only (the seq index, at most CHANGE_BLOCK_SEQS rows).
    */
-  async changeBlock(index: number): Promise<ChangeBlock> {
+  async changeBlock(index: number, after?: number): Promise<ChangeBlock> {
     this.#readerCalls.changeBlock++
     const from = index * CHANGE_BLOCK_SEQS
     const rows = this.#sql
       .exec<ArticleRow>(
         'SELECT id, seq, deleted, article FROM articles WHERE seq > ? AND seq <= ? ORDER BY seq',
-        from,
+        Math.max(from, after ?? from),
         from + CHANGE_BLOCK_SEQS,
       )
       .toArray()
-    return {
-      index,
-      changes: rows.map((r) => ({
-        seq: r.seq,
-        id: r.id,
-        article: r.deleted || !r.article ? null : (JSON.parse(r.article) as Article),
-      })),
-      headSeq: this.#headSeq(),
+    // Cut short past CHANGE_BLOCK_MAX_CHARS (one change at least): the same rows always cut at the same change, so
+    // every reader of a location still shares one copy of each answer.
+    let chars = 0
+    let kept = rows.length
+    for (const [i, row] of rows.entries()) {
+      chars += row.article?.length ?? 0
+      if (i > 0 && chars > CHANGE_BLOCK_MAX_CHARS) {
+        kept = i
+        break
+      }
     }
+    const changes = rows.slice(0, kept).map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      article: r.deleted || !r.article ? null : (JSON.parse(r.article) as Article),
+    }))
+    const last = changes.at(-1)
+    if (kept < rows.length && last) return { index, changes, headSeq: last.seq, more: true }
+    return { index, changes, headSeq: this.#headSeq() }
   }
 
   /** A random name for this object's storage, made once: readers tell a writer started anew from one that moved on. */

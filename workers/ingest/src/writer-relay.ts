@@ -78,8 +78,14 @@ export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelay
     return this.#writer(shard).manifest(epoch, version)
   }
 
-  async changeBlock(shard: number, epoch: string, index: number, sealed: boolean): Promise<ChangeBlock> {
-    return this.#writer(shard).changeBlock(epoch, index, sealed)
+  async changeBlock(
+    shard: number,
+    epoch: string,
+    index: number,
+    sealed: boolean,
+    after?: number,
+  ): Promise<ChangeBlock> {
+    return this.#writer(shard).changeBlock(epoch, index, sealed, after)
   }
 
   async segmentPart(shard: number, epoch: string, segmentId: number, part: number): Promise<ArrayBuffer | null> {
@@ -127,12 +133,12 @@ class RelayedWriter {
     return kept.value
   }
 
-  changeBlock(epoch: string, index: number, sealed: boolean): Promise<ChangeBlock> {
-    const key = `${epoch}/${index}`
+  changeBlock(epoch: string, index: number, sealed: boolean, after?: number): Promise<ChangeBlock> {
+    const key = after === undefined ? `${epoch}/${index}` : `${epoch}/${index}/after/${after}`
     if (sealed) {
       const kept = this.#sealedBlocks.get(key)
       if (kept) return kept.value
-      const entry = { value: this.writer().changeBlock(index), bytes: 0 }
+      const entry = { value: this.writer().changeBlock(index, after), bytes: 0 }
       this.#sealedBlocks.set(key, entry)
       entry.value.then(
         (block) => this.#keepSealed(key, entry, blockBytes(block)),
@@ -145,7 +151,7 @@ class RelayedWriter {
     const open = this.#openBlocks.get(key)
     if (open?.tick === tick) return open.value
     for (const [k, block] of this.#openBlocks) if (block.tick !== tick) this.#openBlocks.delete(k)
-    const value = forgetOnFailure(this.writer().changeBlock(index), () => {
+    const value = forgetOnFailure(this.writer().changeBlock(index, after), () => {
       if (this.#openBlocks.get(key)?.value === value) this.#openBlocks.delete(key)
     })
     this.#openBlocks.set(key, { tick, value })

@@ -60,6 +60,11 @@ export const SWAP_REPLAY_DOCS = 500
  */
 export const BLOCKS_AHEAD = 3
 /**
+ * Rounds a swap may take to bring its new index up to the index in use, which goes on following the writers while the
+ * swap opens and replays (see #swapTo); past them the index in use keeps ahead, and the swap is given up.
+ */
+const SWAP_CATCH_UP_ROUNDS = 5
+/**
  * Bytes of segments one swap may open beside the index in use, summed over the shards it swaps (one shard's new
  * segments at least, however large). A swap holds the index in use and the segments it opens at once: a reindex
  * rebuilds every shard, and swapping all at once held the whole index twice. One build's worth (MAX_BUILD_BYTES) is
@@ -73,6 +78,9 @@ export const SWAP_OPEN_BYTES = 16 * 1024 * 1024
  * must not hold a 404 for SYNC_LOST_MS.
  */
 export const MISS_WAIT_MS = 1000
+
+/** Called after every read and slice of work: throws when that work must stop, else notes its progress. */
+type Alive = () => void
 
 /** Lets requests that arrived meanwhile run: the sync goes on after them. */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
@@ -138,6 +146,12 @@ export class LiveIndex {
   #swapsDeferred = false
   /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
   #generation = 0
+  /** The swap running beside the syncs (see #startSwap), if any. */
+  #swapping: Promise<void> | null = null
+  /** When the running swap last made progress (see SYNC_LOST_MS). */
+  #swapAliveAt = 0
+  /** Bumped at every swap start; a swap whose generation is no longer current stops before it changes anything. */
+  #swapGeneration = 0
   readonly #kv: KvReader
 
   /**
@@ -182,7 +196,11 @@ export class LiveIndex {
     return this.#shards.flatMap((s) => s.manifest?.segments ?? [])
   }
 
-  /** Brings the index up to what the writers' feeds show. One sync runs at a time; callers share it. */
+  /**
+   * Brings the index up to what the writers' feeds show, and settles once a swap this sync started (or one under way)
+   * has too. One sync runs at a time; callers share it. A swap runs beside the syncs (see #startSwap): the next sync
+   * may start, and follow the writers on the index in use, while it runs.
+   */
   sync(): Promise<void> {
     if (!this.#syncing || Date.now() - this.#syncAliveAt > this.lostAfterMs) {
       // A sync taken for lost that resumes after all must not change the index any more (see #current).
@@ -193,7 +211,7 @@ export class LiveIndex {
       this.#syncing = syncing
       this.#syncAliveAt = Date.now()
     }
-    return this.#syncing
+    return this.#syncing.then(() => this.#swapping ?? undefined)
   }
 
   /**
@@ -207,41 +225,17 @@ export class LiveIndex {
 
   async #pull(): Promise<void> {
     const generation = this.#generation
+    const alive = () => this.#current(generation)
     const started = Date.now()
-    const heads = await settled(this.#shards.map((state) => this.#headOf(state, generation)))
-    const moved = heads.filter((h) => h.head.manifestVersion !== h.state.manifestVersion)
-    const pending = this.index.pendingCount
-    const replay = moved.reduce((n, h) => n + Math.max(0, h.head.headSeq - h.head.manifestSeq), 0)
-    const swapPays =
-      this.manifestVersion < 0 ||
-      this.#swapsDeferred ||
-      ((pending >= SWAP_PENDING_DOCS || Date.now() - this.#swappedAt >= this.swapAfterMs) &&
-        (replay <= this.swapReplayDocs || replay <= pending / 2))
-    if (heads.some((h) => h.wentBack) || (moved.length > 0 && swapPays)) {
-      const newest = await settled(
-        heads.map(({ state, head, wentBack }) =>
-          !wentBack && state.manifest && head.manifestVersion === state.manifestVersion
-            ? state.manifest
-            : this.#manifestOf(state, head, generation),
-        ),
-      )
-      const swapping = this.#shardsToSwap(heads, newest)
-      // A shard left for a later swap keeps the manifest in use; its changes come from its blocks meanwhile.
-      const manifests = newest.map((manifest, i) => {
-        const inUse = heads[i]?.state.manifest
-        return inUse && !swapping.has(i) ? inUse : manifest
-      })
-      await this.#swapTo(heads, manifests, generation)
-      // The moved shards left for later swap at the next sync, whatever the age of the manifests in use.
-      this.#swapsDeferred = heads.some((h, i) => !swapping.has(i) && newest[i] !== h.state.manifest)
+    const heads = await settled(this.#shards.map((state) => this.#headOf(state, alive)))
+    if (this.manifestVersion < 0 || heads.some((h) => h.wentBack)) {
+      // The first load has no index to follow meanwhile, and a writer whose storage went back in time has no state
+      // the index in use could follow: this sync swaps, and any swap under way is given up.
+      this.#swapGeneration++
+      await this.#swap(heads, alive)
     } else {
-      await settled(
-        heads.map(({ state, head }) =>
-          this.#catchUp(state, head, this.index, state.seq, head.headSeq, generation, (seq) => {
-            state.seq = seq
-          }),
-        ),
-      )
+      if (this.#swapPays(heads) && !this.#swapUnderWay()) this.#startSwap(heads)
+      await this.#followInUse(heads, alive)
     }
     this.syncedAt = started
     for (const { state, head } of heads) {
@@ -250,23 +244,111 @@ export class LiveIndex {
     }
   }
 
+  /**
+   * Whether a swap to the shards' newer manifests pays now: some shard moved, the memtable is large or the manifests
+   * in use old (or moved shards wait from an earlier swap), and the swap's replay is short (see SWAP_REPLAY_DOCS).
+   */
+  #swapPays(heads: readonly ShardHead[]): boolean {
+    const moved = heads.filter((h) => h.head.manifestVersion !== h.state.manifestVersion)
+    if (moved.length === 0) return false
+    if (this.#swapsDeferred) return true
+    const pending = this.index.pendingCount
+    const replay = moved.reduce((n, h) => n + Math.max(0, h.head.headSeq - h.head.manifestSeq), 0)
+    return (
+      (pending >= SWAP_PENDING_DOCS || Date.now() - this.#swappedAt >= this.swapAfterMs) &&
+      (replay <= this.swapReplayDocs || replay <= pending / 2)
+    )
+  }
+
+  /** A swap runs and has made progress within the lost bound (see SYNC_LOST_MS). */
+  #swapUnderWay(): boolean {
+    return this.#swapping !== null && Date.now() - this.#swapAliveAt <= this.lostAfterMs
+  }
+
+  /**
+   * Starts a swap beside the syncs: its reads of manifests and segments (seconds, where KV does not show them yet
+   * and they come from the writer) and its replay never stop the index in use from following the writers. Its own
+   * generation: a newer swap, or a sync that must swap at once, gives it up.
+   */
+  #startSwap(heads: readonly ShardHead[]): void {
+    const generation = ++this.#swapGeneration
+    this.#swapAliveAt = Date.now()
+    const alive = () => {
+      if (generation !== this.#swapGeneration) throw new SyncSuperseded()
+      this.#swapAliveAt = Date.now()
+    }
+    const swapping: Promise<void> = this.#swap(heads, alive)
+      .catch((err: unknown) => {
+        if (err instanceof SyncSuperseded) return
+        // The index in use serves on; a later sync starts the swap again.
+        console.error(JSON.stringify({ level: 'warn', msg: 'index swap failed', error: String(err) }))
+      })
+      .finally(() => {
+        if (this.#swapping === swapping) this.#swapping = null
+      })
+    this.#swapping = swapping
+  }
+
+  /** Opens the newest manifests of the shards a swap takes now (see #shardsToSwap) and swaps to them. */
+  async #swap(heads: readonly ShardHead[], alive: Alive): Promise<void> {
+    const newest = await settled(
+      heads.map(({ state, head, wentBack }) =>
+        !wentBack && state.manifest && head.manifestVersion === state.manifestVersion
+          ? state.manifest
+          : this.#manifestOf(state, head, alive),
+      ),
+    )
+    const swapping = this.#shardsToSwap(heads, newest)
+    // A shard left for a later swap keeps the manifest in use; its changes come from its blocks meanwhile.
+    const manifests = newest.map((manifest, i) => {
+      const inUse = heads[i]?.state.manifest
+      return inUse && !swapping.has(i) ? inUse : manifest
+    })
+    if (!(await this.#swapTo(heads, manifests, alive))) return
+    // The moved shards left for later swap at the next sync, whatever the age of the manifests in use.
+    this.#swapsDeferred = heads.some((h, i) => !swapping.has(i) && newest[i] !== h.state.manifest)
+  }
+
+  /**
+   * Applies every shard's changes up to its head to the index in use. A swap that replaces the index meanwhile ends
+   * this: the new index is at least as new, and the next sync follows on from it.
+   */
+  async #followInUse(heads: readonly ShardHead[], alive: Alive): Promise<void> {
+    const index = this.index
+    const following = () => {
+      alive()
+      if (this.index !== index) throw new IndexReplaced()
+    }
+    try {
+      await settled(
+        heads.map(({ state, head }) =>
+          this.#catchUp(state, head, index, state.seq, head.headSeq, following, (seq) => {
+            if (this.index === index) state.seq = seq
+          }),
+        ),
+      )
+    } catch (err) {
+      if (!(err instanceof IndexReplaced)) throw err
+    }
+  }
+
   /** A shard's head, confirmed with the writer itself when it looks older than what this index holds. */
-  async #headOf(state: ShardState, generation: number): Promise<ShardHead> {
+  async #headOf(state: ShardState, alive: Alive): Promise<ShardHead> {
     let head = await state.feed.head()
-    this.#current(generation)
+    alive()
     const elsewhere = state.epoch !== null && head.epoch !== state.epoch
     if (!elsewhere && (head.headSeq < state.seq || head.manifestVersion < state.manifestVersion)) {
       // A shared head older than this reader, or a writer whose storage went back in time (a restore): only the
       // writer itself can tell which.
       head = await state.feed.head(true)
-      this.#current(generation)
+      alive()
     }
     return { state, head, wentBack: elsewhere || head.headSeq < state.seq }
   }
 
-  async #manifestOf(state: ShardState, head: WriterHead, generation: number): Promise<Manifest> {
+  async #manifestOf(state: ShardState, head: WriterHead, alive: Alive): Promise<Manifest> {
     const manifest = await state.feed.manifest(head)
-    this.#current(generation)
+    alive()
     return manifest
   }
 
@@ -280,16 +362,20 @@ export class LiveIndex {
     index: SearchIndex,
     seq: number,
     target: number,
-    generation: number,
+    alive: Alive,
     advance: (seq: number) => void,
   ): Promise<number> {
     // Blocks asked ahead (BLOCKS_AHEAD), by index: sealed ones only, which any later catch-up reads the same.
     const ahead = new Map<number, Promise<ChangeBlock>>()
-    const read = (block: number) => {
-      const asked = ahead.get(block) ?? state.feed.changeBlock(head, block, (block + 1) * CHANGE_BLOCK_SEQS <= target)
+    const read = (block: number, after: number | undefined) => {
+      const sealed = (block + 1) * CHANGE_BLOCK_SEQS <= target
+      if (after !== undefined) return state.feed.changeBlock(head, block, sealed, after)
+      const asked = ahead.get(block) ?? state.feed.changeBlock(head, block, sealed)
       ahead.delete(block)
       return asked
     }
+    /** Where the block being read was cut short (ChangeBlock.more): its rest is asked after it. */
+    let after: number | undefined
     while (seq < target) {
       const block = Math.floor(seq / CHANGE_BLOCK_SEQS)
       const end = (block + 1) * CHANGE_BLOCK_SEQS
@@ -300,11 +386,15 @@ export class LiveIndex {
         asked.catch(() => undefined)
         ahead.set(next, asked)
       }
-      const { changes, headSeq } = await read(block)
-      this.#current(generation)
+      const { changes, headSeq, more } = await read(block, after)
+      alive()
       const reached = Math.min(end, headSeq, target)
-      if (reached <= seq) break // a shared copy older than the target: the next sync goes on from here
-      await this.#apply(index, changes, seq, reached, generation, advance)
+      after = more ? Math.max(seq, reached) : undefined
+      if (reached <= seq) {
+        if (more) continue // cut short before this reader's seq: the rest of the block is asked after it
+        break // a shared copy older than the target: the next sync goes on from here
+      }
+      await this.#apply(index, changes, seq, reached, alive, advance)
       // Every change up to `reached` is applied, even where the block holds none (its articles changed again later).
       seq = reached
       advance(seq)
@@ -318,17 +408,17 @@ export class LiveIndex {
     changes: Change[],
     from: number,
     to: number,
-    generation: number,
+    alive: Alive,
     advance: (seq: number) => void,
   ): Promise<void> {
     let sliceChars = 0
-    this.#current(generation)
+    alive()
     for (const change of changes) {
       if (change.seq <= from || change.seq > to) continue
       if (sliceChars >= SLICE_CHARS) {
         sliceChars = 0
         if (this.slices) await yieldToRequests()
-        this.#current(generation)
+        alive()
       }
       if (change.article) {
         index.upsert(toIndexDoc(change.article))
@@ -349,8 +439,9 @@ export class LiveIndex {
    * Opens the shards' manifests' segments beside the index in use (reusing those already open), hides their
    * tombstones, replays each shard's changes after its manifest until it is at least as new as in the index in use,
    * and swaps it in. For a shard whose writer was restored or started anew (`wentBack`), its state is taken as it is.
+   * False when the swap is given up (a shard's feed could not bring the new index up to the index in use yet).
    */
-  async #swapTo(heads: ShardHead[], manifests: Manifest[], generation: number): Promise<void> {
+  async #swapTo(heads: readonly ShardHead[], manifests: Manifest[], alive: Alive): Promise<boolean> {
     const started = performance.now()
     this.#forgetUnneeded(heads, manifests)
     const segments = new Map<string, Segment>()
@@ -362,7 +453,7 @@ export class LiveIndex {
         const segment = (at.wentBack ? undefined : this.#segments.get(key)) ?? (await this.#open(at, ref))
         // Kept even if this swap is given up below: the next attempt reuses it instead of reading it again.
         if (segment && !at.wentBack) this.#segments.set(key, segment)
-        this.#current(generation)
+        alive()
         if (segment) {
           segments.set(key, segment)
           opened.push(segment)
@@ -378,24 +469,39 @@ export class LiveIndex {
     // after a deploy): its articles come from the writer's change blocks instead, into the memtable. Only those whose
     // latest change lies in its range are there, so none overrides a newer segment's copy.
     for (const { at, ref } of unreadable) {
-      await this.#catchUp(at.state, at.head, index, ref.seqFrom, ref.seqTo, generation, () => undefined)
+      await this.#catchUp(at.state, at.head, index, ref.seqFrom, ref.seqTo, alive, () => undefined)
     }
-    const seqs = await settled(
+    let seqs = await settled(
       heads.map(({ state, head, wentBack }, i) => {
         const target = wentBack ? head.headSeq : Math.max(head.headSeq, state.seq)
-        return this.#catchUp(state, head, index, manifests[i]?.seq ?? 0, target, generation, () => undefined)
+        return this.#catchUp(state, head, index, manifests[i]?.seq ?? 0, target, alive, () => undefined)
       }),
     )
-    this.#current(generation)
-    // The feed could not bring a shard of the new index up to the index in use yet: keep that one; the next sync
-    // goes on.
-    if (heads.some(({ state, wentBack }, i) => !wentBack && (seqs[i] ?? 0) < state.seq)) return
+    alive()
     // The new segments' merged dictionary, built before the swap instead of in its first query (14–80 ms at Reuters),
     // in steps between which requests run.
     for (const steps = index.prepareInSteps(); !steps.next().done; ) {
       if (this.slices) await yieldToRequests()
-      this.#current(generation)
+      alive()
     }
+    // The index in use went on following the writers meanwhile: bring the new one up to it, a few changes each
+    // round. A feed that cannot bring a shard that far yet (a shared block older than the index in use), or an index
+    // in use that keeps ahead, gives the swap up; the next sync that finds it paying starts it again.
+    const behind = () => heads.some(({ state, wentBack }, i) => !wentBack && (seqs[i] ?? 0) < state.seq)
+    for (let round = 0; behind(); round++) {
+      if (round === SWAP_CATCH_UP_ROUNDS) return false
+      const before = seqs
+      seqs = await settled(
+        heads.map(({ state, head, wentBack }, i) =>
+          wentBack
+            ? (seqs[i] ?? 0)
+            : this.#catchUp(state, head, index, seqs[i] ?? 0, state.seq, alive, () => undefined),
+        ),
+      )
+      alive()
+      if (seqs.every((seq, i) => seq === before[i]) && behind()) return false
+    }
+    // From here to the assignment nothing awaits: the index in use cannot move past the new one in between.
     console.log(
       JSON.stringify({
         level: 'info',
@@ -421,6 +527,7 @@ export class LiveIndex {
       this.updatedAt ??= manifest.createdAt || null
     }
     this.#swappedAt = Date.now()
+    return true
   }
 
   /**
@@ -454,7 +561,7 @@ export class LiveIndex {
    * swap that completes, they were another copy of the shard's bytes, beside the old and the new, at the isolate's
    * peak.
    */
-  #forgetUnneeded(heads: ShardHead[], manifests: Manifest[]): void {
+  #forgetUnneeded(heads: readonly ShardHead[], manifests: Manifest[]): void {
     const needed = new Set<string>()
     for (const [i, { state }] of heads.entries()) {
       for (const ref of state.manifest?.segments ?? []) needed.add(segmentKey(state.shard, ref.id))
@@ -593,6 +700,13 @@ async function settled<T>(work: readonly (T | Promise<T>)[]): Promise<T[]> {
 
 /** Segment ids are the writer's own; the shard makes them the index's. */
 const segmentKey = (shard: number, id: number) => `${shard}/${id}`
+
+/** A catch-up of the index in use stopped because a swap replaced that index with a newer one. */
+class IndexReplaced extends Error {
+  constructor() {
+    super('index replaced by a swap')
+  }
+}
 
 /** A sync stopped because a newer one replaced it (see SYNC_LOST_MS); the newer one carries on. */
 class SyncSuperseded extends Error {

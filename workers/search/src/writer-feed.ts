@@ -14,8 +14,11 @@ export interface WriterFeed {
   head(fresh?: boolean): Promise<WriterHead>
   /** The manifest the head names (or a newer one). */
   manifest(head: WriterHead): Promise<Manifest>
-  /** One block of changes; `sealed` when the block lies wholly below a head already seen (it then changes little). */
-  changeBlock(head: WriterHead, index: number, sealed: boolean): Promise<ChangeBlock>
+  /**
+   * One block of changes; `sealed` when the block lies wholly below a head already seen (it then changes little);
+   * `after` a seq inside it: the rest of a block cut short (ChangeBlock.more).
+   */
+  changeBlock(head: WriterHead, index: number, sealed: boolean, after?: number): Promise<ChangeBlock>
   /** A segment part, for a reader whose KV does not have it yet. */
   segmentPart(head: WriterHead, segment: SegmentRef, part: number): Promise<ArrayBuffer | null>
   /**
@@ -31,7 +34,7 @@ export function directFeed(env: SearchEnv, shard = 0): WriterFeed {
   return {
     head: () => writer().head(),
     manifest: () => writer().manifest(),
-    changeBlock: (_head, index) => writer().changeBlock(index),
+    changeBlock: (_head, index, _sealed, after) => writer().changeBlock(index, after),
     segmentPart: (_head, segment, part) => writer().segmentPart(segment.id, part),
     article: (id) => writer().getArticle(id),
   }
@@ -76,10 +79,10 @@ export function relayFeed(env: SearchEnv, location: string, shard = 0): WriterFe
         () => relay().manifest(shard, head.epoch, head.manifestVersion),
         () => direct.manifest(head),
       ),
-    changeBlock: (head, index, sealed) =>
+    changeBlock: (head, index, sealed, after) =>
       viaRelay(
-        () => relay().changeBlock(shard, head.epoch, index, sealed),
-        () => direct.changeBlock(head, index, sealed),
+        () => relay().changeBlock(shard, head.epoch, index, sealed, after),
+        () => direct.changeBlock(head, index, sealed, after),
       ),
     segmentPart: (head, segment, part) =>
       viaRelay(
@@ -128,10 +131,16 @@ export function sharedFeed(env: SearchEnv, cache: Cache, location: string, shard
     head: (fresh) => (fresh ? upstream.head() : through(`head/${shard}/${headTick()}`, 2, upstream.head)),
     manifest: (head) =>
       through(`manifest/${head.epoch}/${head.manifestVersion}`, IMMUTABLE_SECONDS, () => upstream.manifest(head)),
-    changeBlock: (head, index, sealed) =>
-      sealed
-        ? through(`block/${head.epoch}/${index}`, SEALED_BLOCK_SECONDS, () => upstream.changeBlock(head, index, true))
-        : through(`block/${head.epoch}/${index}/${headTick()}`, 2, () => upstream.changeBlock(head, index, false)),
+    changeBlock: (head, index, sealed, after) => {
+      const block = after === undefined ? `${index}` : `${index}-after-${after}`
+      return sealed
+        ? through(`block/${head.epoch}/${block}`, SEALED_BLOCK_SECONDS, () =>
+            upstream.changeBlock(head, index, true, after),
+          )
+        : through(`block/${head.epoch}/${block}/${headTick()}`, 2, () =>
+            upstream.changeBlock(head, index, false, after),
+          )
+    },
     async segmentPart(head, segment, part) {
       const key = new Request(`${CACHE_ORIGIN}/segment/${head.epoch}/${segment.id}/${part}`)
       const hit = await cache.match(key)
