@@ -507,6 +507,32 @@ describe('a search isolate following the writer', () => {
     expect(ids(eager, 'sperrylite')).toEqual(new Set([first.id, second.id]))
   })
 
+  it('answers the requests waiting for its first load before it builds the typo dictionaries, and builds them beside the next', async () => {
+    const a = await story('Nickel prices climbed. Marker qorvandite.')
+    await apply({ kind: 'upsert', article: a })
+    await maintain()
+    // The first load swaps its index in without the dictionaries that typo and prefix expansion read.
+    const live = reader()
+    await live.sync()
+    expect(live.index.prepared).toBe(false)
+    // A query that expands a word (a typo) builds what it reads itself, and finds the same.
+    expect(ids(live, 'qorvamdite')).toEqual(new Set([a.id]))
+    // Through ready(), as a request loads it: the dictionaries are built beside the requests, in its waitUntil.
+    const requested = reader()
+    const beside: Promise<unknown>[] = []
+    await requested.ready({ waitUntil: (promise) => beside.push(promise) })
+    expect(beside).toHaveLength(1)
+    await Promise.all(beside)
+    expect(requested.index.prepared).toBe(true)
+    // A later swap, which requests do not wait for, builds them before the new index serves.
+    await apply({ kind: 'upsert', article: await story('Nickel output fell. Marker qorvandite.') })
+    await maintain()
+    const version = requested.manifestVersion
+    await requested.sync()
+    expect(requested.manifestVersion).toBeGreaterThan(version)
+    expect(requested.index.prepared).toBe(true)
+  })
+
   it('shares one head per location between isolates through the Cache API', async () => {
     await apply({ kind: 'upsert', article: await story('Lead prices eased. Marker galena.') })
     const shared = () => sharedFeed(searchEnv, caches.default, 'test-location')

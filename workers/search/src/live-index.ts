@@ -144,6 +144,8 @@ export class LiveIndex {
   #swappedAt = 0
   /** A swap left moved shards for later (see #shardsToSwap): the next sync swaps them, however young the index. */
   #swapsDeferred = false
+  /** The index whose dictionaries #prepareBeside builds or built. */
+  #preparing: SearchIndex | null = null
   /** Bumped at every sync start; a sync whose generation is no longer current stops before it changes anything. */
   #generation = 0
   /** The swap running beside the syncs (see #startSwap), if any. */
@@ -431,7 +433,8 @@ export class LiveIndex {
       advance(change.seq)
     }
     // Here, not in the next query: the memtable's new terms merged into its dictionary. Only the memtable's: a new
-    // index's segment dictionary is built in steps before its swap (#swapTo), not in one piece here.
+    // index's segment dictionary is built in steps before its swap (#swapTo), or after the first load (ready), not in
+    // one piece here.
     index.prepareRecent()
   }
 
@@ -479,10 +482,14 @@ export class LiveIndex {
     )
     alive()
     // The new segments' merged dictionary, built before the swap instead of in its first query (14–80 ms at Reuters),
-    // in steps between which requests run.
-    for (const steps = index.prepareInSteps(); !steps.next().done; ) {
-      if (this.slices) await yieldToRequests()
-      alive()
+    // in steps between which requests run. Not at the first load: requests wait for that one, and a query reads the
+    // dictionary only when it expands a word (a rare one, or a last word that is not common), so they answer first
+    // and it is built beside the requests after them (see ready).
+    if (this.manifestVersion >= 0) {
+      for (const steps = index.prepareInSteps(); !steps.next().done; ) {
+        if (this.slices) await yieldToRequests()
+        alive()
+      }
     }
     // The index in use went on following the writers meanwhile: bring the new one up to it, a few changes each
     // round. A feed that cannot bring a shard that far yet (a shared block older than the index in use), or an index
@@ -626,6 +633,7 @@ export class LiveIndex {
           headers: { 'retry-after': '1' },
         })
       }
+      ctx.waitUntil(this.#prepareBeside())
       return
     }
     if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS) return
@@ -635,6 +643,21 @@ export class LiveIndex {
         console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
       }),
     )
+  }
+
+  /**
+   * Builds the typo and prefix dictionaries of the index the first load swapped in without them (see #swapTo), in
+   * steps between which requests run; once per index, and not past a swap to another (which built its own).
+   */
+  async #prepareBeside(): Promise<void> {
+    const index = this.index
+    // The first requests' queries may have built it all already.
+    if (index.prepared || this.#preparing === index) return
+    this.#preparing = index
+    for (const steps = index.prepareInSteps(); !steps.next().done; ) {
+      if (this.slices) await yieldToRequests()
+      if (this.index !== index) return
+    }
   }
 
   /**

@@ -93,6 +93,11 @@ export class Memtable {
     return this.dictionary
   }
 
+  /** Whether `termDictionary` holds every term seen (a query would build nothing). */
+  get dictionaryBuilt(): boolean {
+    return this.added.length === 0 && this.dictionary?.terms === this.sorted
+  }
+
   /** Whether a live document has this id. */
   has(id: string): boolean {
     return this.byId.has(id)

@@ -388,6 +388,38 @@ describe('SearchIndex over several segments', () => {
     expect(ids(index, q('harv'))).toEqual(['c'])
     expect(index.search(q('', { facets: ['lang'] })).facets?.lang).toEqual([{ value: 'en', count: 3 }])
   })
+
+  it('prepares its dictionaries in steps, keeping what a query between two steps built, with the same answers', () => {
+    // Enough distinct words that merging the segments' terms takes several steps of MERGE_STEP_TERMS.
+    const words = (n: number, from: number) => Array.from({ length: n }, (_, i) => `w${(from + i).toString(36)}`)
+    const docsOf = (from: number) =>
+      Array.from({ length: 30 }, (_, i) => doc(`d${from}-${i}`, `Story ${i}`, words(1_000, from + i * 1_000).join(' ')))
+    const segments = () => [segment(docsOf(0)), segment(docsOf(15_000)), segment(docsOf(40_000))]
+    const typo = q('wlfxx')
+    const prefix = q('wa1')
+    const expected = new SearchIndex(segments())
+    const answers = [ids(expected, typo), ids(expected, prefix)]
+    expect(answers[0]?.length).toBeGreaterThan(0)
+    expect(answers[1]?.length).toBeGreaterThan(0)
+
+    const stepped = new SearchIndex(segments())
+    expect(stepped.prepared).toBe(false)
+    const steps = stepped.prepareInSteps()
+    expect(steps.next().done).toBe(false)
+    expect(stepped.prepared).toBe(false)
+    // A query between two steps expands a word: it builds the merged list in one piece, and the steps stop merging.
+    expect([ids(stepped, typo), ids(stepped, prefix)]).toEqual(answers)
+    let more = 0
+    while (!steps.next().done) more++
+    expect(more).toBe(0)
+    expect(stepped.prepared).toBe(true)
+    expect([ids(stepped, typo), ids(stepped, prefix)]).toEqual(answers)
+
+    const whole = new SearchIndex(segments())
+    for (const all = whole.prepareInSteps(); !all.next().done; );
+    expect(whole.prepared).toBe(true)
+    expect([ids(whole, typo), ids(whole, prefix)]).toEqual(answers)
+  })
 })
 
 describe('suggest', () => {

@@ -6,6 +6,7 @@ import { type MemDoc, Memtable } from './memtable'
 import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
 import { type ParsedQuery, parseQuery, type TermSource, type WeightedTerm } from './query'
 import type { Segment } from './segment'
+import { SegmentIds } from './segment-ids'
 import { snippetMaker } from './snippet'
 import { TopK } from './top-k'
 import type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchResult, Suggestion } from './types'
@@ -234,8 +235,8 @@ export class SearchIndex {
   private readonly proximityFullWords: number
   private states: SegmentState[]
   private memtable: Memtable
-  /** id → where the live copy sits in a base segment; built on the first upsert or delete */
-  private idMap: Map<string, { seg: number; doc: number }> | null = null
+  /** where each id's live copy sits in the base segments; built on the first upsert, delete or lookup */
+  private idTable: SegmentIds | null = null
   /** all segments' terms, merged and sorted; built on the first fuzzy or prefix expansion */
   private segmentTerms: string[] | null = null
   /** the same as a dictionary for typo walks; built on the first fuzzy expansion */
@@ -284,14 +285,14 @@ export class SearchIndex {
 
   /** Whether a document with this id is searchable. */
   has(id: string): boolean {
-    return this.memtable.has(id) || this.ids().has(id)
+    return this.memtable.has(id) || this.ids().find(id) !== undefined
   }
 
   /** The stored document, as search would show it. */
   get(id: string): IndexDoc | null {
     const fresh = this.memtable.get(id)
     if (fresh !== null) return fresh
-    const loc = this.ids().get(id)
+    const loc = this.ids().find(id)
     const state = loc === undefined ? undefined : this.states[loc.seg]
     return loc === undefined || state === undefined ? null : state.segment.document(loc.doc)
   }
@@ -627,14 +628,29 @@ export class SearchIndex {
   /**
    * Builds what typo and prefix expansion read (the segments' merged term list and its dictionary, the memtable's),
    * so that the first query does not pay for it, pausing about every MERGE_STEP_TERMS terms merged: the caller may
-   * yield to requests between steps. A live index runs it before it swaps an index in; anything built is kept.
+   * yield to requests between steps. A live index runs it before it swaps an index in, or beside requests once the
+   * index serves (its first load); anything built is kept.
    */
   *prepareInSteps(): Generator<void, void> {
     if (this.segmentTerms === null) {
-      this.segmentTerms = yield* mergeSortedInSteps(this.states.map((s) => s.segment.terms))
+      const steps = mergeSortedInSteps(this.states.map((s) => s.segment.terms))
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) {
+          this.segmentTerms = step.value
+          break
+        }
+        yield
+        // A query between two steps that expanded a word merged the list in one piece (mergedSegmentTerms): kept.
+        if (this.segmentTerms !== null) break
+      }
     }
     this.segmentDictionary()
     this.memtable.termDictionary()
+  }
+
+  /** Whether what typo and prefix expansion read is built (see prepareInSteps): a query then builds nothing. */
+  get prepared(): boolean {
+    return this.segmentDict !== null && this.memtable.dictionaryBuilt
   }
 
   private segmentDictionary(): TermDictionary {
@@ -693,31 +709,19 @@ export class SearchIndex {
     }
   }
 
-  /** The id → segment location map, built once (later segments win over earlier ones). */
-  private ids(): Map<string, { seg: number; doc: number }> {
-    if (this.idMap === null) {
-      const map = new Map<string, { seg: number; doc: number }>()
-      this.states.forEach((state, seg) => {
-        const docIds = state.segment.docIds()
-        for (let doc = 0; doc < docIds.length; doc++) {
-          if (state.deleted?.[doc] === 1) continue
-          const id = docIds[doc] as string
-          const old = map.get(id)
-          if (old !== undefined) this.markDeleted(old.seg, old.doc)
-          map.set(id, { seg, doc })
-        }
-      })
-      this.idMap = map
-    }
-    return this.idMap
+  /** Where each id's copy is, built once (a later segment's copy wins: earlier ones are marked deleted). */
+  private ids(): SegmentIds {
+    this.idTable ??= new SegmentIds(
+      this.states.map((s) => s.segment),
+      (at) => this.markDeleted(at.seg, at.doc),
+      (at) => this.states[at.seg]?.deleted?.[at.doc] === 1,
+    )
+    return this.idTable
   }
 
   private hideInSegments(id: string): void {
-    const ids = this.ids()
-    const loc = ids.get(id)
-    if (loc === undefined) return
-    this.markDeleted(loc.seg, loc.doc)
-    ids.delete(id)
+    const loc = this.ids().find(id)
+    if (loc !== undefined) this.markDeleted(loc.seg, loc.doc)
   }
 
   private markDeleted(seg: number, doc: number): void {

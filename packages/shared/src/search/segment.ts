@@ -44,8 +44,10 @@ export class Segment {
   readonly bodyLength: Uint32Array
   /** the bytes this segment reads from */
   readonly bytes: Uint8Array
-  private readonly idOffsets: Uint32Array
-  private readonly ids: Uint8Array
+  /** per document: where its id starts in idBytes (one more entry: the end) */
+  readonly idOffsets: Uint32Array
+  /** the documents' ids, UTF-8, one after another */
+  readonly idBytes: Uint8Array
   private readonly titleOffsets: Uint32Array
   private readonly titles: Uint8Array
   private readonly urlOffsets: Uint32Array
@@ -92,7 +94,7 @@ export class Segment {
     this.termMaxImpact = section(Section.termMaxImpact)
     this.postings = section(Section.postings)
     this.idOffsets = u32(Section.idOffsets)
-    this.ids = section(Section.ids)
+    this.idBytes = section(Section.ids)
     this.titleOffsets = u32(Section.titleOffsets)
     this.titles = section(Section.titles)
     this.urlOffsets = u32(Section.urlOffsets)
@@ -143,17 +145,7 @@ export class Segment {
 
   /** Document id of doc number `doc`. */
   docId(doc: number): string {
-    return stringAt(this.ids, this.idOffsets, doc)
-  }
-
-  #docIds: string[] | null = null
-  /**
-   * Every document's id, decoded once per segment and kept: a reader builds a new SearchIndex over the same
-   * segments at every manifest it swaps in, and decoding every id again each time took tens of milliseconds.
-   */
-  docIds(): readonly string[] {
-    if (this.#docIds === null) this.#docIds = Array.from({ length: this.docCount }, (_, doc) => this.docId(doc))
-    return this.#docIds
+    return stringAt(this.idBytes, this.idOffsets, doc)
   }
 
   title(doc: number): string {
