@@ -44,6 +44,13 @@ export const ANALYZER_VERSION = 3
  */
 const STEM_CACHE_SIZE = 50_000
 
+/**
+ * Tokens whose spans are remembered for snippets (cleared when full): a snippet analyses the words of each hit's body
+ * that begin like a query term, and the same words of the same articles come back query after query. A few hundred
+ * bytes an entry, so about 1.5 MB of the search isolate's memory at most; more entries measured no faster.
+ */
+export const TOKEN_CACHE_SIZE = 4096
+
 /** Longest term kept; longer "words" are base64 blobs, hashes or junk. */
 export const MAX_TERM_CHARS = 64
 
@@ -125,6 +132,7 @@ export class Analyzer {
   private readonly stopWords: Set<string>
   private readonly stemWord: (word: string) => string
   private readonly stemCache = new Map<string, string>()
+  private readonly tokenCache = new Map<string, readonly TokenSpan[]>()
   private segmenter: Intl.Segmenter | null = null
 
   constructor(options: Partial<AnalyzerOptions> = {}) {
@@ -164,6 +172,23 @@ export class Analyzer {
       filter,
     )
     return out
+  }
+
+  /**
+   * The spans of one token as `tokenAt` finds it (offsets from its start), as `spans(token)` gives them, remembered
+   * (see TOKEN_CACHE_SIZE). They are shared: callers must not modify them.
+   */
+  tokenSpans(token: string): readonly TokenSpan[] {
+    let spans = this.tokenCache.get(token)
+    if (spans === undefined) {
+      // Kept and analysed as a copy: a token cut from a body can hold on to the whole body (V8 keeps substrings as
+      // slices of their text), and so can the terms made from it.
+      const copy = Array.from(token).join('')
+      spans = this.spans(copy)
+      if (this.tokenCache.size >= TOKEN_CACHE_SIZE) this.tokenCache.clear()
+      this.tokenCache.set(copy, spans)
+    }
+    return spans
   }
 
   /**

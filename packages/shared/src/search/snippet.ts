@@ -30,8 +30,52 @@ interface Range {
   start: number
   end: number
   weight: number
-  terms: string[]
+  /** the query terms inside, by number (QueryTerms) */
+  terms: number[]
 }
+
+/**
+ * The query's terms, numbered: ranges name their terms by number, so that the window counts the distinct terms it
+ * holds with one mark per term rather than a Map per position.
+ */
+class QueryTerms {
+  readonly numbers = new Map<string, number>()
+  readonly weights: number[] = []
+
+  constructor(termWeights: ReadonlyMap<string, number>) {
+    for (const [term, weight] of termWeights) {
+      this.numbers.set(term, this.weights.length)
+      this.weights.push(weight)
+    }
+  }
+
+  /** The range of a span: its query terms and the highest weight among them; null if it holds none. */
+  range(span: TokenSpan): Range | null {
+    let terms: number[] | null = null
+    let weight = 0
+    for (const term of span.terms) {
+      const n = this.numbers.get(term)
+      if (n === undefined) continue
+      terms ??= []
+      terms.push(n)
+      weight = Math.max(weight, this.weights[n] ?? 0)
+    }
+    return terms === null || !(weight > 0) ? null : { start: span.start, end: span.end, weight, terms }
+  }
+
+  /** The ranges of the spans that hold a query term, in their order. */
+  ranges(spans: readonly TokenSpan[]): Range[] {
+    const out: Range[] = []
+    for (const span of spans) {
+      const r = this.range(span)
+      if (r !== null) out.push(r)
+    }
+    return out
+  }
+}
+
+/** Where the query's words are in a text: their ranges, not yet merged. */
+type MatchFinder = (text: string) => Range[]
 
 /**
  * A short passage of `body` around the densest cluster of query terms, HTML-escaped, with matches in `<mark>`;
@@ -44,39 +88,37 @@ export function makeSnippet(body: string, termWeights: ReadonlyMap<string, numbe
 /**
  * `makeSnippet` for many bodies and one query: the term lookup is prepared once. With phrases of two or more words,
  * each occurrence is marked as a whole (stop words inside it too), which needs word positions: the scanned text is
- * then analysed in full rather than only its candidate words.
+ * then analysed in full rather than only its candidate words. `scan: 'full'` analyses it in full in any case: the
+ * straightforward path, which the candidate scan must agree with (snippet.test.ts).
  */
 export function snippetMaker(
   termWeights: ReadonlyMap<string, number>,
   analyzer: Analyzer,
   phrases: readonly Phrase[] = [],
+  scan: 'candidates' | 'full' = 'candidates',
 ): (body: string) => string {
+  const terms = new QueryTerms(termWeights)
   const multiWord = phrases.filter((p) => p.slots.length > 1)
-  const find =
-    multiWord.length > 0 ? (text: string) => analyzer.spans(text) : candidateFinder([...termWeights.keys()], analyzer)
-  return (body) => snippetOf(body, termWeights, find, multiWord)
+  const find: MatchFinder =
+    multiWord.length > 0 || scan === 'full'
+      ? (text) => {
+          const spans = analyzer.spans(text)
+          return [...terms.ranges(spans), ...phraseRanges(spans, multiWord, terms)]
+        }
+      : candidateFinder(terms, analyzer)
+  return (body) => snippetOf(body, terms, find)
 }
 
-function snippetOf(
-  body: string,
-  termWeights: ReadonlyMap<string, number>,
-  find: (text: string) => TokenSpan[],
-  phrases: readonly Phrase[],
-): string {
+function snippetOf(body: string, terms: QueryTerms, find: MatchFinder): string {
   if (body.length === 0) return ''
   const scanned = body.length > SNIPPET_SCAN_CHARS ? body.slice(0, SNIPPET_SCAN_CHARS) : body
-  const spans = find(scanned)
-  const words = spans
-    .map((span) => {
-      const hit = span.terms.filter((t) => termWeights.has(t))
-      const weight = Math.max(0, ...hit.map((t) => termWeights.get(t) ?? 0))
-      return { start: span.start, end: span.end, weight, terms: hit }
-    })
-    .filter((r) => r.weight > 0)
-  const matches = mergeRanges([...words, ...phraseRanges(spans, phrases, termWeights)])
+  const matches = mergeRanges(find(scanned))
   if (matches.length === 0) return passage(body, 0, [])
 
-  // Slide a window of SNIPPET_CHARS over the matches; score = weight of the distinct terms inside.
+  // Slide a window of SNIPPET_CHARS over the matches; score = weight of the distinct terms inside, added in the order
+  // they first appear in it. A term counts once per window: `seenIn[term]` is the window that last counted it.
+  const weights = terms.weights
+  const seenIn = new Int32Array(weights.length).fill(-1)
   let best = 0
   let bestScore = -1
   let j = 0
@@ -85,14 +127,14 @@ function snippetOf(
     if (first === undefined) continue
     if (j < i) j = i
     while (j + 1 < matches.length && (matches[j + 1]?.end ?? 0) - first.start <= SNIPPET_CHARS - SNIPPET_LEAD_CHARS) j++
-    const seen = new Map<string, number>()
-    for (let k = i; k <= j; k++) {
-      const m = matches[k]
-      if (m === undefined) continue
-      for (const t of m.terms) seen.set(t, termWeights.get(t) ?? 0)
-    }
     let score = 0
-    for (const w of seen.values()) score += w
+    for (let k = i; k <= j; k++) {
+      for (const t of matches[k]?.terms ?? []) {
+        if (seenIn[t] === i) continue
+        seenIn[t] = i
+        score += weights[t] ?? 0
+      }
+    }
     if (score > bestScore + 1e-9) {
       bestScore = score
       best = i
@@ -109,28 +151,30 @@ function snippetOf(
 }
 
 /**
- * Finds the tokens of a text that may produce one of `terms`. Without Japanese/Chinese terms, one plain regex finds
- * the words that begin like a term (its first SHARED_PREFIX_CHARS letters) and only those are analysed: a fraction
- * of the cost of analysing the whole body. (Three letters found a quarter as many candidates on Reuters, but missed
- * flying → fli, co-founder → cofounder, and accents outside Latin.)
+ * Finds the words of a text that hold a query term. Without Japanese/Chinese terms, one plain regex finds the words
+ * that begin like a term (its first SHARED_PREFIX_CHARS letters) and only those are analysed: a fraction of the cost
+ * of analysing the whole body. (Three letters found a quarter as many candidates on Reuters, but missed flying → fli,
+ * co-founder → cofounder, and accents outside Latin.)
  */
-function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) => TokenSpan[] {
-  const prefixes = [...new Set(terms.map((t) => [...t].slice(0, SHARED_PREFIX_CHARS).join('')))]
+function candidateFinder(terms: QueryTerms, analyzer: Analyzer): MatchFinder {
+  const list = [...terms.numbers.keys()]
+  const prefixes = [...new Set(list.map((t) => [...t].slice(0, SHARED_PREFIX_CHARS).join('')))]
   if (prefixes.length === 0) return () => []
-  if (terms.some((t) => CJK_TERM_RE.test(t))) {
+  if (list.some((t) => CJK_TERM_RE.test(t))) {
     const filter: SpanFilter = {
-      cjkNeedles: terms.filter((t) => CJK_TERM_RE.test(t)),
+      cjkNeedles: list.filter((t) => CJK_TERM_RE.test(t)),
       asciiPrefixes: new Set(prefixes.filter((p) => ASCII_TERM_RE.test(p))),
     }
-    return (text) => analyzer.spans(text, filter)
+    return (text) => terms.ranges(analyzer.spans(text, filter))
   }
   // No `u` flag and no lookbehind: this regex is new for every query, and those make compiling it cost more than
   // running it. The word-start check is done by hand.
   const starts = new RegExp(prefixes.map(prefixPattern).join('|'), 'gi')
-  // The hits of one query share most of their words (the, said, company…): each word is analysed once.
-  const analysed = new Map<string, TokenSpan[]>()
+  // The hits of one query share most of their words (the, said, company…): each word's ranges are found once, from
+  // spans the analyser keeps across queries. Most candidates hold no query term (an empty list).
+  const byToken = new Map<string, Range[]>()
   return (text) => {
-    const out: TokenSpan[] = []
+    const out: Range[] = []
     starts.lastIndex = 0
     for (let m = starts.exec(text); m !== null; m = starts.exec(text)) {
       const at = m.index
@@ -143,14 +187,12 @@ function candidateFinder(terms: string[], analyzer: Analyzer): (text: string) =>
         starts.lastIndex = at + 1
         continue
       }
-      let spans = analysed.get(token)
-      if (spans === undefined) {
-        spans = analyzer.spans(token)
-        analysed.set(token, spans)
+      let ranges = byToken.get(token)
+      if (ranges === undefined) {
+        ranges = terms.ranges(analyzer.tokenSpans(token))
+        byToken.set(token, ranges)
       }
-      for (const span of spans) {
-        out.push({ start: span.start + at, end: span.end + at, position: span.position, terms: span.terms })
-      }
+      for (const r of ranges) out.push({ start: r.start + at, end: r.end + at, weight: r.weight, terms: r.terms })
       starts.lastIndex = at + token.length
     }
     return out
@@ -218,11 +260,7 @@ function lastSpace(text: string, from: number, to: number): number {
  * Each occurrence of a phrase in the analysed spans, as one range from its first word to its last: merged with the
  * words' own ranges, the whole phrase becomes one mark.
  */
-function phraseRanges(
-  spans: readonly TokenSpan[],
-  phrases: readonly Phrase[],
-  termWeights: ReadonlyMap<string, number>,
-): Range[] {
+function phraseRanges(spans: readonly TokenSpan[], phrases: readonly Phrase[], queryTerms: QueryTerms): Range[] {
   if (phrases.length === 0) return []
   const byPosition = new Map<number, TokenSpan[]>()
   for (const span of spans) {
@@ -237,8 +275,9 @@ function phraseRanges(
     const first = phrase.slots[0]
     const last = phrase.slots[phrase.slots.length - 1]
     if (first === undefined || last === undefined) continue
-    const terms = phrase.slots.flatMap((slot) => slot.terms)
-    const weight = Math.max(0, ...terms.map((t) => termWeights.get(t) ?? 0))
+    // A phrase word the query does not score (none: phrase words are query terms) would add nothing to a window.
+    const terms = phrase.slots.flatMap((slot) => slot.terms.flatMap((t) => queryTerms.numbers.get(t) ?? []))
+    const weight = Math.max(0, ...terms.map((t) => queryTerms.weights[t] ?? 0))
     for (const span of spans) {
       if (!span.terms.some((t) => first.terms.includes(t))) continue
       const start = span.position - first.offset
