@@ -520,14 +520,16 @@ export function segmentPhraseDocs(seg: Segment, phrase: Phrase): Set<number> {
  * rarity, so common words that happen to stand near a query word add little: long queries are full of them.
  * `positions[w]` holds the sorted positions of query word `w` in one document; `idf[w]` its IDF.
  */
-export function proximityAccumulators(positions: readonly (readonly number[])[], idf: readonly number[]): Float64Array {
+export function proximityAccumulators(positions: readonly (readonly number[])[], idf: readonly number[]): number[] {
   const words = positions.length
-  const acc = new Float64Array(words)
+  // A plain array, not a Float64Array: the same doubles, and allocating a small typed array cost more than summing a
+  // typical document's accumulators (this runs for the head documents of every query).
+  const acc = new Array<number>(words).fill(0)
   let count = 0
   let last = 0
   for (const list of positions) {
     count += list.length
-    last = Math.max(last, list[list.length - 1] ?? 0)
+    if (list.length > 0) last = Math.max(last, list[list.length - 1] ?? 0)
   }
   if (count < 2) return acc
   // Every occurrence as one number, position · 2^WORD_BITS + word, sorted: the occurrences in position order, and at
@@ -537,7 +539,10 @@ export function proximityAccumulators(positions: readonly (readonly number[])[],
   const keys = last < 2 ** (31 - shift) ? new Int32Array(count) : new Float64Array(count)
   const scale = 2 ** shift
   let k = 0
-  for (let w = 0; w < words; w++) for (const p of positions[w] ?? []) keys[k++] = p * scale + w
+  for (let w = 0; w < words; w++) {
+    const list = positions[w] ?? []
+    for (let i = 0; i < list.length; i++) keys[k++] = (list[i] ?? 0) * scale + w
+  }
   keys.sort()
   let previousWord = -1
   let previousPosition = 0

@@ -33,6 +33,8 @@ interface SegmentState {
   deletedCount: number
   /** scratch score accumulator, one slot per doc, reset after each query */
   scores: Float32Array | null
+  /** scratch list of the docs a query touched, in the order first touched (scoreSegment counts how many) */
+  touched: Int32Array | null
 }
 
 /** A document that matched: where it lives, its score and sort keys. */
@@ -72,10 +74,51 @@ export const PROXIMITY_WEIGHT = 0.2
  */
 export const PROXIMITY_FULL_WORDS = 16
 
+/**
+ * Where a query's terms are: their number in each segment (-1 where absent) and their document frequency over the
+ * segments and the memtable, looked up once per query. A query asks for a term up to five times (its typo check, its
+ * IDF, proximity's IDF, scoring, positions), and a lookup in a segment is a binary search comparing strings.
+ */
+class TermLookups {
+  private readonly known = new Map<string, { termNos: number[]; docFreq: number }>()
+
+  constructor(
+    private readonly states: readonly SegmentState[],
+    private readonly memtable: Memtable,
+  ) {}
+
+  /** Documents containing `term`, over segments and memtable. */
+  docFreq(term: string): number {
+    return this.find(term).docFreq
+  }
+
+  /** The term's number in segment `segNo`, or -1. */
+  termNo(segNo: number, term: string): number {
+    return this.find(term).termNos[segNo] ?? -1
+  }
+
+  private find(term: string): { termNos: number[]; docFreq: number } {
+    let found = this.known.get(term)
+    if (found === undefined) {
+      let docFreq = this.memtable.docFreq(term)
+      const termNos = this.states.map(({ segment }) => {
+        const termNo = segment.findTerm(term)
+        if (termNo >= 0) docFreq += segment.termDocFreq[termNo] ?? 0
+        return termNo
+      })
+      found = { termNos, docFreq }
+      this.known.set(term, found)
+    }
+    return found
+  }
+}
+
 /** What evaluation needs of a query, prepared once for all segments. */
 interface QueryPlan {
   /** null for the empty query */
   query: ParsedQuery | null
+  /** where the query's terms are (the phrases' own lookups aside) */
+  terms: TermLookups
   /** the query's terms with their IDF over all segments and the memtable */
   weighted: (WeightedTerm & { idf: number })[]
   /** no word or phrase asked: every document passing filters and exclusions matches, unscored */
@@ -105,6 +148,19 @@ class Collector {
     const a = sort === 'relevance' ? score : sort === 'newest' ? date : Number.isNaN(published) ? date : -published
     const b = sort === 'relevance' ? date : score
     if (this.top.wants(a, b)) this.top.push(a, b, { seg, doc, score, published })
+  }
+
+  /**
+   * `offer` for a segment's match, its date read from the segment's column only if the match may be kept: under
+   * relevance sort, once the page is full, a match scoring below every kept one is only counted. Most matches of a
+   * long query are, and reading and comparing their dates was a good part of scoring them.
+   */
+  offerFrom(published: Float64Array, seg: number, doc: number, score: number): void {
+    if (this.sort === 'relevance' && score < this.top.floor) {
+      this.total++
+      return
+    }
+    this.offer(seg, doc, score, published[doc] ?? Number.NaN)
   }
 
   sorted(): Candidate[] {
@@ -168,16 +224,19 @@ function memDocMatches(d: MemDoc, query: ParsedQuery): boolean {
  */
 function scoreSegment(
   state: SegmentState,
-  weighted: readonly (WeightedTerm & { idf: number })[],
+  segNo: number,
+  plan: QueryPlan,
   consider: (doc: number, score: number) => void,
 ): void {
   const seg = state.segment
   state.scores ??= new Float32Array(seg.docCount)
+  state.touched ??= new Int32Array(seg.docCount)
   const scores = state.scores
-  const touched: number[] = []
+  const touched = state.touched
+  let touchedCount = 0
   const postings = seg.postings
-  for (const t of weighted) {
-    const termNo = seg.findTerm(t.term)
+  for (const t of plan.weighted) {
+    const termNo = plan.terms.termNo(segNo, t.term)
     if (termNo < 0) continue
     const factor = (t.weight * t.idf) / IMPACT_SCALE
     const df = seg.termDocFreq[termNo] ?? 0
@@ -195,11 +254,12 @@ function scoreSegment(
       doc += gap + 1
       const impact = postings[pos++] ?? 0
       const before = scores[doc] ?? 0
-      if (before === 0) touched.push(doc)
+      if (before === 0) touched[touchedCount++] = doc
       scores[doc] = before + factor * impact
     }
   }
-  for (const doc of touched) {
+  for (let i = 0; i < touchedCount; i++) {
+    const doc = touched[i] ?? 0
     const score = scores[doc] ?? 0
     scores[doc] = 0
     consider(doc, score)
@@ -365,8 +425,9 @@ export class SearchIndex {
     k: number,
     typing = false,
   ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
-    const query = this.parse(params, typing)
-    const plan = this.plan(query)
+    const terms = new TermLookups(this.states, this.memtable)
+    const query = this.parse(params, typing, terms)
+    const plan = this.plan(query, terms)
     const sort = params.sort === 'relevance' && plan.listsAll ? 'newest' : params.sort
     const rerank = sort === 'relevance' && !typing && this.proximityWeight > 0 && (query?.words.length ?? 0) >= 2
     const collector = new Collector(sort, rerank ? Math.max(k, this.proximityDepth) : k, params.facets ?? [])
@@ -375,12 +436,12 @@ export class SearchIndex {
     })
     this.evaluateMemtable(plan, params, collector)
     const ranked = collector.sorted()
-    const candidates = rerank && query !== null ? this.rerankByProximity(ranked, query) : ranked
+    const candidates = rerank && query !== null ? this.rerankByProximity(ranked, query, terms) : ranked
     return { candidates, total: collector.total, facets: collector.facets(this.limits.maxFacetValues), query }
   }
 
   /** The query analysed and expanded (null for the empty query). */
-  private parse(params: SearchParams, typing: boolean): ParsedQuery | null {
+  private parse(params: SearchParams, typing: boolean, terms: TermLookups): ParsedQuery | null {
     const q = params.q.slice(0, this.limits.maxQueryChars)
     if (q.trim() === '') return null
     const options = {
@@ -388,15 +449,16 @@ export class SearchIndex {
       prefix: params.prefix ?? DEFAULT_QUERY_OPTIONS.prefix,
       typing,
     }
-    return parseQuery(q, this.analyzer, this.termSource(), options, this.limits)
+    return parseQuery(q, this.analyzer, this.termSource(terms), options, this.limits)
   }
 
   /** What every segment needs: the terms with their IDF over the whole index. */
-  private plan(query: ParsedQuery | null): QueryPlan {
+  private plan(query: ParsedQuery | null, terms: TermLookups): QueryPlan {
     const n = this.docCountForIdf()
     return {
       query,
-      weighted: query === null ? [] : query.terms.map((t) => ({ ...t, idf: idf(n, this.docFreq(t.term)) })),
+      terms,
+      weighted: query === null ? [] : query.terms.map((t) => ({ ...t, idf: idf(n, terms.docFreq(t.term)) })),
       listsAll: query === null || query.listsAll,
     }
   }
@@ -415,12 +477,12 @@ export class SearchIndex {
     const consider = (doc: number, score: number): void => {
       if (accepts !== null && !accepts(doc)) return
       facets?.count(doc)
-      collector.offer(segNo, doc, score, seg.published[doc] ?? Number.NaN)
+      collector.offerFrom(seg.published, segNo, doc, score)
     }
     if (plan.listsAll) {
       for (let doc = 0; doc < seg.docCount; doc++) consider(doc, 0)
     } else {
-      scoreSegment(state, plan.weighted, consider)
+      scoreSegment(state, segNo, plan, consider)
     }
     facets?.addTo(collector.facetCounts)
   }
@@ -468,16 +530,16 @@ export class SearchIndex {
    * PROXIMITY_FULL_WORDS words). The bonus is never negative, so the head stays above the rest and pages stay
    * consistent.
    */
-  private rerankByProximity(ranked: Candidate[], query: ParsedQuery): Candidate[] {
+  private rerankByProximity(ranked: Candidate[], query: ParsedQuery, terms: TermLookups): Candidate[] {
     const depth = Math.min(ranked.length, this.proximityDepth)
     if (depth === 0) return ranked
     const head = ranked.slice(0, depth)
     const n = this.docCountForIdf()
-    const wordIdf = query.words.map((terms) => Math.max(0, ...terms.map((t) => idf(n, this.docFreq(t)))))
+    const wordIdf = query.words.map((word) => Math.max(0, ...word.map((t) => idf(n, terms.docFreq(t)))))
     const stats = this.fieldStats()
     const avgLength = Math.max(1, stats.avgTitle + stats.avgBody)
     const { k1, bBody } = this.bm25
-    const positions = this.candidatePositions(head, query.words)
+    const positions = this.candidatePositions(head, query.words, terms)
     const weight = this.proximityWeight * Math.min(1, this.proximityFullWords / query.words.length)
     head.forEach((c, i) => {
       const acc = proximityAccumulators(positions[i] ?? [], wordIdf)
@@ -494,7 +556,7 @@ export class SearchIndex {
   }
 
   /** Per candidate (in their order), the positions of each query word: one walk per segment and term. */
-  private candidatePositions(candidates: Candidate[], words: string[][]): number[][][] {
+  private candidatePositions(candidates: Candidate[], words: string[][], lookups: TermLookups): number[][][] {
     const out = candidates.map(() => words.map((): number[] => []))
     // segment → doc → candidate
     const bySegment = new Map<number, Map<number, number>>()
@@ -516,7 +578,7 @@ export class SearchIndex {
       const wanted = [...docs.keys()].sort((a, b) => a - b)
       words.forEach((terms, w) => {
         for (const term of terms) {
-          const termNo = seg.findTerm(term)
+          const termNo = lookups.termNo(segNo, term)
           if (termNo < 0) continue
           forEachPositions(seg, termNo, wanted, (doc, found) => {
             const slots = out[docs.get(doc) ?? -1]
@@ -578,16 +640,6 @@ export class SearchIndex {
     let n = this.memtable.size
     for (const s of this.states) n += s.segment.docCount
     return Math.max(n, 1)
-  }
-
-  /** Documents containing `term`, over segments and memtable. */
-  private docFreq(term: string): number {
-    let df = this.memtable.docFreq(term)
-    for (const s of this.states) {
-      const t = s.segment.findTerm(term)
-      if (t >= 0) df += s.segment.termDocFreq[t] ?? 0
-    }
-    return df
   }
 
   /** Average field lengths over everything, for scoring memtable docs like their segment peers. */
@@ -681,7 +733,7 @@ export class SearchIndex {
   }
 
   /** Where query expansion looks terms up: every segment and the memtable. */
-  private termSource(): TermSource {
+  private termSource(terms: TermLookups): TermSource {
     return {
       fuzzy: (term, distance) => {
         const out = new Map(this.segmentNeighbours(term, distance))
@@ -704,7 +756,7 @@ export class SearchIndex {
         for (const terms of this.dictionaries()) scan(terms)
         return [...out]
       },
-      docFreq: (term) => this.docFreq(term),
+      docFreq: (term) => terms.docFreq(term),
       docCount: () => this.docCountForIdf(),
     }
   }
@@ -735,7 +787,7 @@ export class SearchIndex {
 }
 
 function newState(segment: Segment): SegmentState {
-  return { segment, deleted: null, deletedCount: 0, scores: null }
+  return { segment, deleted: null, deletedCount: 0, scores: null, touched: null }
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -5,8 +5,15 @@
 export class TopK<T> {
   private readonly heap: { item: T; a: number; b: number; seq: number }[] = []
   private seq = 0
+  /**
+   * The lowest first key kept once `k` items are (-Infinity before): an item whose first key is below it is not
+   * wanted, whatever its second. A field, kept up to date by `push`, so that a caller checks it at no call's cost.
+   */
+  floor: number
 
-  constructor(private readonly k: number) {}
+  constructor(private readonly k: number) {
+    this.floor = k > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+  }
 
   /** Whether an item with keys (a, b) would be kept now (check before building the item). */
   wants(a: number, b: number): boolean {
@@ -24,13 +31,14 @@ export class TopK<T> {
     if (heap.length < this.k) {
       heap.push(entry)
       this.up(heap.length - 1)
-      return
+    } else {
+      const root = heap[0]
+      if (root !== undefined && worse(root, entry)) {
+        heap[0] = entry
+        this.down(0)
+      }
     }
-    const root = heap[0]
-    if (root !== undefined && worse(root, entry)) {
-      heap[0] = entry
-      this.down(0)
-    }
+    if (heap.length === this.k) this.floor = heap[0]?.a ?? Number.POSITIVE_INFINITY
   }
 
   /** The kept items, best first. */
