@@ -6,8 +6,9 @@ import { snippetMaker } from './snippet'
 /**
  * Words that make the candidate scan work: stems that change their third letter, compounds and possessives (parts
  * found inside a longer token), accents after the first letter, capitals, numbers, stop words, Korean and Japanese,
- * HTML to escape. Left out on purpose, as the scan does not find them and never did: a word accented on its first
- * letter (Écu), and a term that a dotted abbreviation or a decimal number gives (U.S. → us, 7.4).
+ * HTML to escape. Left out on purpose, as the scan treats them otherwise and always did: a word accented on its first
+ * letter (Écu) and a dotted abbreviation (U.S. → us), which it does not mark, and the part after a dot of a number or
+ * an abbreviation (the 4 of 7.4), which it marks though analysis keeps 7.4 whole.
  */
 const WORDS = [
   'Flying',
