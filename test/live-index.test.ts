@@ -413,6 +413,53 @@ describe('a search isolate following the writer', () => {
     expect(ids(live, 'spodumene')).toEqual(new Set([flushed.id, later.id, meanwhile.id]))
   })
 
+  it("counts an unmoved shard's changes in a swap's replay: all shards share the memtable the swap rebuilds", async () => {
+    const writers = [0, 1].map((shard) => searchEnv.INDEX.get(searchEnv.INDEX.idFromName(writerName(shard))))
+    const upsert = async (shard: number, n: number) => {
+      const w = writers[shard]
+      if (!w) throw new Error(`no writer ${shard}`)
+      const articles = await Promise.all(
+        Array.from({ length: n }, (_, i) => story(`Gallium note ${shard}-${i}. Marker gallite.`)),
+      )
+      await w.apply({
+        id: `replay-${deliveries++}`,
+        eventTime: Date.now(),
+        ops: articles.map((article) => ({ kind: 'upsert' as const, article })),
+      })
+      return articles.map((a) => a.id)
+    }
+    for (const w of writers) await runDurableObjectAlarm(w)
+    // Swaps pay at any age, but may replay at most 2 changes unless that halves the memtable.
+    const live = new LiveIndex(
+      searchEnv,
+      [0, 1].map((shard) => directFeed(searchEnv, shard)),
+      false,
+      0,
+      SYNC_LOST_MS,
+      SWAP_OPEN_BYTES,
+      2,
+    )
+    await live.sync()
+    const loaded = live.manifestVersion
+    // Shard 0 flushes its one change (nothing to replay there); shard 1 has 3 changes in no segment yet.
+    const found = await upsert(0, 1)
+    const w0 = writers[0]
+    if (!w0) throw new Error('no writer 0')
+    await runDurableObjectAlarm(w0)
+    found.push(...(await upsert(1, 3)))
+    for (let i = 0; i < 2; i++) await live.sync()
+    // A swap would replay shard 1's 3 changes into a memtable of 4 (not half of it): the reader follows the blocks.
+    expect(live.manifestVersion).toBe(loaded)
+    expect(ids(live, 'gallite')).toEqual(new Set(found))
+    const w1 = writers[1]
+    if (!w1) throw new Error('no writer 1')
+    await runDurableObjectAlarm(w1)
+    await live.sync()
+    expect(live.manifestVersion).toBeGreaterThan(loaded)
+    expect(live.index.pendingCount).toBe(0)
+    expect(ids(live, 'gallite')).toEqual(new Set(found))
+  })
+
   it('reads sealed change blocks ahead of the one it applies, and applies them in order', async () => {
     await maintain()
     const direct = directFeed(searchEnv)

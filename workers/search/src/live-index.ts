@@ -44,13 +44,14 @@ export const SYNC_LOST_MS = 20_000
 export const SWAP_PENDING_DOCS = 2000
 export const SWAP_AFTER_MS = 10_000
 /**
- * A swap replays the changes after the new manifest into the new index before it is swapped in, and the index in use
- * follows nothing meanwhile: the replay's length is a wait for every newer article. So a swap also needs a short
- * replay, at most this many changes over the shards that moved (about 0.3 s in workerd at Reuters), or at most half
- * the memtable it replaces, so that it still halves what the reader holds in memory. During a burst the writers' heads
- * run thousands of changes ahead of their last flush: a swap to such a manifest replayed 17,000 Reuters changes in
- * 16 s while search stood still (`npm run bench`, all searchable 19 s after the last 202). The reader follows the
- * blocks instead and swaps when the writers' flushes catch up.
+ * A swap replays into the new index every shard's changes after the manifest it takes for that shard (a moved
+ * shard's newest, an unmoved shard's manifest in use: all shards share one memtable): work done a second time, and
+ * a second memtable held beside the first. So a swap also needs a short replay, at most this many changes (about
+ * 0.3 s in workerd at Reuters), or at most half the memtable it replaces, so that it still halves what the reader
+ * holds. During a burst the writers' heads run thousands of changes ahead of their last flush: a swap to such a
+ * manifest replayed 17,000 Reuters changes in 16 s, while search (the swap then ran inside the sync) stood still
+ * (`npm run bench`: all searchable 19 s after the last 202). The reader follows the blocks instead and swaps when
+ * the writers' flushes catch up.
  */
 export const SWAP_REPLAY_DOCS = 500
 /**
@@ -59,11 +60,6 @@ export const SWAP_REPLAY_DOCS = 500
  * 256 changes a second. Bounded, because each block waiting holds up to CHANGE_BLOCK_SEQS articles.
  */
 export const BLOCKS_AHEAD = 3
-/**
- * Rounds a swap may take to bring its new index up to the index in use, which goes on following the writers while the
- * swap opens and replays (see #swapTo); past them the index in use keeps ahead, and the swap is given up.
- */
-const SWAP_CATCH_UP_ROUNDS = 5
 /**
  * Bytes of segments one swap may open beside the index in use, summed over the shards it swaps (one shard's new
  * segments at least, however large). A swap holds the index in use and the segments it opens at once: a reindex
@@ -255,7 +251,13 @@ export class LiveIndex {
     if (moved.length === 0) return false
     if (this.#swapsDeferred) return true
     const pending = this.index.pendingCount
-    const replay = moved.reduce((n, h) => n + Math.max(0, h.head.headSeq - h.head.manifestSeq), 0)
+    // Every shard's changes after the manifest the new index takes for it: a moved shard's newest, an unmoved
+    // shard's manifest in use (all shards share one memtable, so a swap replays the unmoved shards' part of it).
+    const replay = heads.reduce((n, h) => {
+      const from =
+        h.head.manifestVersion !== h.state.manifestVersion ? h.head.manifestSeq : (h.state.manifest?.seq ?? 0)
+      return n + Math.max(0, h.head.headSeq - from)
+    }, 0)
     return (
       (pending >= SWAP_PENDING_DOCS || Date.now() - this.#swappedAt >= this.swapAfterMs) &&
       (replay <= this.swapReplayDocs || replay <= pending / 2)
@@ -491,12 +493,12 @@ export class LiveIndex {
         alive()
       }
     }
-    // The index in use went on following the writers meanwhile: bring the new one up to it, a few changes each
-    // round. A feed that cannot bring a shard that far yet (a shared block older than the index in use), or an index
-    // in use that keeps ahead, gives the swap up; the next sync that finds it paying starts it again.
+    // The index in use went on following the writers meanwhile: bring the new one up to it, round after round (each
+    // applies what the index in use applied during the last; a feed that pauses lets it finish). A feed that cannot
+    // bring a shard that far yet (a shared block older than the index in use) gives the swap up; the next sync that
+    // finds it paying starts it again, reusing the segments it opened.
     const behind = () => heads.some(({ state, wentBack }, i) => !wentBack && (seqs[i] ?? 0) < state.seq)
-    for (let round = 0; behind(); round++) {
-      if (round === SWAP_CATCH_UP_ROUNDS) return false
+    while (behind()) {
       const before = seqs
       seqs = await settled(
         heads.map(({ state, head, wentBack }, i) =>
