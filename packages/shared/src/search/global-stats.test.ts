@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { shardOf } from '../shards'
+import { indexDoc } from './fixtures/index-doc'
 import { SearchIndex } from './search-index'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
@@ -31,17 +32,7 @@ const word = () => VOCABULARY[Math.floor(VOCABULARY.length ** next()) - 1] ?? 'b
 const words = (n: number) => Array.from({ length: n }, word).join(' ')
 
 /** Every document has a title of 3 words and a body of 12: the same lengths everywhere, so any average is the same. */
-const DOCS: IndexDoc[] = Array.from({ length: 400 }, (_, i) => ({
-  id: `doc-${i}`,
-  title: words(3),
-  body: words(12),
-  url: null,
-  source: null,
-  author: null,
-  lang: 'en',
-  tags: [],
-  published: null,
-}))
+const DOCS: IndexDoc[] = Array.from({ length: 400 }, (_, i) => indexDoc(`doc-${i}`, words(3), words(12)))
 
 /** The documents split over `shards` segments by shardOf, searched as one index. */
 function indexOver(docs: IndexDoc[], shards: number): { index: SearchIndex; parts: IndexDoc[][] } {

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_ANALYZER } from './analyzer'
 import { analyzeDoc } from './doc-terms'
+import { indexDoc } from './fixtures/index-doc'
 import { BitWriter, forEachDoc, forEachPositions, proximityAccumulators, SKIP_INTERVAL } from './positions'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
@@ -10,19 +11,7 @@ import type { IndexDoc } from './types'
 /** Few words, so that common ones span many skip intervals and have many positions per document. */
 const WORDS = ['oil', 'crude', 'price', 'opec', 'barrel', 'output', 'saudi', 'market', 'the', 'of']
 
-function doc(i: number, title: string[], body: string[]): IndexDoc {
-  return {
-    id: `d${i}`,
-    title: title.join(' '),
-    body: body.join(' '),
-    url: null,
-    source: null,
-    author: null,
-    lang: 'en',
-    tags: [],
-    published: null,
-  }
-}
+const doc = (i: number, title: string[], body: string[]): IndexDoc => indexDoc(`d${i}`, title.join(' '), body.join(' '))
 
 describe('stored positions', () => {
   it('read back as analysed, for any set of wanted documents (property)', () => {

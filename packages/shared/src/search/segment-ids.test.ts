@@ -1,24 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { indexDoc } from './fixtures/index-doc'
 import { SearchIndex } from './search-index'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
 import { type SegmentDoc, SegmentIds } from './segment-ids'
 import type { IndexDoc } from './types'
 
-function doc(id: string, title: string): IndexDoc {
-  return {
-    id,
-    title,
-    body: `${title} body`,
-    url: null,
-    source: null,
-    author: null,
-    lang: 'en',
-    tags: [],
-    published: null,
-  }
-}
+const doc = (id: string, title: string): IndexDoc => indexDoc(id, title, `${title} body`)
 
 function segmentOf(docs: IndexDoc[]): Segment {
   const builder = new SegmentBuilder()
