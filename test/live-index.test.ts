@@ -354,33 +354,6 @@ describe('a search isolate following the writer', () => {
     expect(ids(live, 'scheelite')).toEqual(new Set(found))
   })
 
-  it('swaps whatever the replay once its memtable reaches the bound (SWAP_PENDING_MAX): memory first', async () => {
-    await maintain()
-    // Replays of at most 2 changes, unless the memtable holds 5 or more.
-    const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0, SYNC_LOST_MS, SWAP_OPEN_BYTES, 2, 5)
-    await live.sync()
-    const loaded = live.manifestVersion
-    const upsert = async (n: number) => {
-      const articles = await Promise.all(
-        Array.from({ length: n }, (_, i) => story(`Indium note ${i}. Marker roquesite.`)),
-      )
-      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
-      return articles.map((a) => a.id)
-    }
-    const found = await upsert(2)
-    await maintain()
-    found.push(...(await upsert(4)))
-    // 4 changes to replay, more than 2 and than half of a memtable of 0: the reader follows the blocks.
-    await live.sync()
-    expect(live.manifestVersion).toBe(loaded)
-    expect(live.index.pendingCount).toBe(6)
-    // Its memtable of 6 passes the bound: it swaps, replaying the 4.
-    await live.sync()
-    expect(live.manifestVersion).toBeGreaterThan(loaded)
-    expect(live.index.pendingCount).toBe(4)
-    expect(ids(live, 'roquesite')).toEqual(new Set(found))
-  })
-
   it('goes on following the writer on the index in use while a swap reads its new manifest and segments', async () => {
     await maintain()
     const direct = directFeed(searchEnv)

@@ -55,13 +55,6 @@ export const SWAP_AFTER_MS = 10_000
  */
 export const SWAP_REPLAY_DOCS = 500
 /**
- * A memtable this large swaps whatever the replay: memory first. A memtable document costs about 10 KB of heap at
- * Reuters, and during a local burst the writers trail their heads by up to 17,000 changes; following them without
- * swapping held the whole burst, 287 MiB live in the search isolate at Reuters with four writers
- * (`npm run bench:memory`).
- */
-export const SWAP_PENDING_MAX = 4000
-/**
  * Sealed change blocks a catch-up reads ahead of the one it applies. Each block read waits for the writer's thread,
  * which a 1,000-article batch holds for a second or more locally; one block at a time, a reader followed a burst at
  * 256 changes a second. Bounded, because each block waiting holds up to CHANGE_BLOCK_SEQS articles.
@@ -170,7 +163,6 @@ export class LiveIndex {
    * @param lostAfterMs how long a sync may go without progress before it is taken for lost (see SYNC_LOST_MS)
    * @param swapOpenBytes bytes of new segments one swap may open, over the shards it swaps (see SWAP_OPEN_BYTES)
    * @param swapReplayDocs changes a swap may replay when that does not halve the memtable (see SWAP_REPLAY_DOCS)
-   * @param swapPendingMax a memtable this large swaps whatever the replay (see SWAP_PENDING_MAX)
    */
   constructor(
     env: SearchEnv,
@@ -180,7 +172,6 @@ export class LiveIndex {
     private readonly lostAfterMs = SYNC_LOST_MS,
     private readonly swapOpenBytes = SWAP_OPEN_BYTES,
     private readonly swapReplayDocs = SWAP_REPLAY_DOCS,
-    private readonly swapPendingMax = SWAP_PENDING_MAX,
   ) {
     this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
     this.#shards = ('head' in feeds ? [feeds] : feeds).map((feed, shard) => new ShardState(shard, feed))
@@ -262,7 +253,6 @@ export class LiveIndex {
     if (moved.length === 0) return false
     if (this.#swapsDeferred) return true
     const pending = this.index.pendingCount
-    if (pending >= this.swapPendingMax) return true
     // Every shard's changes after the manifest the new index takes for it: a moved shard's newest, an unmoved
     // shard's manifest in use (all shards share one memtable, so a swap replays the unmoved shards' part of it).
     const replay = heads.reduce((n, h) => {
