@@ -10,47 +10,159 @@ export const MAX_TF = 255
  */
 export const FIELD_POSITION_GAP = 8
 
-/** The analysed fields of one document: per term its title and body frequency, its positions, the field lengths. */
-export interface DocTerms {
-  /** term → [title tf, body tf] */
-  tf: Map<string, [number, number]>
-  /** term → word positions, ascending (title first, body after FIELD_POSITION_GAP); see `TermSink` */
-  positions: Map<string, number[]>
-  titleLength: number
-  bodyLength: number
+/**
+ * One spelling per term across many documents: analysis makes a new string for every occurrence, and a document
+ * that keeps its own copies holds about 100 of them. The memtable and the segment builder each keep one pool.
+ */
+export class TermPool {
+  private readonly terms = new Map<string, string>()
+
+  /** The pool's copy of `term` (added if new). */
+  intern(term: string): string {
+    const known = this.terms.get(term)
+    if (known !== undefined) return known
+    this.terms.set(term, term)
+    return term
+  }
+
+  get size(): number {
+    return this.terms.size
+  }
 }
 
-/** Analyses the indexed fields (title and body) of a document. */
-export function analyzeDoc(analyzer: Analyzer, doc: IndexDoc): DocTerms {
-  const tf = new Map<string, [number, number]>()
-  const positions = new Map<string, number[]>()
+/**
+ * The analysed fields of one document: its distinct terms, sorted, each with its title and body frequency and its
+ * positions (title first, body after FIELD_POSITION_GAP; see `TermSink`).
+ *
+ * Packed in one Uint32Array because the memtable keeps one per recent document and the segment builder one per
+ * document it will pack: two Maps of small arrays cost 13–14 KiB per Reuters article (V8 heap, measured in Node);
+ * this costs about 1.5 KiB (DESIGN.md, "A memtable document's cost").
+ */
+export class DocTerms {
+  /**
+   * `[tf of term 0 … n−1 | starts 0 … n | positions]`: a tf word is title tf << 8 | body tf; term i's positions are
+   * `positions[starts[i]] … positions[starts[i + 1] − 1]`, ascending.
+   */
+  private readonly data: Uint32Array
+
+  constructor(
+    /** distinct terms in code-unit order (segments' order) */
+    readonly terms: readonly string[],
+    data: Uint32Array,
+    readonly titleLength: number,
+    readonly bodyLength: number,
+  ) {
+    this.data = data
+  }
+
+  /** Number of distinct terms. */
+  get size(): number {
+    return this.terms.length
+  }
+
+  /** Index of `term` in `terms`, or −1 (binary search). */
+  indexOf(term: string): number {
+    const terms = this.terms
+    let lo = 0
+    let hi = terms.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const t = terms[mid] ?? ''
+      if (t < term) lo = mid + 1
+      else if (t > term) hi = mid - 1
+      else return mid
+    }
+    return -1
+  }
+
+  titleTf(i: number): number {
+    return (this.data[i] ?? 0) >>> 8
+  }
+
+  bodyTf(i: number): number {
+    return (this.data[i] ?? 0) & 0xff
+  }
+
+  /** The positions of term `i`, as a new array. */
+  positionsAt(i: number): number[] {
+    const n = this.terms.length
+    const base = 2 * n + 1
+    const start = base + (this.data[n + i] ?? 0)
+    const end = base + (this.data[n + i + 1] ?? 0)
+    const out = new Array<number>(end - start)
+    for (let p = start; p < end; p++) out[p - start] = this.data[p] ?? 0
+    return out
+  }
+
+  /** The positions of `term`, or undefined when the document lacks it. */
+  positionsOf(term: string): number[] | undefined {
+    const i = this.indexOf(term)
+    return i < 0 ? undefined : this.positionsAt(i)
+  }
+}
+
+/** Analyses the indexed fields (title and body) of a document; `pool`, when given, spells its terms. */
+export function analyzeDoc(analyzer: Analyzer, doc: IndexDoc, pool?: TermPool): DocTerms {
+  // First-seen slots while scanning; packed in term order at the end.
+  const slotOf = new Map<string, number>()
+  const terms: string[] = []
+  const tf: number[] = []
+  const positions: number[][] = []
   let titleLength = 0
   let bodyLength = 0
-  const place = (term: string, position: number): void => {
-    const list = positions.get(term)
-    if (list === undefined) positions.set(term, [position])
-    // A compound's parts may repeat a term at one position (co-co → coco, co, co): one position is enough.
-    else if (list[list.length - 1] !== position) list.push(position)
+  let positionCount = 0
+  const count = (term: string, position: number, inTitle: boolean): void => {
+    let slot = slotOf.get(term)
+    if (slot === undefined) {
+      slot = terms.length
+      slotOf.set(term, slot)
+      terms.push(term)
+      tf.push(0)
+      positions.push([position])
+      positionCount++
+    } else {
+      const list = positions[slot] as number[]
+      // A compound's parts may repeat a term at one position (co-co → coco, co, co): one position is enough.
+      if (list[list.length - 1] !== position) {
+        list.push(position)
+        positionCount++
+      }
+    }
+    const word = tf[slot] ?? 0
+    const title = word >>> 8
+    const body = word & 0xff
+    tf[slot] = inTitle ? (Math.min(MAX_TF, title + 1) << 8) | body : (title << 8) | Math.min(MAX_TF, body + 1)
   }
   const titleEnd = analyzer.scan(doc.title, (term, _start, _end, position) => {
     titleLength++
-    place(term, position)
-    const entry = tf.get(term)
-    if (entry === undefined) tf.set(term, [1, 0])
-    else entry[0] = Math.min(MAX_TF, entry[0] + 1)
+    count(term, position, true)
   })
   const bodyStart = titleEnd === 0 ? 0 : titleEnd + FIELD_POSITION_GAP
   analyzer.scan(
     doc.body,
     (term, _start, _end, position) => {
       bodyLength++
-      place(term, position)
-      const entry = tf.get(term)
-      if (entry === undefined) tf.set(term, [0, 1])
-      else entry[1] = Math.min(MAX_TF, entry[1] + 1)
+      count(term, position, false)
     },
     undefined,
     bodyStart,
   )
-  return { tf, positions, titleLength, bodyLength }
+  const n = terms.length
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    const x = terms[a] ?? ''
+    const y = terms[b] ?? ''
+    return x < y ? -1 : x > y ? 1 : 0
+  })
+  const data = new Uint32Array(2 * n + 1 + positionCount)
+  const sorted = new Array<string>(n)
+  let at = 0
+  order.forEach((slot, i) => {
+    const term = terms[slot] ?? ''
+    sorted[i] = pool === undefined ? term : pool.intern(term)
+    data[i] = tf[slot] ?? 0
+    data[n + i] = at
+    for (const p of positions[slot] ?? []) data[2 * n + 1 + at++] = p
+  })
+  data[2 * n] = at
+  return new DocTerms(sorted, data, titleLength, bodyLength)
 }

@@ -1,5 +1,5 @@
 import type { Analyzer } from './analyzer'
-import { analyzeDoc, type DocTerms } from './doc-terms'
+import { analyzeDoc, type DocTerms, TermPool } from './doc-terms'
 import { mergeTwo, TermDictionary } from './fuzzy'
 import type { IndexDoc } from './types'
 
@@ -27,6 +27,8 @@ export class Memtable {
    */
   private added: string[] = []
   private dictionary: TermDictionary | null = null
+  /** one spelling per term for all documents here (doc-terms.ts) */
+  private readonly pool = new TermPool()
   private readonly byId = new Map<string, number>()
   totalTitleTerms = 0
   totalBodyTerms = 0
@@ -41,13 +43,13 @@ export class Memtable {
   /** Adds or replaces a document. */
   upsert(doc: IndexDoc): void {
     this.delete(doc.id)
-    const terms = analyzeDoc(this.analyzer, doc)
+    const terms = analyzeDoc(this.analyzer, doc, this.pool)
     const local = this.docs.length
     this.docs.push({ doc, terms })
     this.byId.set(doc.id, local)
     this.totalTitleTerms += terms.titleLength
     this.totalBodyTerms += terms.bodyLength
-    for (const term of terms.tf.keys()) {
+    for (const term of terms.terms) {
       const list = this.postings.get(term)
       if (list === undefined) {
         this.postings.set(term, [local])

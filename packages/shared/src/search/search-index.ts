@@ -213,7 +213,7 @@ function segmentAcceptor(
 
 /** A memtable document's phrases and exclusions. */
 function memDocMatches(d: MemDoc, query: ParsedQuery): boolean {
-  const lookup = (term: string): readonly number[] | undefined => d.terms.positions.get(term)
+  const lookup = (term: string): readonly number[] | undefined => d.terms.positionsOf(term)
   const has = (p: Phrase): boolean => docHasPhrase(p, lookup)
   return query.phrases.every(has) && !query.excluded.some(has)
 }
@@ -511,10 +511,11 @@ export class SearchIndex {
     for (const t of plan.weighted) {
       for (const local of mem.postings.get(t.term) ?? []) {
         const d = mem.docs[local]
-        const tf = d?.terms.tf.get(t.term)
-        if (d === null || d === undefined || tf === undefined) continue
+        const i = d?.terms.indexOf(t.term) ?? -1
+        if (d === null || d === undefined || i < 0) continue
+        const { terms } = d
         const impact = quantizeImpact(
-          termImpact(this.bm25, stats, tf[0], tf[1], d.terms.titleLength, d.terms.bodyLength),
+          termImpact(this.bm25, stats, terms.titleTf(i), terms.bodyTf(i), terms.titleLength, terms.bodyLength),
         )
         scores.set(local, (scores.get(local) ?? 0) + (t.weight * t.idf * impact) / IMPACT_SCALE)
       }
@@ -564,7 +565,7 @@ export class SearchIndex {
       if (c.seg < 0) {
         const d = this.memtable.docs[c.doc]
         words.forEach((terms, w) => {
-          ;(out[i] as number[][])[w] = unionSorted(terms.map((t) => d?.terms.positions.get(t) ?? []))
+          ;(out[i] as number[][])[w] = unionSorted(terms.map((t) => d?.terms.positionsOf(t) ?? []))
         })
         return
       }

@@ -1,7 +1,7 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, quantizeImpact, termImpact } from './bm25'
 import { ByteBuffer, StringColumnWriter } from './byte-buffer'
-import { analyzeDoc, type DocTerms } from './doc-terms'
+import { analyzeDoc, type DocTerms, TermPool } from './doc-terms'
 import { BitWriter, positionSpan, WINDOW_PADDING, writeTermPostings } from './positions'
 import {
   FORMAT_VERSION,
@@ -36,6 +36,8 @@ export class SegmentBuilder {
   private readonly bm25: Bm25Params
   /** by id, analysed as they were added; a later add of the same id replaces the earlier one */
   private readonly docs = new Map<string, { doc: IndexDoc; analysed: DocTerms }>()
+  /** one spelling per term while documents wait here (doc-terms.ts) */
+  private readonly pool = new TermPool()
 
   constructor(options: SegmentBuilderOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
@@ -49,7 +51,7 @@ export class SegmentBuilder {
    */
   add(doc: IndexDoc): void {
     this.docs.delete(doc.id)
-    this.docs.set(doc.id, { doc, analysed: analyzeDoc(this.analyzer, doc) })
+    this.docs.set(doc.id, { doc, analysed: analyzeDoc(this.analyzer, doc, this.pool) })
   }
 
   /** Number of distinct documents added (0 once packed: a builder packs once). */
@@ -142,23 +144,23 @@ function* invert(docs: (DocTerms | null)[]): Generator<void, Inverted, void> {
   const meter = new StepMeter()
   for (let i = 0; i < n; i++) {
     const analysed = docs[i]
-    // Its positions now live in the term lists; its maps are garbage.
+    // Its positions now live in the term lists; its packed analysis is garbage.
     docs[i] = null
     if (analysed === undefined || analysed === null) continue
     titleLength[i] = analysed.titleLength
     bodyLength[i] = analysed.bodyLength
     totalTitleTerms += analysed.titleLength
     totalBodyTerms += analysed.bodyLength
-    for (const [term, [tfTitle, tfBody]] of analysed.tf) {
+    analysed.terms.forEach((term, t) => {
       let list = terms.get(term)
       if (list === undefined) {
         list = { docs: [], positions: [] }
         terms.set(term, list)
       }
-      list.docs.push(i * DOC_SHIFT + tfTitle * 256 + tfBody)
-      list.positions.push(analysed.positions.get(term) ?? [])
-    }
-    if (meter.add(analysed.tf.size)) yield
+      list.docs.push(i * DOC_SHIFT + analysed.titleTf(t) * 256 + analysed.bodyTf(t))
+      list.positions.push(analysed.positionsAt(t))
+    })
+    if (meter.add(analysed.size)) yield
   }
   return { terms, titleLength, bodyLength, totalTitleTerms, totalBodyTerms }
 }

@@ -96,7 +96,7 @@ describe('Packing in steps', () => {
       builder.add(d)
       whole.add(d)
     }
-    const postings = copies.reduce((n, d) => n + analyzeDoc(DEFAULT_ANALYZER, d).tf.size, 0)
+    const postings = copies.reduce((n, d) => n + analyzeDoc(DEFAULT_ANALYZER, d).size, 0)
     const steps = builder.finishInSteps()
     let pauses = 0
     let step = steps.next()
