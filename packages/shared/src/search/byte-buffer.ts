@@ -46,6 +46,77 @@ export class ByteBuffer {
   }
 }
 
+/**
+ * An append-only byte sequence held in chunks, for a section too large to grow by doubling: a `ByteBuffer` holds up
+ * to twice what it was written, and three times for a moment while it grows (the old buffer and the new). Chunks grow
+ * from `firstChunk` to `maxChunk` bytes, so a small build allocates little and a large one wastes at most one chunk;
+ * nothing written is ever copied until `moveTo` hands it over.
+ */
+export class ChunkedBytes {
+  private readonly full: Uint8Array[] = []
+  private chunk: Uint8Array
+  /** bytes written to `chunk` */
+  private used = 0
+  /** bytes in `full` */
+  private before = 0
+
+  constructor(
+    firstChunk = 1 << 16,
+    private readonly maxChunk = 1 << 20,
+  ) {
+    this.chunk = new Uint8Array(firstChunk)
+  }
+
+  /** Bytes written. */
+  get length(): number {
+    return this.before + this.used
+  }
+
+  private next(): void {
+    this.full.push(this.chunk)
+    this.before += this.used
+    this.chunk = new Uint8Array(Math.min(this.chunk.length * 2, this.maxChunk))
+    this.used = 0
+  }
+
+  /** Appends one byte. */
+  byte(value: number): void {
+    if (this.used === this.chunk.length) this.next()
+    this.chunk[this.used++] = value
+  }
+
+  /** Appends raw bytes. */
+  bytes(data: Uint8Array): void {
+    for (let from = 0; from < data.length; ) {
+      if (this.used === this.chunk.length) this.next()
+      const n = Math.min(this.chunk.length - this.used, data.length - from)
+      this.chunk.set(data.subarray(from, from + n), this.used)
+      this.used += n
+      from += n
+    }
+  }
+
+  /**
+   * Copies every byte written into `target` (which must hold `length` bytes) and lets go of each chunk once copied,
+   * so that the bytes are not held twice for longer than the copy. Empty afterwards.
+   */
+  moveTo(target: Uint8Array): void {
+    if (target.length !== this.length) throw new RangeError(`${this.length} bytes do not fit ${target.length}`)
+    let at = 0
+    for (let i = 0; i < this.full.length; i++) {
+      const chunk = this.full[i] ?? new Uint8Array(0)
+      target.set(chunk, at)
+      at += chunk.length
+      this.full[i] = new Uint8Array(0)
+    }
+    target.set(this.chunk.subarray(0, this.used), at)
+    this.full.length = 0
+    this.chunk = new Uint8Array(0)
+    this.before = 0
+    this.used = 0
+  }
+}
+
 /** A column of strings: UTF-8 bytes back to back, with `count + 1` byte offsets. */
 export class StringColumnWriter {
   private readonly encoder = new TextEncoder()

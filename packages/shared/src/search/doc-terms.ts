@@ -94,6 +94,16 @@ export class DocTerms {
     return out
   }
 
+  /**
+   * The positions of term `i` as a view of this document's packed array, without a copy (the segment builder reads
+   * them as it encodes each term; copies of every document's positions, at once, were most of a build's heap).
+   */
+  positionsView(i: number): Uint32Array {
+    const n = this.terms.length
+    const base = 2 * n + 1
+    return this.data.subarray(base + (this.data[n + i] ?? 0), base + (this.data[n + i + 1] ?? 0))
+  }
+
   /** The positions of `term`, or undefined when the document lacks it. */
   positionsOf(term: string): number[] | undefined {
     const i = this.indexOf(term)

@@ -99,10 +99,10 @@ export class BitWriter {
  * `positions[i]` belong to the i-th posting; `bits` is scratch space.
  */
 export function writeTermPostings(
-  out: ByteBuffer,
+  out: { bytes(data: Uint8Array): void },
   pairs: Uint8Array,
   spans: readonly number[],
-  positions: readonly (readonly number[])[],
+  positions: readonly ArrayLike<number>[],
   bits: BitWriter,
 ): void {
   bits.clear()
@@ -110,7 +110,8 @@ export function writeTermPostings(
     const k = riceParameter(spans[i] ?? 0, list.length)
     bits.gamma(list.length)
     let previous = -1
-    for (const p of list) {
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j] ?? 0
       bits.rice(p - previous - 1, k)
       previous = p
     }

@@ -1,6 +1,6 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, quantizeImpact, termImpact } from './bm25'
-import { ByteBuffer, StringColumnWriter } from './byte-buffer'
+import { ByteBuffer, ChunkedBytes, StringColumnWriter } from './byte-buffer'
 import { analyzeDoc, type DocTerms, TermPool } from './doc-terms'
 import { BitWriter, positionSpan, WINDOW_PADDING, writeTermPostings } from './positions'
 import {
@@ -20,9 +20,6 @@ export interface SegmentBuilderOptions {
   analyzer?: Analyzer
   bm25?: Bm25Params
 }
-
-/** Packs title and body tf of one posting with its doc number into one float64-safe integer. */
-const DOC_SHIFT = 65536
 
 /**
  * Work between two pauses of finishInSteps(), in postings inverted or encoded (or documents stored): about 10 ms of
@@ -75,8 +72,9 @@ export class SegmentBuilder {
    */
   *finishInSteps(): Generator<void, Uint8Array, void> {
     // A builder packs once: it hands its documents over, and each step lets go of what the next no longer needs (a
-    // document's analysis once inverted, a term's lists once encoded), so a build at the ceiling (MAX_BUILD_BYTES)
-    // does not hold its analysis, its inverted lists and its packed postings all at once.
+    // document's analysis once its last term is encoded, a term's list once encoded, a document once its body is in
+    // the segment), so a build at the ceiling (MAX_BUILD_BYTES) does not hold its analysis, its inverted lists, its
+    // packed postings and its stored text all at once (DESIGN.md, "The writer's memory at the ceiling").
     const docs: (IndexDoc | null)[] = []
     const analysed: (DocTerms | null)[] = []
     for (const entry of this.docs.values()) {
@@ -85,7 +83,7 @@ export class SegmentBuilder {
     }
     this.docs.clear()
     const inverted = yield* invert(analysed)
-    const postings = yield* encodePostings(inverted, this.bm25)
+    const postings = yield* encodePostings(inverted, analysed, this.bm25)
     const stored = yield* storeFields(docs)
     const meta: SegmentMeta = {
       analyzer: this.analyzer.id,
@@ -99,21 +97,21 @@ export class SegmentBuilder {
       authors: stored.authors.values,
       tags: stored.tags.values,
     }
-    return assemble(sectionsOf(meta, postings, stored, inverted))
+    return yield* assemble(sectionsOf(meta, postings, stored, inverted, docs))
   }
 }
 
-/** Per term, its postings while the segment is built. */
-interface TermList {
-  /** per document: doc number · DOC_SHIFT + title tf · 256 + body tf */
-  docs: number[]
-  /** per document: the term's positions in it */
-  positions: number[][]
-}
+/** Packs title and body tf of one posting with its doc number into one float64-safe integer. */
+const DOC_SHIFT = 65536
 
-/** The documents analysed and inverted: per term its documents with tf and positions; the field lengths. */
+/** The documents analysed and inverted: per term its postings; the field lengths. */
 interface Inverted {
-  terms: Map<string, TermList>
+  /**
+   * per term, two numbers per posting: doc number · DOC_SHIFT + title tf · 256 + body tf, then the term's index in
+   * that document's analysis, where its positions stay until they are encoded (one flat array per term: most terms
+   * of long articles have one posting, and an object of arrays per term cost more than the term)
+   */
+  terms: Map<string, number[]>
   titleLength: Uint32Array
   bodyLength: Uint32Array
   totalTitleTerms: number
@@ -133,10 +131,13 @@ class StepMeter {
   }
 }
 
-/** Step 1: invert the analysed documents into per-term lists, letting go of each document's analysis once done. */
-function* invert(docs: (DocTerms | null)[]): Generator<void, Inverted, void> {
+/**
+ * Step 1: invert the analysed documents into per-term postings. Positions are not copied: each posting names the
+ * term's index in its document's packed analysis, read when the term is encoded.
+ */
+function* invert(docs: readonly (DocTerms | null)[]): Generator<void, Inverted, void> {
   const n = docs.length
-  const terms = new Map<string, TermList>()
+  const terms = new Map<string, number[]>()
   const titleLength = new Uint32Array(n)
   const bodyLength = new Uint32Array(n)
   let totalTitleTerms = 0
@@ -144,21 +145,17 @@ function* invert(docs: (DocTerms | null)[]): Generator<void, Inverted, void> {
   const meter = new StepMeter()
   for (let i = 0; i < n; i++) {
     const analysed = docs[i]
-    // Its positions now live in the term lists; its packed analysis is garbage.
-    docs[i] = null
     if (analysed === undefined || analysed === null) continue
     titleLength[i] = analysed.titleLength
     bodyLength[i] = analysed.bodyLength
     totalTitleTerms += analysed.titleLength
     totalBodyTerms += analysed.bodyLength
     analysed.terms.forEach((term, t) => {
-      let list = terms.get(term)
-      if (list === undefined) {
-        list = { docs: [], positions: [] }
-        terms.set(term, list)
-      }
-      list.docs.push(i * DOC_SHIFT + analysed.titleTf(t) * 256 + analysed.bodyTf(t))
-      list.positions.push(analysed.positionsAt(t))
+      const posting = i * DOC_SHIFT + analysed.titleTf(t) * 256 + analysed.bodyTf(t)
+      const list = terms.get(term)
+      // A literal of two is allocated at its size; an empty array pushed to would reserve 17 slots.
+      if (list === undefined) terms.set(term, [posting, t])
+      else list.push(posting, t)
     })
     if (meter.add(analysed.size)) yield
   }
@@ -171,15 +168,20 @@ interface EncodedPostings {
   termPostingOffsets: Uint32Array
   termDocFreq: Uint32Array
   termMaxImpact: Uint8Array
-  bytes: Uint8Array
+  bytes: ChunkedBytes
 }
 
 /**
  * Step 2: sort the terms and encode each one's postings: its (varint doc gap, impact byte) pairs, then their
  * positions (positions.ts: writeTermPostings). Impacts are BM25F (bm25.ts) against this segment's average lengths.
- * Each term's lists leave `inverted` as they are encoded.
+ * Each term's list leaves `inverted` as it is encoded, and each document's analysis leaves `analysed` once its last
+ * term (its terms are sorted as these are) is encoded.
  */
-function* encodePostings(inverted: Inverted, bm25: Bm25Params): Generator<void, EncodedPostings, void> {
+function* encodePostings(
+  inverted: Inverted,
+  analysed: (DocTerms | null)[],
+  bm25: Bm25Params,
+): Generator<void, EncodedPostings, void> {
   const n = inverted.titleLength.length
   const stats = {
     avgTitle: n > 0 ? inverted.totalTitleTerms / n : 0,
@@ -189,21 +191,25 @@ function* encodePostings(inverted: Inverted, bm25: Bm25Params): Generator<void, 
   const termPostingOffsets = new Uint32Array(terms.length + 1)
   const termDocFreq = new Uint32Array(terms.length)
   const termMaxImpact = new Uint8Array(terms.length)
-  const out = new ByteBuffer(1 << 16)
+  // In chunks, not doubling: the postings of a build at the ceiling are megabytes (ChunkedBytes).
+  const out = new ChunkedBytes()
   const pairs = new ByteBuffer(1 << 12)
   const bits = new BitWriter()
   const meter = new StepMeter()
   for (let t = 0; t < terms.length; t++) {
     const term = terms[t] ?? ''
-    const list = inverted.terms.get(term) ?? { docs: [], positions: [] }
-    // Encoded below; the lists and their positions are garbage after that.
+    const list = inverted.terms.get(term) ?? []
+    // Encoded below; the list is garbage after that.
     inverted.terms.delete(term)
-    termDocFreq[t] = list.docs.length
+    const count = list.length >> 1
+    termDocFreq[t] = count
     pairs.length = 0
     const spans: number[] = []
+    const positions: Uint32Array[] = []
     let previous = -1
     let maxImpact = 0
-    for (const packed of list.docs) {
+    for (let p = 0; p < count; p++) {
+      const packed = list[2 * p] ?? 0
       const doc = Math.floor(packed / DOC_SHIFT)
       const tfTitle = (packed >> 8) & 0xff
       const tfBody = packed & 0xff
@@ -213,25 +219,31 @@ function* encodePostings(inverted: Inverted, bm25: Bm25Params): Generator<void, 
       pairs.varint(doc - previous - 1)
       pairs.byte(impact)
       spans.push(positionSpan(inverted.titleLength[doc] ?? 0, inverted.bodyLength[doc] ?? 0))
+      const docTerms = analysed[doc]
+      const slot = list[2 * p + 1] ?? 0
+      positions.push(docTerms ? docTerms.positionsView(slot) : new Uint32Array(0))
+      // Its last term: nothing of this document's analysis is read again.
+      if (docTerms && slot === docTerms.size - 1) analysed[doc] = null
       if (impact > maxImpact) maxImpact = impact
       previous = doc
     }
-    writeTermPostings(out, pairs.view(), spans, list.positions, bits)
+    writeTermPostings(out, pairs.view(), spans, positions, bits)
     termMaxImpact[t] = maxImpact
     termPostingOffsets[t + 1] = out.length
     // A term costs a little even with one posting (its dictionary entry, its position block).
-    if (meter.add(list.docs.length + 1)) yield
+    if (meter.add(count + 1)) yield
   }
   for (let i = 0; i < WINDOW_PADDING; i++) out.byte(0)
-  return { terms, termPostingOffsets, termDocFreq, termMaxImpact, bytes: out.view() }
+  return { terms, termPostingOffsets, termDocFreq, termMaxImpact, bytes: out }
 }
 
-/** The stored fields and facet columns, with the dictionaries the columns number into. */
+/** The stored fields and facet columns, with the dictionaries the columns number into; the bodies' bytes apart. */
 interface StoredFields {
   ids: StringColumnWriter
   titles: StringColumnWriter
   urls: StringColumnWriter
-  bodies: StringColumnWriter
+  /** per document, where its body's UTF-8 starts in the bodies section (`count + 1` offsets) */
+  bodyOffsets: Uint32Array
   published: Float64Array
   lang: Uint32Array
   source: Uint32Array
@@ -245,16 +257,17 @@ interface StoredFields {
 }
 
 /**
- * Step 3: the fields a hit shows, and the facet columns as numbers into their dictionaries; each document is let go
- * once stored (its body is in the column now).
+ * Step 3: the fields a hit shows, and the facet columns as numbers into their dictionaries. Bodies are only measured
+ * here (their UTF-8 length): assemble() encodes each straight into the segment, so that the stored text is never
+ * held as a section of its own beside the segment it is copied into.
  */
-function* storeFields(docs: (IndexDoc | null)[]): Generator<void, StoredFields, void> {
+function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, StoredFields, void> {
   const n = docs.length
   const s: StoredFields = {
     ids: new StringColumnWriter(),
     titles: new StringColumnWriter(),
     urls: new StringColumnWriter(),
-    bodies: new StringColumnWriter(),
+    bodyOffsets: new Uint32Array(n + 1),
     published: new Float64Array(n),
     lang: new Uint32Array(n),
     source: new Uint32Array(n),
@@ -267,52 +280,126 @@ function* storeFields(docs: (IndexDoc | null)[]): Generator<void, StoredFields, 
     tags: new Dictionary(),
   }
   const meter = new StepMeter()
+  let bodyBytes = 0
   for (let i = 0; i < n; i++) {
     const doc = docs[i]
-    docs[i] = null
     if (doc === undefined || doc === null) continue
     s.ids.add(doc.id)
     s.titles.add(doc.title)
     s.urls.add(doc.url ?? '')
-    s.bodies.add(doc.body)
+    bodyBytes += utf8Length(doc.body)
+    s.bodyOffsets[i + 1] = bodyBytes
     s.published[i] = doc.published ?? Number.NaN
     s.lang[i] = s.langs.index(doc.lang)
     s.source[i] = doc.source === null ? 0 : s.sources.index(doc.source) + 1
     s.author[i] = doc.author === null ? 0 : s.authors.index(doc.author) + 1
     for (const tag of new Set(doc.tags)) s.tagValues.push(s.tags.index(tag))
     s.tagOffsets[i + 1] = s.tagValues.length
-    // A stored document costs about as much as copying its body: count a posting's worth per 64 characters.
-    if (meter.add(1 + (doc.body.length >> 6))) yield
+    // Measuring a body costs less than copying it: count a posting's worth per 256 characters.
+    if (meter.add(1 + (doc.body.length >> 8))) yield
   }
   return s
 }
 
-/** Step 4: every section's bytes, in file order. */
-function sectionsOf(meta: SegmentMeta, postings: EncodedPostings, s: StoredFields, inverted: Inverted): Uint8Array[] {
+/**
+ * Bytes of `text` in UTF-8 as TextEncoder writes it: a surrogate pair is 4 bytes, a lone surrogate 3 (U+FFFD).
+ */
+export function utf8Length(text: string): number {
+  // Every code unit is one byte, and more for what follows: below 0x800 two bytes, above three (a lone surrogate
+  // too, as U+FFFD); a surrogate pair's two code units make four bytes, two more.
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) {
+      bytes += 1
+      continue
+    }
+    bytes += 2
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) i++
+    }
+  }
+  return bytes
+}
+
+/**
+ * One section as assemble() writes it into the segment: its length, known beforehand, and what writes it into its
+ * place (a view of exactly `length` bytes): at once, or in steps when it returns them.
+ */
+interface SectionSource {
+  length: number
+  write(into: Uint8Array): Generator<void, void, void> | undefined
+}
+
+function bytesSection(bytes: Uint8Array): SectionSource {
+  return {
+    length: bytes.length,
+    write(into) {
+      into.set(bytes)
+      return undefined
+    },
+  }
+}
+
+/** Step 4: every section, in file order: the bodies encoded from the documents, the postings moved out of chunks. */
+function sectionsOf(
+  meta: SegmentMeta,
+  postings: EncodedPostings,
+  s: StoredFields,
+  inverted: Inverted,
+  docs: (IndexDoc | null)[],
+): SectionSource[] {
   const encoder = new TextEncoder()
-  const sections: Uint8Array[] = new Array<Uint8Array>(SECTION_COUNT)
-  sections[Section.meta] = encoder.encode(JSON.stringify(meta))
-  sections[Section.terms] = encoder.encode(postings.terms.join(TERM_SEPARATOR))
-  sections[Section.termPostingOffsets] = bytesOf(postings.termPostingOffsets)
-  sections[Section.termDocFreq] = bytesOf(postings.termDocFreq)
-  sections[Section.termMaxImpact] = postings.termMaxImpact
-  sections[Section.postings] = postings.bytes
-  sections[Section.idOffsets] = bytesOf(Uint32Array.from(s.ids.offsets))
-  sections[Section.ids] = s.ids.data.view()
-  sections[Section.titleOffsets] = bytesOf(Uint32Array.from(s.titles.offsets))
-  sections[Section.titles] = s.titles.data.view()
-  sections[Section.urlOffsets] = bytesOf(Uint32Array.from(s.urls.offsets))
-  sections[Section.urls] = s.urls.data.view()
-  sections[Section.bodyOffsets] = bytesOf(Uint32Array.from(s.bodies.offsets))
-  sections[Section.bodies] = s.bodies.data.view()
-  sections[Section.published] = bytesOf(s.published)
-  sections[Section.lang] = bytesOf(s.lang)
-  sections[Section.source] = bytesOf(s.source)
-  sections[Section.author] = bytesOf(s.author)
-  sections[Section.tagOffsets] = bytesOf(s.tagOffsets)
-  sections[Section.tagValues] = bytesOf(Uint32Array.from(s.tagValues))
-  sections[Section.titleLength] = bytesOf(inverted.titleLength)
-  sections[Section.bodyLength] = bytesOf(inverted.bodyLength)
+  const sections: SectionSource[] = new Array<SectionSource>(SECTION_COUNT)
+  sections[Section.meta] = bytesSection(encoder.encode(JSON.stringify(meta)))
+  sections[Section.terms] = bytesSection(encoder.encode(postings.terms.join(TERM_SEPARATOR)))
+  sections[Section.termPostingOffsets] = bytesSection(bytesOf(postings.termPostingOffsets))
+  sections[Section.termDocFreq] = bytesSection(bytesOf(postings.termDocFreq))
+  sections[Section.termMaxImpact] = bytesSection(postings.termMaxImpact)
+  sections[Section.postings] = {
+    length: postings.bytes.length,
+    write(into) {
+      postings.bytes.moveTo(into)
+      return undefined
+    },
+  }
+  sections[Section.idOffsets] = bytesSection(bytesOf(Uint32Array.from(s.ids.offsets)))
+  sections[Section.ids] = bytesSection(s.ids.data.view())
+  sections[Section.titleOffsets] = bytesSection(bytesOf(Uint32Array.from(s.titles.offsets)))
+  sections[Section.titles] = bytesSection(s.titles.data.view())
+  sections[Section.urlOffsets] = bytesSection(bytesOf(Uint32Array.from(s.urls.offsets)))
+  sections[Section.urls] = bytesSection(s.urls.data.view())
+  sections[Section.bodyOffsets] = bytesSection(bytesOf(s.bodyOffsets))
+  sections[Section.bodies] = {
+    length: s.bodyOffsets[docs.length] ?? 0,
+    *write(into) {
+      const meter = new StepMeter()
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i]
+        // Its body is in the segment now: the document is garbage.
+        docs[i] = null
+        if (doc === undefined || doc === null) continue
+        const from = s.bodyOffsets[i] ?? 0
+        const to = s.bodyOffsets[i + 1] ?? 0
+        const { read, written } = encoder.encodeInto(doc.body, into.subarray(from, to))
+        if (read !== doc.body.length || written !== to - from) {
+          throw new Error(`body ${i} took ${written} bytes of UTF-8, measured ${to - from}`)
+        }
+        // A stored document costs about as much as copying its body: count a posting's worth per 64 characters.
+        if (meter.add(1 + (doc.body.length >> 6))) yield
+      }
+    },
+  }
+  sections[Section.published] = bytesSection(bytesOf(s.published))
+  sections[Section.lang] = bytesSection(bytesOf(s.lang))
+  sections[Section.source] = bytesSection(bytesOf(s.source))
+  sections[Section.author] = bytesSection(bytesOf(s.author))
+  sections[Section.tagOffsets] = bytesSection(bytesOf(s.tagOffsets))
+  sections[Section.tagValues] = bytesSection(bytesOf(Uint32Array.from(s.tagValues)))
+  sections[Section.titleLength] = bytesSection(bytesOf(inverted.titleLength))
+  sections[Section.bodyLength] = bytesSection(bytesOf(inverted.bodyLength))
   return sections
 }
 
@@ -340,8 +427,11 @@ function align(offset: number): number {
   return Math.ceil(offset / SECTION_ALIGN) * SECTION_ALIGN
 }
 
-/** Lays out the header, the section table and the aligned sections in one byte array. */
-function assemble(sections: Uint8Array[]): Uint8Array {
+/**
+ * Step 5: lays out the header, the section table and the aligned sections in one byte array, sized beforehand, and
+ * has each section write itself into its place (the bodies in steps, from the documents).
+ */
+function* assemble(sections: readonly SectionSource[]): Generator<void, Uint8Array, void> {
   let offset = align(HEADER_BYTES + SECTION_COUNT * 8)
   const offsets: number[] = []
   for (const section of sections) {
@@ -353,10 +443,14 @@ function assemble(sections: Uint8Array[]): Uint8Array {
   view.setUint32(0, SEGMENT_MAGIC, true)
   view.setUint32(4, FORMAT_VERSION, true)
   view.setUint32(8, SECTION_COUNT, true)
-  sections.forEach((section, i) => {
-    view.setUint32(HEADER_BYTES + i * 8, offsets[i] ?? 0, true)
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]
+    if (section === undefined) continue
+    const at = offsets[i] ?? 0
+    view.setUint32(HEADER_BYTES + i * 8, at, true)
     view.setUint32(HEADER_BYTES + i * 8 + 4, section.length, true)
-    out.set(section, offsets[i] ?? 0)
-  })
+    const steps = section.write(out.subarray(at, at + section.length))
+    if (steps) yield* steps
+  }
   return out
 }

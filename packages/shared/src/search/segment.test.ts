@@ -4,7 +4,7 @@ import { Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { analyzeDoc } from './doc-terms'
 import sample from './fixtures/news-sample.json'
 import { Segment } from './segment'
-import { FINISH_STEP_WORK, SegmentBuilder } from './segment-builder'
+import { FINISH_STEP_WORK, SegmentBuilder, utf8Length } from './segment-builder'
 import { FORMAT_VERSION, SegmentFormatError } from './segment-format'
 import type { IndexDoc } from './types'
 
@@ -80,6 +80,37 @@ describe('Segment format', () => {
       }),
       { numRuns: 40 },
     )
+  })
+
+  it('stores bodies of every UTF-8 width, a lone surrogate as U+FFFD (TextEncoder), each where measured', () => {
+    const bodies = [
+      'plain',
+      'café é',
+      '宮城県沖で地震',
+      'rocket 🚀🚀',
+      'lone \ud800 high',
+      'end \ud800',
+      '\udc00 low first',
+      '',
+    ]
+    const docs = bodies.map((body, i) => ({ ...article, id: `u-${i}`, body }))
+    const segment = Segment.open(bytesOf(docs))
+    const roundTrip = (text: string) => new TextDecoder().decode(new TextEncoder().encode(text))
+    bodies.forEach((body, i) => {
+      expect(segment.body(i)).toBe(roundTrip(body))
+    })
+  })
+})
+
+describe('utf8Length', () => {
+  it('measures what TextEncoder writes, lone surrogates included (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
+        expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length)
+      }),
+      { numRuns: 500 },
+    )
+    expect(utf8Length('a\ud83d\ude80\ud800')).toBe(1 + 4 + 3)
   })
 })
 
