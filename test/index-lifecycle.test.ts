@@ -4,7 +4,7 @@ import { articleKey, FLUSH_MAX_CHARS } from '@edgewire/shared/lifecycle'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import sample from '../packages/shared/src/search/fixtures/news-sample.json'
-import { BURST_QUIET_MS } from '../workers/ingest/src/index-writer'
+import { BUILD_PAGE_CHARS, BURST_QUIET_MS, buildPageCharsMax } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 import { directFeed } from '../workers/search/src/writer-feed'
@@ -209,6 +209,11 @@ describe('the index lifecycle', () => {
     )
     const live = await coldReader()
     for (let i = 0; i < 10; i++) expect(ids(live, `tantalum${i}`)).toEqual([(made[i] as Article).id])
+    // Each build read them one page of BUILD_PAGE_CHARS at a time, one article when it alone is longer, not every
+    // article of the flush at once (as when only BUILD_PAGE_ROWS bounded a page).
+    expect(size).toBeGreaterThan(BUILD_PAGE_CHARS)
+    expect(buildPageCharsMax()).toBeGreaterThan(BUILD_PAGE_CHARS)
+    expect(buildPageCharsMax()).toBeLessThan(2 * size)
   })
 
   it('writes a change of a steady feed to KV at once: a few changes are not a burst', async () => {

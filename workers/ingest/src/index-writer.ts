@@ -82,6 +82,15 @@ const FLUSH_DELAY_MS = 250
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
 /** Rows a segment build reads and analyses between two yields to other requests (about 10–20 ms of analysis). */
 export const BUILD_PAGE_ROWS = 100
+/**
+ * Characters of article JSON a build reads and analyses between two yields (one article more only when it alone is
+ * longer). Rows alone did not bound a page: a flush of six long articles read them all at once, and held every one's
+ * JSON, its parsed copy and the garbage of its analysis in one step of seconds (npm run bench:memory).
+ */
+export const BUILD_PAGE_CHARS = 1 << 20
+/** The most characters of article JSON one page of a build has read, since the isolate started (for the tests). */
+let buildPageCharsPeak = 0
+export const buildPageCharsMax = (): number => buildPageCharsPeak
 /** Lets requests that arrived meanwhile run (a Durable Object takes other events while it awaits a timer). */
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 /** Deliveries are pruned at most this often. */
@@ -551,19 +560,23 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     // reader's freshness with it. A row changed meanwhile has moved past seqTo: its new version is in the tail, which
     // wins over this segment.
     for (let after = seqFrom; ; ) {
+      const end = this.#buildPageEnd(after, seqTo)
+      if (end === null) break
       const rows = this.#sql
-        .exec<{ seq: number; article: string }>(
-          'SELECT seq, article FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq LIMIT ?',
+        .exec<{ article: string }>(
+          'SELECT article FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq',
           after,
-          seqTo,
-          BUILD_PAGE_ROWS,
+          end,
         )
         .toArray()
-      for (const row of rows) builder.add(toIndexDoc(JSON.parse(row.article) as Article))
+      let chars = 0
+      for (const row of rows) {
+        chars += row.article.length
+        builder.add(toIndexDoc(JSON.parse(row.article) as Article))
+      }
+      buildPageCharsPeak = Math.max(buildPageCharsPeak, chars)
       docs += rows.length
-      const last = rows.at(-1)
-      if (!last || rows.length < BUILD_PAGE_ROWS) break
-      after = last.seq
+      after = end
       await yieldToRequests()
     }
     if (docs === 0) return null
@@ -586,6 +599,29 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       parts: parts.length,
       format: SEGMENT_FORMAT,
     }
+  }
+
+  /**
+   * The last seq of a build's next page after `after`: BUILD_PAGE_ROWS live articles, or the last before their JSON
+   * passes BUILD_PAGE_CHARS characters, whichever comes first (at least one); null when none is left up to `seqTo`.
+   */
+  #buildPageEnd(after: number, seqTo: number): number | null {
+    const rows = this.#sql
+      .exec<{ seq: number; size: number }>(
+        'SELECT seq, length(article) AS size FROM articles WHERE seq > ? AND seq <= ? AND deleted = 0 ORDER BY seq LIMIT ?',
+        after,
+        seqTo,
+        BUILD_PAGE_ROWS,
+      )
+      .toArray()
+    let chars = 0
+    let end: number | null = null
+    for (const row of rows) {
+      if (end !== null && chars + row.size > BUILD_PAGE_CHARS) break
+      chars += row.size
+      end = row.seq
+    }
+    return end
   }
 
   #insertSegment(row: SegmentRow): void {
