@@ -34,7 +34,7 @@ export class SegmentBuilder {
   /** by id, analysed as they were added; a later add of the same id replaces the earlier one */
   private readonly docs = new Map<string, { doc: IndexDoc; analysed: DocTerms }>()
   /** one spelling per term while documents wait here (doc-terms.ts) */
-  private readonly pool = new TermPool()
+  private pool = new TermPool()
 
   constructor(options: SegmentBuilderOptions = {}) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
@@ -82,6 +82,8 @@ export class SegmentBuilder {
       analysed.push(entry.analysed)
     }
     this.docs.clear()
+    // The analyses hold their terms' one spelling; the pool's table of them is no longer needed.
+    this.pool = new TermPool()
     const inverted = yield* invert(analysed)
     const postings = yield* encodePostings(inverted, analysed, this.bm25)
     const stored = yield* storeFields(docs)
