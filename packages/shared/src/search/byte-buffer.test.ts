@@ -7,7 +7,7 @@ describe('ChunkedBytes', () => {
     maxLength: 60,
   })
 
-  it('hands over every byte written, in order, across chunk boundaries, and is empty after (property)', () => {
+  it('hands over every byte written, in order, across chunk boundaries, and starts empty after (property)', () => {
     fc.assert(
       fc.property(writes, (ops) => {
         // Chunks of 4 growing to 16 bytes: most writes cross a boundary.
@@ -27,6 +27,12 @@ describe('ChunkedBytes', () => {
         chunked.moveTo(target)
         expect(target).toEqual(whole.view())
         expect(chunked.length).toBe(0)
+        // Written to anew after a move: only what came after it.
+        chunked.bytes(new Uint8Array([1, 2, 3, 4, 5, 6]))
+        chunked.byte(7)
+        const again = new Uint8Array(7)
+        chunked.moveTo(again)
+        expect([...again]).toEqual([1, 2, 3, 4, 5, 6, 7])
       }),
       { numRuns: 200 },
     )

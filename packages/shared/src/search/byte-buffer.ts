@@ -61,7 +61,7 @@ export class ChunkedBytes {
   private before = 0
 
   constructor(
-    firstChunk = 1 << 16,
+    private readonly firstChunk = 1 << 16,
     private readonly maxChunk = 1 << 20,
   ) {
     this.chunk = new Uint8Array(firstChunk)
@@ -75,7 +75,8 @@ export class ChunkedBytes {
   private next(): void {
     this.full.push(this.chunk)
     this.before += this.used
-    this.chunk = new Uint8Array(Math.min(this.chunk.length * 2, this.maxChunk))
+    // After moveTo the chunk is empty: start again from the first size.
+    this.chunk = new Uint8Array(Math.min(Math.max(this.chunk.length * 2, this.firstChunk), this.maxChunk))
     this.used = 0
   }
 
@@ -98,7 +99,7 @@ export class ChunkedBytes {
 
   /**
    * Copies every byte written into `target` (which must hold `length` bytes) and lets go of each chunk once copied,
-   * so that the bytes are not held twice for longer than the copy. Empty afterwards.
+   * so that the bytes are not held twice for longer than the copy. Empty afterwards, and written to anew from there.
    */
   moveTo(target: Uint8Array): void {
     if (target.length !== this.length) throw new RangeError(`${this.length} bytes do not fit ${target.length}`)
