@@ -4,7 +4,14 @@ import { articleKey, FLUSH_MAX_CHARS } from '@edgewire/shared/lifecycle'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import sample from '../packages/shared/src/search/fixtures/news-sample.json'
-import { BUILD_PAGE_CHARS, BURST_QUIET_MS, buildPageCharsMax } from '../workers/ingest/src/index-writer'
+import {
+  BUILD_PAGE_CHARS,
+  BURST_QUIET_MS,
+  buildPageCharsMax,
+  KV_STEP_MIN_ROWS,
+  KV_STEP_ROWS,
+  nextStepRows,
+} from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
 import { directFeed } from '../workers/search/src/writer-feed'
@@ -183,6 +190,70 @@ describe('the index lifecycle', () => {
     )
     expect(pending).toBe(0)
     expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(first.id))) ?? '{}').id).toBe(first.id)
+  })
+
+  it('writes its KV outbox in shorter steps while steps keep calls waiting, and every row still reaches KV', async () => {
+    await settle()
+    await eventually(
+      async () => (await writer().stats()).kvPending,
+      (n) => n === 0,
+    )
+    // Each reading of the writer's clock moves it a second on, so every step looks as if a call arriving as it began
+    // had waited a second for the writer's thread (steps of 50 Miniflare KV writes took 0.6–1.4 s on a loaded machine).
+    let slow = now
+    await runInDurableObject(writer(), (instance) => {
+      Reflect.set(instance, 'clock', () => {
+        slow += 1000
+        return slow
+      })
+    })
+    // Fewer than a burst's changes, applied on that clock (apply() would set the tests' own clock back).
+    const made = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => article(`step-${i}`, `Nickel ore lot ${i} was shipped from Sulawesi.`)),
+    )
+    await writer().apply({
+      id: `lifecycle-${deliveries++}`,
+      eventTime: Date.now(),
+      ops: made.map((a): WriteOp => ({ kind: 'upsert', article: a })),
+    })
+    await runDurableObjectAlarm(writer())
+    // A cold reader's calls are answered meanwhile.
+    expect((await writer().head()).headSeq).toBe((await writer().stats()).headSeq)
+    expect((await writer().manifest()).seq).toBeGreaterThan(0)
+    const drained = await eventually(
+      () => writer().stats(),
+      (s) => s.kvPending === 0,
+    )
+    expect(drained.kvPending).toBe(0)
+    expect(drained.kvStepRows).toBe(KV_STEP_MIN_ROWS)
+    for (const a of made) expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(a.id))) ?? '{}').id).toBe(a.id)
+
+    // Steps that keep no call waiting grow back to KV_STEP_ROWS, doubling. The tests' clock goes on from the slow one.
+    now = slow + BURST_QUIET_MS
+    const more = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => article(`quick-${i}`, `Bauxite lot ${i} left Kamsar on time.`)),
+    )
+    await apply(...more.map((a): WriteOp => ({ kind: 'upsert', article: a })))
+    await settle()
+    const quick = await eventually(
+      () => writer().stats(),
+      (s) => s.kvPending === 0,
+    )
+    expect(quick.kvStepRows).toBe(KV_STEP_ROWS)
+    for (const a of more) expect(JSON.parse((await searchEnv.ARTICLES.get(articleKey(a.id))) ?? '{}').id).toBe(a.id)
+  })
+
+  it('sizes an outbox step by how long the last one kept a call waiting', () => {
+    // 50 writes that kept a call waiting 250 ms (Miniflare): 10 keep it within 50 ms.
+    expect(nextStepRows(50, 50, 250)).toBe(10)
+    // 50 that kept it waiting 700 ms (a loaded machine): the fewest, KV_STEP_MIN_ROWS, and no fewer after that.
+    expect(nextStepRows(50, 50, 700)).toBe(KV_STEP_MIN_ROWS)
+    expect(nextStepRows(KV_STEP_MIN_ROWS, KV_STEP_MIN_ROWS, 700)).toBe(KV_STEP_MIN_ROWS)
+    // No wait (KV writes that are I/O alone): twice the rows asked, up to KV_STEP_ROWS.
+    expect(nextStepRows(KV_STEP_MIN_ROWS, KV_STEP_MIN_ROWS, 0)).toBe(2 * KV_STEP_MIN_ROWS)
+    expect(nextStepRows(32, 32, 0)).toBe(KV_STEP_ROWS)
+    // A step that found fewer rows than it asked says little of a larger one: the next asks at most twice as many.
+    expect(nextStepRows(12, 3, 10)).toBe(15)
   })
 
   it('takes at most FLUSH_MAX_CHARS of articles into one flush: long articles go into several segments', async () => {

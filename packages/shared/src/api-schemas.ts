@@ -51,6 +51,10 @@ const writerFigures = {
   documents: z.number().int().meta({ description: 'Live articles' }),
   headSeq: z.number().int(),
   kvPending: z.number().int().meta({ description: 'Articles not yet written to KV' }),
+  kvStepRows: z.number().int().meta({
+    description:
+      "Rows the KV outbox writes in its next step (1 to 50): fewer while KV writes keep calls to the writer waiting (summed: the shards' smallest)",
+  }),
   manifestSeq: z.number().int().meta({ description: 'Every change up to here is in a published segment' }),
   segments: z.number().int(),
   segmentBytes: z.number().int(),

@@ -91,6 +91,11 @@ export interface WriterStats {
   headSeq: number
   /** articles not yet written to KV */
   kvPending: number
+  /**
+   * Rows the KV outbox writes in its next step (1 to 50): fewer while KV writes keep calls to the writer waiting,
+   * as they do where they are work on its own thread (Miniflare), so that a reader's call waits for a short step.
+   */
+  kvStepRows: number
   /** every change up to here is in a published segment */
   manifestSeq: number
   segments: number

@@ -50,8 +50,24 @@ import {
 
 /** How long a webhook-id is remembered for idempotency. Senders retry for hours; replays beyond this are refused by the signature's 5-minute window anyway. */
 const DELIVERY_TTL_MS = 72 * 60 * 60 * 1000
-/** Rows one step of the KV outbox reads and writes to KV at once; the outbox yields between steps. */
-const KV_STEP_ROWS = 50
+/** Most rows one step of the KV outbox reads and writes to KV at once; the outbox yields between steps. */
+export const KV_STEP_ROWS = 50
+/**
+ * How long a call to the writer should wait for a step of the KV outbox, at most (about). Where a KV write costs CPU
+ * on the writer's own thread (Miniflare's simulator: about 1.5 ms an article, many times that on a loaded machine), a
+ * call that arrives during a step is taken only once the step's writes are done: steps of 50 took 0.25–1.4 s on a
+ * loaded machine, and a cold reader's first load, whose calls (head, manifest, change blocks) come one after
+ * another, waited a step for each. The outbox sizes its steps by that wait (see nextStepRows); where KV writes are
+ * I/O alone (deployed), calls are taken while they are in flight, and steps stay at KV_STEP_ROWS.
+ */
+const KV_STEP_WAIT_MS = 50
+/**
+ * Fewest rows a step of the KV outbox takes, however long steps keep calls waiting. Miniflare's KV took about as many
+ * writes a second in steps of 5 to 50 (on a loaded machine), and half as many one at a time; and the wait a step
+ * measures includes whatever else ran on the writer's thread meanwhile (a segment build's pages), so a floor of one
+ * starved the outbox during merges.
+ */
+export const KV_STEP_MIN_ROWS = 8
 /**
  * Most characters of article JSON one step of the KV outbox holds (at least one article): 50 articles of the largest
  * size (1.8 MB each) were 90 MB of strings, and as much again in the bytes sent to KV, in a writer of 128 MB.
@@ -211,6 +227,16 @@ function publishedMs(a: Article): number | null {
   return Number.isFinite(ms) ? ms : null
 }
 
+/**
+ * The rows of the outbox's next step, from the last (`asked`, `took` of them, a call waiting `waitedMs` for the
+ * writer's thread meanwhile): as many as keep that wait within KV_STEP_WAIT_MS, within KV_STEP_MIN_ROWS and
+ * KV_STEP_ROWS, and at most twice as many as asked (a step that found few rows says little of a larger one).
+ */
+export function nextStepRows(asked: number, took: number, waitedMs: number): number {
+  const fit = waitedMs > 0 ? Math.floor((took * KV_STEP_WAIT_MS) / waitedMs) : KV_STEP_ROWS
+  return Math.max(KV_STEP_MIN_ROWS, Math.min(KV_STEP_ROWS, 2 * asked, fit))
+}
+
 /** What the writer knows of an article's history, from its row (see version-order.ts). */
 function stateOf(row: ArticleRow | undefined): VersionState {
   if (!row) return EMPTY_STATE
@@ -228,8 +254,9 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   readonly #sql: SqlStorage
   #flushing: Promise<void> | null = null
   /**
-   * The clock of run and burst bookkeeping (apply, the burst test, the outbox's wait behind a burst): Date.now().
-   * Tests of bursts set it (test/index-lifecycle.test.ts), since a loaded machine cannot promise a burst's pace. An
+   * The clock of run and burst bookkeeping (apply, the burst test, the outbox's wait behind a burst) and of the
+   * outbox's step sizing (#writeStep): Date.now(). Tests of bursts and of step sizing set it
+   * (test/index-lifecycle.test.ts), since a loaded machine cannot promise a burst's pace or a step's time. An
    * instance field, not a method on the prototype: RPC does not reach it (test/writer-rpc.test.ts).
    */
   clock: () => number = () => Date.now()
@@ -237,6 +264,11 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   readonly #startedAt = Date.now()
   /** Segment builds under way (see #dropUnneededTombstones); a crash ends them with the object, so memory suffices. */
   #buildsRunning = 0
+  /**
+   * Rows the KV outbox's next step takes (see KV_STEP_WAIT_MS): from the fewest, as a writer woken by a reader's call
+   * may have a long outbox to drain while that reader loads, growing while steps keep calls waiting less than the bound.
+   */
+  #kvStepRows = KV_STEP_MIN_ROWS
 
   constructor(ctx: DurableObjectState, env: IngestEnv) {
     super(ctx, env)
@@ -813,6 +845,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       documents: this.#liveCount(),
       headSeq: this.#headSeq(),
       kvPending,
+      kvStepRows: this.#kvStepRows,
       manifestSeq: this.#meta('manifest_seq'),
       segments: seg.n,
       segmentBytes: seg.b ?? 0,
@@ -868,19 +901,15 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
           return
         }
       }
-      const rows = this.#kvStep()
+      const asked = this.#kvStepRows
+      const rows = this.#kvStep(asked)
       if (rows.length === 0) {
         this.#setMeta('kv_waiting_since', 0)
         return
       }
       written += rows.length
-      await Promise.all(
-        rows.map((r) =>
-          r.deleted || !r.article
-            ? this.env.ARTICLES.delete(articleKey(r.id))
-            : this.env.ARTICLES.put(articleKey(r.id), r.article, writtenNow()),
-        ),
-      )
+      const waited = await this.#writeStep(rows)
+      this.#kvStepRows = nextStepRows(asked, rows.length, waited)
       for (const r of rows) {
         this.#sql.exec('UPDATE articles SET kv_pending = 0 WHERE id = ? AND seq = ?', r.id, r.seq)
       }
@@ -893,14 +922,32 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   }
 
   /**
-   * The rows of the outbox's next step: at most KV_STEP_ROWS pending, and while their articles stay within
+   * Writes one step's rows to KV, all at once. Answers how long a timer set as the step began waited to run: as long
+   * as a call that arrived then waited for the writer's thread (both are taken when it is free), which is the step's
+   * whole time where KV writes are work on this thread, and almost nothing where they are I/O.
+   */
+  async #writeStep(rows: Pick<ArticleRow, 'id' | 'deleted' | 'article'>[]): Promise<number> {
+    const began = this.clock()
+    const waited = new Promise<number>((resolve) => setTimeout(() => resolve(this.clock() - began), 0))
+    await Promise.all(
+      rows.map((r) =>
+        r.deleted || !r.article
+          ? this.env.ARTICLES.delete(articleKey(r.id))
+          : this.env.ARTICLES.put(articleKey(r.id), r.article, writtenNow()),
+      ),
+    )
+    return waited
+  }
+
+  /**
+   * The rows of the outbox's next step: at most `limit` pending, and while their articles stay within
    * KV_STEP_CHARS (one at least). Sizes are read first, so an article past the step is not read at all.
    */
-  #kvStep(): Pick<ArticleRow, 'id' | 'seq' | 'deleted' | 'article'>[] {
+  #kvStep(limit: number): Pick<ArticleRow, 'id' | 'seq' | 'deleted' | 'article'>[] {
     const pending = this.#sql
       .exec<{ id: string; seq: number; deleted: number; size: number }>(
         'SELECT id, seq, deleted, coalesce(length(article), 0) AS size FROM articles WHERE kv_pending = 1 LIMIT ?',
-        KV_STEP_ROWS,
+        limit,
       )
       .toArray()
     const step: typeof pending = []

@@ -73,7 +73,7 @@ export function lookupDelivery(env: IngestEnv, id: string): Promise<ArticleResul
   return writerStub(env, homeShard(id, writerShards(env))).lookupDelivery(id)
 }
 
-/** The shards' figures as one index's: counts and sequence numbers summed, the youngest writer's age. */
+/** The shards' figures as one index's: counts and sequence numbers summed, the youngest writer's age, the smallest outbox step. */
 export function summedStats(shards: WriterStats[]): WriterStats {
   const total = (pick: (s: WriterStats) => number) => shards.reduce((n, s) => n + pick(s), 0)
   const readerCalls = { head: 0, changeBlock: 0, manifest: 0, segmentPart: 0, getArticle: 0 }
@@ -84,6 +84,7 @@ export function summedStats(shards: WriterStats[]): WriterStats {
     documents: total((s) => s.documents),
     headSeq: total((s) => s.headSeq),
     kvPending: total((s) => s.kvPending),
+    kvStepRows: Math.min(...shards.map((s) => s.kvStepRows)),
     manifestSeq: total((s) => s.manifestSeq),
     segments: total((s) => s.segments),
     segmentBytes: total((s) => s.segmentBytes),
