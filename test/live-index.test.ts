@@ -354,6 +354,32 @@ describe('a search isolate following the writer', () => {
     expect(ids(live, 'scheelite')).toEqual(new Set(found))
   })
 
+  it('follows at most memtableMaxDocs documents in its memtable, and goes on once a flush lets a swap free them', async () => {
+    await maintain()
+    const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0, SYNC_LOST_MS, SWAP_OPEN_BYTES, 500, 3)
+    await live.sync()
+    const loaded = live.manifestVersion
+    const upsert = async (n: number) => {
+      const articles = await Promise.all(Array.from({ length: n }, (_, i) => story(`Vanadinite find ${i}.`)))
+      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+      return articles.map((a) => a.id)
+    }
+    const first = await upsert(5)
+    // Full at 3: the first three in order, and no more however often it syncs while the writer has not flushed.
+    await live.sync()
+    await live.sync()
+    expect(live.index.pendingCount).toBe(3)
+    expect(ids(live, 'vanadinite')).toEqual(new Set(first.slice(0, 3)))
+    expect(live.manifestVersion).toBe(loaded)
+    // The flush holds all five: the swap frees the memtable and the reader follows on.
+    await maintain()
+    const more = await upsert(4)
+    await live.sync()
+    expect(live.manifestVersion).toBeGreaterThan(loaded)
+    expect(live.index.pendingCount).toBe(3)
+    expect(ids(live, 'vanadinite')).toEqual(new Set([...first, ...more.slice(0, 3)]))
+  })
+
   it('goes on following the writer on the index in use while a swap reads its new manifest and segments', async () => {
     await maintain()
     const direct = directFeed(searchEnv)

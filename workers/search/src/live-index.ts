@@ -44,6 +44,16 @@ export const SYNC_LOST_MS = 20_000
 export const SWAP_PENDING_DOCS = 2000
 export const SWAP_AFTER_MS = 10_000
 /**
+ * The most a memtable follows past what it must reach (the index in use's changes, for a swap's new index), in
+ * documents and in words: once past either, a catch-up stops at the next block, and the reader waits for a flush to
+ * swap (see #swapPays). A memtable document costs about 3 KiB beside its text (doc-terms.ts); this bounds what the
+ * memtable holds to about 16 MiB of Reuters articles, or a few long ones, within the search isolate's 64 MB with the
+ * segments and a swap. A writer whose flushes trail its head by more (locally, four writers and the webhooks share a
+ * thread, and tails reached 17,000 changes each during a burst) delays search, not memory.
+ */
+export const MEMTABLE_MAX_DOCS = 4000
+export const MEMTABLE_MAX_TERMS = 2_000_000
+/**
  * A swap replays into the new index every shard's changes after the manifest it takes for that shard (a moved
  * shard's newest, an unmoved shard's manifest in use: all shards share one memtable): work done a second time, and
  * a second memtable held beside the first. So a swap also needs a short replay, at most this many changes (about
@@ -163,6 +173,7 @@ export class LiveIndex {
    * @param lostAfterMs how long a sync may go without progress before it is taken for lost (see SYNC_LOST_MS)
    * @param swapOpenBytes bytes of new segments one swap may open, over the shards it swaps (see SWAP_OPEN_BYTES)
    * @param swapReplayDocs changes a swap may replay when that does not halve the memtable (see SWAP_REPLAY_DOCS)
+   * @param memtableMaxDocs documents a memtable follows beyond what it must reach (see MEMTABLE_MAX_DOCS)
    */
   constructor(
     env: SearchEnv,
@@ -172,6 +183,7 @@ export class LiveIndex {
     private readonly lostAfterMs = SYNC_LOST_MS,
     private readonly swapOpenBytes = SWAP_OPEN_BYTES,
     private readonly swapReplayDocs = SWAP_REPLAY_DOCS,
+    private readonly memtableMaxDocs = MEMTABLE_MAX_DOCS,
   ) {
     this.#kv = kvReader(env.ARTICLES, env.KV_PROPAGATION_MS)
     this.#shards = ('head' in feeds ? [feeds] : feeds).map((feed, shard) => new ShardState(shard, feed))
@@ -253,6 +265,14 @@ export class LiveIndex {
     if (moved.length === 0) return false
     if (this.#swapsDeferred) return true
     const pending = this.index.pendingCount
+    if (this.#full(this.index)) {
+      // Following has stopped: a swap is the way on, once it lets go of a quarter of the memtable at least.
+      const freed = heads.reduce((n, h) => {
+        const inUse = h.state.manifest?.seq ?? 0
+        return n + Math.max(0, Math.min(h.head.manifestSeq, h.state.seq) - inUse)
+      }, 0)
+      return freed >= pending / 4
+    }
     // Every shard's changes after the manifest the new index takes for it: a moved shard's newest, an unmoved
     // shard's manifest in use (all shards share one memtable, so a swap replays the unmoved shards' part of it).
     const replay = heads.reduce((n, h) => {
@@ -264,6 +284,11 @@ export class LiveIndex {
       (pending >= SWAP_PENDING_DOCS || Date.now() - this.#swappedAt >= this.swapAfterMs) &&
       (replay <= this.swapReplayDocs || replay <= pending / 2)
     )
+  }
+
+  /** Whether `index`'s memtable holds MEMTABLE_MAX_DOCS documents or MEMTABLE_MAX_TERMS words. */
+  #full(index: SearchIndex): boolean {
+    return index.pendingCount >= this.memtableMaxDocs || index.pendingTerms >= MEMTABLE_MAX_TERMS
   }
 
   /** A swap runs and has made progress within the lost bound (see SYNC_LOST_MS). */
@@ -329,7 +354,7 @@ export class LiveIndex {
     try {
       await settled(
         heads.map(({ state, head }) =>
-          this.#catchUp(state, head, index, state.seq, head.headSeq, following, (seq) => {
+          this.#catchUp(state, head, index, { from: state.seq, to: head.headSeq, mustReach: 0 }, following, (seq) => {
             if (this.index === index) state.seq = seq
           }),
         ),
@@ -360,18 +385,21 @@ export class LiveIndex {
   }
 
   /**
-   * Applies a shard's changes after `seq` to `index`, block by block, until it reaches `target` (or the feed has
-   * nothing newer yet). `advance` is told each sequence number reached; returns the last.
+   * Applies a shard's changes after `range.from` to `index`, block by block, until it reaches `range.to` (or the feed
+   * has nothing newer yet). Past `range.mustReach` (by default `to`), it stops before a block once the memtable is
+   * full (see MEMTABLE_MAX_DOCS). `advance` is told each sequence number reached; returns the last.
    */
   async #catchUp(
     state: ShardState,
     head: WriterHead,
     index: SearchIndex,
-    seq: number,
-    target: number,
+    range: { from: number; to: number; mustReach?: number },
     alive: Alive,
     advance: (seq: number) => void,
   ): Promise<number> {
+    let seq = range.from
+    const target = range.to
+    const mustReach = range.mustReach ?? target
     // Blocks asked ahead (BLOCKS_AHEAD), by index: sealed ones only, which any later catch-up reads the same.
     const ahead = new Map<number, Promise<ChangeBlock>>()
     const read = (block: number, after: number | undefined) => {
@@ -384,6 +412,7 @@ export class LiveIndex {
     /** Where the block being read was cut short (ChangeBlock.more): its rest is asked after it. */
     let after: number | undefined
     while (seq < target) {
+      if (seq >= mustReach && this.#full(index)) break
       const block = Math.floor(seq / CHANGE_BLOCK_SEQS)
       const end = (block + 1) * CHANGE_BLOCK_SEQS
       for (let next = block + 1; next <= block + BLOCKS_AHEAD && (next + 1) * CHANGE_BLOCK_SEQS <= target; next++) {
@@ -401,27 +430,37 @@ export class LiveIndex {
         if (more) continue // cut short before this reader's seq: the rest of the block is asked after it
         break // a shared copy older than the target: the next sync goes on from here
       }
-      await this.#apply(index, changes, seq, reached, alive, advance)
-      // Every change up to `reached` is applied, even where the block holds none (its articles changed again later).
-      seq = reached
+      const applied = await this.#apply(index, changes, seq, reached, mustReach, alive, advance)
+      // Every change up to `applied` is applied, even where the block holds none (its articles changed again later).
+      seq = applied
       advance(seq)
+      if (applied < reached) break // the memtable is full
     }
     return seq
   }
 
-  /** Applies the changes in (from, to] in slices, yielding to requests between them. */
+  /**
+   * Applies the changes in (from, to] in slices, yielding to requests between them; past `mustReach`, only while the
+   * memtable is not full. Returns the sequence number up to which every change is applied: `to`, or less when full.
+   */
   async #apply(
     index: SearchIndex,
     changes: Change[],
     from: number,
     to: number,
+    mustReach: number,
     alive: Alive,
     advance: (seq: number) => void,
-  ): Promise<void> {
+  ): Promise<number> {
     let sliceChars = 0
+    let applied = to
     alive()
     for (const change of changes) {
       if (change.seq <= from || change.seq > to) continue
+      if (change.seq > mustReach && this.#full(index)) {
+        applied = Math.max(from, change.seq - 1)
+        break
+      }
       if (sliceChars >= SLICE_CHARS) {
         sliceChars = 0
         if (this.slices) await yieldToRequests()
@@ -441,6 +480,7 @@ export class LiveIndex {
     // index's segment dictionary is built in steps before its swap (#swapTo), or after the first load (ready), not in
     // one piece here.
     index.prepareRecent()
+    return applied
   }
 
   /**
@@ -477,12 +517,16 @@ export class LiveIndex {
     // after a deploy): its articles come from the writer's change blocks instead, into the memtable. Only those whose
     // latest change lies in its range are there, so none overrides a newer segment's copy.
     for (const { at, ref } of unreadable) {
-      await this.#catchUp(at.state, at.head, index, ref.seqFrom, ref.seqTo, alive, () => undefined)
+      await this.#catchUp(at.state, at.head, index, { from: ref.seqFrom, to: ref.seqTo }, alive, () => undefined)
     }
     let seqs = await settled(
       heads.map(({ state, head, wentBack }, i) => {
-        const target = wentBack ? head.headSeq : Math.max(head.headSeq, state.seq)
-        return this.#catchUp(state, head, index, manifests[i]?.seq ?? 0, target, alive, () => undefined)
+        // At least as far as the index in use (its state is the truth for a writer that went back), then as far as
+        // the memtable holds.
+        const range = wentBack
+          ? { from: manifests[i]?.seq ?? 0, to: head.headSeq, mustReach: 0 }
+          : { from: manifests[i]?.seq ?? 0, to: Math.max(head.headSeq, state.seq), mustReach: state.seq }
+        return this.#catchUp(state, head, index, range, alive, () => undefined)
       }),
     )
     alive()
@@ -552,7 +596,7 @@ export class LiveIndex {
           heads.map(({ state, head, wentBack }, i) =>
             wentBack
               ? (seqs[i] ?? 0)
-              : this.#catchUp(state, head, index, seqs[i] ?? 0, state.seq, alive, () => undefined),
+              : this.#catchUp(state, head, index, { from: seqs[i] ?? 0, to: state.seq }, alive, () => undefined),
           ),
         )
         alive()

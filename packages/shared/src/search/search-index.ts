@@ -331,6 +331,11 @@ export class SearchIndex {
     return this.memtable.size
   }
 
+  /** Words (title and body) of the documents in the memtable: what it holds grows with them, not with documents. */
+  get pendingTerms(): number {
+    return this.memtable.totalTitleTerms + this.memtable.totalBodyTerms
+  }
+
   /** Adds or replaces a document; the old copy stops matching at once. */
   upsert(doc: IndexDoc): void {
     this.hideInSegments(doc.id)
