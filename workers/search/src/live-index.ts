@@ -51,8 +51,8 @@ export const SWAP_AFTER_MS = 10_000
  * segments and a swap. A writer whose flushes trail its head by more (locally, four writers and the webhooks share a
  * thread, and tails reached 17,000 changes each during a burst) delays search, not memory.
  */
-export const MEMTABLE_MAX_DOCS = 4000
-export const MEMTABLE_MAX_TERMS = 2_000_000
+export const MEMTABLE_MAX_DOCS = 2000
+export const MEMTABLE_MAX_TERMS = 1_000_000
 /**
  * A swap replays into the new index every shard's changes after the manifest it takes for that shard (a moved
  * shard's newest, an unmoved shard's manifest in use: all shards share one memtable): work done a second time, and
@@ -258,11 +258,11 @@ export class LiveIndex {
 
   /**
    * Whether a swap to the shards' newer manifests pays now: some shard moved, the memtable is large or the manifests
-   * in use old (or moved shards wait from an earlier swap), and the swap's replay is short (see SWAP_REPLAY_DOCS).
+   * in use old (or moved shards wait from an earlier swap), and the swap's replay is short (see SWAP_REPLAY_DOCS);
+   * or, with a full memtable (see MEMTABLE_MAX_DOCS), the new manifests free a quarter of it.
    */
   #swapPays(heads: readonly ShardHead[]): boolean {
-    const moved = heads.filter((h) => h.head.manifestVersion !== h.state.manifestVersion)
-    if (moved.length === 0) return false
+    if (!heads.some(moved)) return false
     if (this.#swapsDeferred) return true
     const pending = this.index.pendingCount
     if (this.#full(this.index)) {
@@ -276,8 +276,7 @@ export class LiveIndex {
     // Every shard's changes after the manifest the new index takes for it: a moved shard's newest, an unmoved
     // shard's manifest in use (all shards share one memtable, so a swap replays the unmoved shards' part of it).
     const replay = heads.reduce((n, h) => {
-      const from =
-        h.head.manifestVersion !== h.state.manifestVersion ? h.head.manifestSeq : (h.state.manifest?.seq ?? 0)
+      const from = moved(h) ? h.head.manifestSeq : (h.state.manifest?.seq ?? 0)
       return n + Math.max(0, h.head.headSeq - from)
     }, 0)
     return (
@@ -323,10 +322,8 @@ export class LiveIndex {
   /** Opens the newest manifests of the shards a swap takes now (see #shardsToSwap) and swaps to them. */
   async #swap(heads: readonly ShardHead[], alive: Alive): Promise<void> {
     const newest = await settled(
-      heads.map(({ state, head, wentBack }) =>
-        !wentBack && state.manifest && head.manifestVersion === state.manifestVersion
-          ? state.manifest
-          : this.#manifestOf(state, head, alive),
+      heads.map((h) =>
+        !h.wentBack && h.state.manifest && !moved(h) ? h.state.manifest : this.#manifestOf(h.state, h.head, alive),
       ),
     )
     const swapping = this.#shardsToSwap(heads, newest)
@@ -467,7 +464,8 @@ export class LiveIndex {
         alive()
       }
       if (change.article) {
-        index.upsert(toIndexDoc(change.article))
+        // A swap's new index shares the analysis of what the index in use holds already (see Memtable.upsert).
+        index.upsert(toIndexDoc(change.article), index === this.index ? undefined : this.index)
         sliceChars += change.article.title.length + change.article.body.length
       } else {
         index.delete(change.id)
@@ -791,6 +789,9 @@ async function settled<T>(work: readonly (T | Promise<T>)[]): Promise<T[]> {
     return o.value
   })
 }
+
+/** Whether the shard's writer has a manifest other than the one the index holds (a flush or merge since). */
+const moved = (h: ShardHead): boolean => h.head.manifestVersion !== h.state.manifestVersion
 
 /** Segment ids are the writer's own; the shard makes them the index's. */
 const segmentKey = (shard: number, id: number) => `${shard}/${id}`

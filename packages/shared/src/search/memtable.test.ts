@@ -43,3 +43,24 @@ describe('the memtable’s sorted terms', () => {
     expect(search('pitcherplnt')).toEqual(['late'])
   })
 })
+
+describe('a memtable replaying what another holds', () => {
+  it('shares the analysis of an unchanged document and analyses a changed one anew', () => {
+    const inUse = new SearchIndex([])
+    for (const doc of DOCS) inUse.upsert(doc)
+    const next = new SearchIndex([])
+    const [first, second] = DOCS as [IndexDoc, IndexDoc]
+    // A copy as a change block brings it (another object, the same fields) and a changed one.
+    next.upsert({ ...first, tags: [...first.tags] }, inUse)
+    next.upsert({ ...second, body: `${second.body} Wolfram.` }, inUse)
+    next.upsert({ ...first, id: 'new', title: 'Ore', body: 'Scheelite.' }, inUse)
+    const docs = (index: SearchIndex) => (index as unknown as { memtable: Memtable }).memtable.docs
+    expect(docs(next)[0]?.terms).toBe(docs(inUse)[0]?.terms)
+    expect(docs(next)[1]?.terms).not.toBe(docs(inUse)[1]?.terms)
+    const search = (index: SearchIndex, q: string) =>
+      index.search({ q, limit: 10, offset: 0, sort: 'relevance', fuzzy: false }).hits.map((h) => h.id)
+    expect(search(next, 'wolfram')).toEqual([second.id])
+    expect(search(next, 'scheelite')).toEqual(['new'])
+    expect(search(next, first.title)[0]).toBe(first.id)
+  })
+})

@@ -40,12 +40,19 @@ export class Memtable {
     return this.byId.size
   }
 
-  /** Adds or replaces a document. */
-  upsert(doc: IndexDoc): void {
+  /**
+   * Adds or replaces a document. When `donor` (another memtable with the same analyzer) holds the same document, its
+   * analysis is shared instead of made again: a search isolate's swap replays into a new index the changes its index
+   * in use holds already, and analysing them twice cost the CPU of the replay and a second copy of every document.
+   */
+  upsert(doc: IndexDoc, donor?: Memtable): void {
     this.delete(doc.id)
-    const terms = analyzeDoc(this.analyzer, doc, this.pool)
+    const known = donor?.analyzer.id === this.analyzer.id ? donor.memDoc(doc.id) : null
+    const entry =
+      known !== null && sameDoc(known.doc, doc) ? known : { doc, terms: analyzeDoc(this.analyzer, doc, this.pool) }
+    const { terms } = entry
     const local = this.docs.length
-    this.docs.push({ doc, terms })
+    this.docs.push(entry)
     this.byId.set(doc.id, local)
     this.totalTitleTerms += terms.titleLength
     this.totalBodyTerms += terms.bodyLength
@@ -76,8 +83,12 @@ export class Memtable {
 
   /** The live document with this id. */
   get(id: string): IndexDoc | null {
+    return this.memDoc(id)?.doc ?? null
+  }
+
+  private memDoc(id: string): MemDoc | null {
     const local = this.byId.get(id)
-    return local === undefined ? null : (this.docs[local]?.doc ?? null)
+    return local === undefined ? null : (this.docs[local] ?? null)
   }
 
   /** All terms seen since the memtable started, sorted as segment terms are. */
@@ -118,4 +129,20 @@ export class Memtable {
     for (const local of list) if (this.docs[local] !== null) n++
     return n
   }
+}
+
+/** Whether two copies of a document index alike (every field the memtable reads). */
+function sameDoc(a: IndexDoc, b: IndexDoc): boolean {
+  return (
+    a.id === b.id &&
+    a.title === b.title &&
+    a.body === b.body &&
+    a.url === b.url &&
+    a.source === b.source &&
+    a.author === b.author &&
+    a.lang === b.lang &&
+    a.published === b.published &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((tag, i) => tag === b.tags[i])
+  )
 }

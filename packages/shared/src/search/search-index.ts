@@ -336,10 +336,13 @@ export class SearchIndex {
     return this.memtable.totalTitleTerms + this.memtable.totalBodyTerms
   }
 
-  /** Adds or replaces a document; the old copy stops matching at once. */
-  upsert(doc: IndexDoc): void {
+  /**
+   * Adds or replaces a document; the old copy stops matching at once. `donor`: an index whose memtable may hold the
+   * same document already analysed (see Memtable.upsert).
+   */
+  upsert(doc: IndexDoc, donor?: SearchIndex): void {
     this.hideInSegments(doc.id)
-    this.memtable.upsert(doc)
+    this.memtable.upsert(doc, donor?.memtable)
   }
 
   /** Removes a document; it stops matching at once. */
