@@ -45,11 +45,12 @@ export const SWAP_PENDING_DOCS = 2000
 export const SWAP_AFTER_MS = 10_000
 /**
  * The most a memtable follows past what it must reach (the index in use's changes, for a swap's new index), in
- * documents and in words: once past either, a catch-up stops at the next block, and the reader waits for a flush to
- * swap (see #swapPays). A memtable document costs about 3 KiB beside its text (doc-terms.ts); this bounds what the
- * memtable holds to about 16 MiB of Reuters articles, or a few long ones, within the search isolate's 64 MB with the
- * segments and a swap. A writer whose flushes trail its head by more (locally, four writers and the webhooks share a
- * thread, and tails reached 17,000 changes each during a burst) delays search, not memory.
+ * documents and in words: once past either, a catch-up stops before its next change, and the reader waits for a
+ * flush to swap (see #swapPays). A memtable document costs about 3 KiB beside its text (doc-terms.ts), so this
+ * bounds the memtable to about 8 MiB of Reuters articles, or a few long ones. Without it a reader followed the
+ * writers' whole burst tails (locally four writers and the webhooks share a thread, and each writer's flushes
+ * trailed its head by up to 17,000 changes) and held 287 MiB (`npm run bench:memory`, four writers). A writer whose
+ * flushes trail its head by more than this delays search, not memory.
  */
 export const MEMTABLE_MAX_DOCS = 2000
 export const MEMTABLE_MAX_TERMS = 1_000_000
