@@ -1,4 +1,5 @@
 import type { Analyzer } from './analyzer'
+import { indexOfSorted } from './fuzzy'
 import type { IndexDoc } from './types'
 
 /** Term frequencies are capped: BM25 saturates long before, and a byte each keeps postings small. */
@@ -62,17 +63,7 @@ export class DocTerms {
 
   /** Index of `term` in `terms`, or −1 (binary search). */
   indexOf(term: string): number {
-    const terms = this.terms
-    let lo = 0
-    let hi = terms.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const t = terms[mid] ?? ''
-      if (t < term) lo = mid + 1
-      else if (t > term) hi = mid - 1
-      else return mid
-    }
-    return -1
+    return indexOfSorted(this.terms, term)
   }
 
   titleTf(i: number): number {

@@ -44,6 +44,12 @@ export function lowerBound(terms: readonly string[], key: string, lo = 0, hi = t
   return a
 }
 
+/** Index of `key` in the sorted `terms`, or −1. */
+export function indexOfSorted(terms: readonly string[], key: string): number {
+  const i = lowerBound(terms, key)
+  return terms[i] === key ? i : -1
+}
+
 /**
  * Terms a stepped merge writes between two pauses (`mergeSortedInSteps`): about 2 ms here, so a search isolate that
  * merges a new index's dictionaries beside the one it serves never holds a request longer.

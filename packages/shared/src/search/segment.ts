@@ -1,4 +1,5 @@
 import { DEFAULT_ANALYZER } from './analyzer'
+import { indexOfSorted } from './fuzzy'
 import {
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -130,17 +131,7 @@ export class Segment {
 
   /** The term's number in this segment, or -1 (binary search). */
   findTerm(term: string): number {
-    const terms = this.terms
-    let lo = 0
-    let hi = terms.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const t = terms[mid] ?? ''
-      if (t < term) lo = mid + 1
-      else if (t > term) hi = mid - 1
-      else return mid
-    }
-    return -1
+    return indexOfSorted(this.terms, term)
   }
 
   /** Document id of doc number `doc`. */
