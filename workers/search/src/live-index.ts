@@ -385,8 +385,8 @@ export class LiveIndex {
 
   /**
    * Applies a shard's changes after `range.from` to `index`, block by block, until it reaches `range.to` (or the feed
-   * has nothing newer yet). Past `range.mustReach` (by default `to`), it stops before a block once the memtable is
-   * full (see MEMTABLE_MAX_DOCS). `advance` is told each sequence number reached; returns the last.
+   * has nothing newer yet). Past `range.mustReach` (by default `to`), it stops before the next change once the
+   * memtable is full (see MEMTABLE_MAX_DOCS), and reads no further block. `advance` is told each sequence number reached; returns the last.
    */
   async #catchUp(
     state: ShardState,
