@@ -646,14 +646,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
         BUILD_PAGE_ROWS,
       )
       .toArray()
-    let chars = 0
-    let end: number | null = null
-    for (const row of rows) {
-      if (end !== null && chars + row.size > BUILD_PAGE_CHARS) break
-      chars += row.size
-      end = row.seq
-    }
-    return end
+    return lastWithinChars(rows, BUILD_PAGE_CHARS).last
   }
 
   #insertSegment(row: SegmentRow): void {
@@ -703,14 +696,8 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
         MAX_MERGE_DOCS,
       )
       .toArray()
-    let chars = 0
-    let last: number | null = null
-    for (const row of rows) {
-      if (last !== null && chars + row.size > FLUSH_MAX_CHARS) return last
-      chars += row.size
-      last = row.seq
-    }
-    return rows.length === MAX_MERGE_DOCS ? (rows.at(-1)?.seq ?? null) : null
+    const { last, cut } = lastWithinChars(rows, FLUSH_MAX_CHARS)
+    return cut || rows.length === MAX_MERGE_DOCS ? last : null
   }
 
   /** Merges the run of segments the tiered policy picks into one, rebuilt from the current articles. */
@@ -1020,4 +1007,23 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       await this.#scheduleMaintenance(RETRY_MS)
     }
   }
+}
+
+/**
+ * The seq of the last of `rows` (in seq order) before their sizes together pass `maxChars`, the first row at least
+ * (null for no rows); `cut` when the budget, not the end of the rows, stopped it. A flush and a build page are both
+ * cut this way.
+ */
+function lastWithinChars(
+  rows: readonly { seq: number; size: number }[],
+  maxChars: number,
+): { last: number | null; cut: boolean } {
+  let chars = 0
+  let last: number | null = null
+  for (const row of rows) {
+    if (last !== null && chars + row.size > maxChars) return { last, cut: true }
+    chars += row.size
+    last = row.seq
+  }
+  return { last, cut: false }
 }
