@@ -89,91 +89,141 @@ export function parseQuery(
   const spans = analyzer.spans(text)
   const phrases = syntax.phrases.slice(0, limits.maxPhrases).map((p) => toPhrase(p, analyzer))
   const excluded = syntax.excluded.slice(0, limits.maxPhrases).map((p) => toPhrase(p, analyzer))
-  // Phrase words are scored like the other words (and count as often as they are written), but never expanded.
+  const counts = countTerms(spans, phrases, limits.maxTerms)
+  const weights = new TermWeights()
+  for (const [term, count] of counts) weights.put(term, count, true)
+  const neighbours = options.fuzzy ? expandTypos(counts, spans, source, limits, weights) : new Map<string, string[]>()
+  const last = completeLastWord(spans, text, neighbours, source, options, limits, weights)
+  return {
+    terms: weights.list(),
+    phrases: phrases.filter((p) => p.slots.length > 0),
+    excluded: excluded.filter((p) => p.slots.length > 0),
+    words: queryWords([...wordsOf(spans), ...phrases.flatMap((p) => p.slots)]),
+    listsAll: !syntax.positive,
+    ...last,
+  }
+}
+
+/**
+ * How often the query names each term, its first `maxTerms` distinct terms only. Phrase words are scored like the
+ * other words (and count as often as they are written), but never expanded.
+ */
+function countTerms(spans: readonly TokenSpan[], phrases: readonly Phrase[], maxTerms: number): Map<string, number> {
   const counts = new Map<string, number>()
   const count = (term: string): void => {
-    if (counts.size >= limits.maxTerms && !counts.has(term)) return
+    if (counts.size >= maxTerms && !counts.has(term)) return
     counts.set(term, (counts.get(term) ?? 0) + 1)
   }
   for (const span of spans) for (const term of span.terms) count(term)
   for (const phrase of phrases) for (const slot of phrase.slots) for (const term of slot.terms) count(term)
+  return counts
+}
+
+/** The terms a query scores, each with its highest weight and whether the query names it as written. */
+class TermWeights {
+  readonly #byTerm = new Map<string, WeightedTerm>()
+
+  put(term: string, weight: number, exact: boolean): void {
+    const old = this.#byTerm.get(term)
+    if (old === undefined || old.weight < weight)
+      this.#byTerm.set(term, { term, weight, exact: exact || old?.exact === true })
+  }
+
+  get(term: string): WeightedTerm | undefined {
+    return this.#byTerm.get(term)
+  }
+
+  list(): WeightedTerm[] {
+    return [...this.#byTerm.values()]
+  }
+}
+
+/**
+ * Adds the typo neighbours of the query's rare words (not phrase words, digits or short words), nearest and most
+ * frequent first, weighted down by distance; returns each expanded term's neighbours.
+ */
+function expandTypos(
+  counts: ReadonlyMap<string, number>,
+  spans: readonly TokenSpan[],
+  source: TermSource,
+  limits: QueryLimits,
+  weights: TermWeights,
+): Map<string, string[]> {
   const expandable = new Set<string>()
   for (const span of spans) for (const term of span.terms) expandable.add(term)
-  const weights = new Map<string, WeightedTerm>()
-  const put = (term: string, weight: number, exact: boolean): void => {
-    const old = weights.get(term)
-    if (old === undefined || old.weight < weight)
-      weights.set(term, { term, weight, exact: exact || old?.exact === true })
-  }
-  for (const [term, count] of counts) put(term, count, true)
-
   const neighbours = new Map<string, string[]>()
-  if (options.fuzzy) {
-    const rare = source.docCount() * FUZZY_MAX_DOC_SHARE
-    for (const [term, count] of counts) {
-      const chars = [...term].length
-      if (!expandable.has(term)) continue
-      if (chars < limits.minFuzzyChars || /^\d+$/.test(term) || source.docFreq(term) > rare) continue
-      const distance = chars >= limits.minFuzzy2Chars ? limits.maxEditDistance : 1
-      const candidates = [...source.fuzzy(term, distance)]
-        .filter(([candidate]) => !counts.has(candidate))
-        .map(([candidate, d]) => ({ candidate, d, df: source.docFreq(candidate) }))
-        .sort((a, b) => a.d - b.d || b.df - a.df)
-        .slice(0, limits.maxExpansionsPerTerm)
-      for (const { candidate, d } of candidates) put(candidate, count * FUZZY_WEIGHT ** d, false)
-      neighbours.set(
-        term,
-        candidates.map((c) => c.candidate),
-      )
-    }
+  const rare = source.docCount() * FUZZY_MAX_DOC_SHARE
+  for (const [term, count] of counts) {
+    const chars = [...term].length
+    if (!expandable.has(term)) continue
+    if (chars < limits.minFuzzyChars || /^\d+$/.test(term) || source.docFreq(term) > rare) continue
+    const distance = chars >= limits.minFuzzy2Chars ? limits.maxEditDistance : 1
+    const candidates = [...source.fuzzy(term, distance)]
+      .filter(([candidate]) => !counts.has(candidate))
+      .map(([candidate, d]) => ({ candidate, d, df: source.docFreq(candidate) }))
+      .sort((a, b) => a.d - b.d || b.df - a.df)
+      .slice(0, limits.maxExpansionsPerTerm)
+    for (const { candidate, d } of candidates) weights.put(candidate, count * FUZZY_WEIGHT ** d, false)
+    neighbours.set(
+      term,
+      candidates.map((c) => c.candidate),
+    )
   }
+  return neighbours
+}
 
+/**
+ * The last word, when the query does not end in a space: its terms and typo neighbours (for suggestions), and, with
+ * `prefix`, its completions, added at PREFIX_WEIGHT. While typing, the word as written weighs no more than a
+ * completion.
+ */
+function completeLastWord(
+  spans: readonly TokenSpan[],
+  text: string,
+  neighbours: ReadonlyMap<string, string[]>,
+  source: TermSource,
+  options: QueryOptions,
+  limits: QueryLimits,
+  weights: TermWeights,
+): Pick<ParsedQuery, 'lastWordTerms' | 'completions' | 'neighbours'> {
   const lastWordTerms = new Set<string>()
   const completions = new Set<string>()
   const lastNeighbours = new Set<string>()
   const last = spans[spans.length - 1]
   // A query ending in a space has a finished last word: nothing to complete.
-  if (last !== undefined && last.end === text.length) {
+  if (last === undefined || last.end !== text.length) {
+    return { lastWordTerms, completions, neighbours: lastNeighbours }
+  }
+  for (const term of last.terms) {
+    lastWordTerms.add(term)
+    for (const n of neighbours.get(term) ?? []) lastNeighbours.add(n)
+    if (options.typing === true) {
+      const w = weights.get(term)
+      if (w !== undefined) w.weight = Math.min(w.weight, PREFIX_WEIGHT)
+    }
+  }
+  // While typing, a Hangul syllable or a Han/kana character says about as much as two Latin letters (일본 방 →
+  // 방류). Search itself does not complete two-syllable words: they are usually whole words (measured: ko nDCG
+  // 0.960 → 0.950 when it did).
+  const surface = text.slice(last.start, last.end)
+  const surfaceChars = surface.length * (options.typing === true && WIDE_SCRIPT_RE.test(surface) ? 2 : 1)
+  const minChars = options.typing === true ? SUGGEST_MIN_PREFIX_CHARS : limits.minPrefixChars
+  if (options.prefix && surfaceChars >= minChars) {
+    const common = options.typing === true ? Number.POSITIVE_INFINITY : source.docCount() * PREFIX_MAX_DOC_SHARE
     for (const term of last.terms) {
-      lastWordTerms.add(term)
-      for (const n of neighbours.get(term) ?? []) lastNeighbours.add(n)
-      if (options.typing === true) {
-        const w = weights.get(term)
-        if (w !== undefined) w.weight = Math.min(w.weight, PREFIX_WEIGHT)
-      }
-    }
-    // While typing, a Hangul syllable or a Han/kana character says about as much as two Latin letters (일본 방 →
-    // 방류). Search itself does not complete two-syllable words: they are usually whole words (measured: ko nDCG
-    // 0.960 → 0.950 when it did).
-    const surface = text.slice(last.start, last.end)
-    const surfaceChars = surface.length * (options.typing === true && WIDE_SCRIPT_RE.test(surface) ? 2 : 1)
-    const minChars = options.typing === true ? SUGGEST_MIN_PREFIX_CHARS : limits.minPrefixChars
-    if (options.prefix && surfaceChars >= minChars) {
-      const common = options.typing === true ? Number.POSITIVE_INFINITY : source.docCount() * PREFIX_MAX_DOC_SHARE
-      for (const term of last.terms) {
-        if (source.docFreq(term) > common) continue
-        const candidates = source
-          .completions(term, limits.maxExpansionsPerTerm * 8)
-          .map((candidate) => ({ candidate, df: source.docFreq(candidate) }))
-          .sort((a, b) => b.df - a.df)
-          .slice(0, limits.maxExpansionsPerTerm)
-        for (const { candidate } of candidates) {
-          completions.add(candidate)
-          put(candidate, PREFIX_WEIGHT * (term.length / candidate.length), false)
-        }
+      if (source.docFreq(term) > common) continue
+      const candidates = source
+        .completions(term, limits.maxExpansionsPerTerm * 8)
+        .map((candidate) => ({ candidate, df: source.docFreq(candidate) }))
+        .sort((a, b) => b.df - a.df)
+        .slice(0, limits.maxExpansionsPerTerm)
+      for (const { candidate } of candidates) {
+        completions.add(candidate)
+        weights.put(candidate, PREFIX_WEIGHT * (term.length / candidate.length), false)
       }
     }
   }
-  return {
-    terms: [...weights.values()],
-    phrases: phrases.filter((p) => p.slots.length > 0),
-    excluded: excluded.filter((p) => p.slots.length > 0),
-    words: queryWords([...wordsOf(spans), ...phrases.flatMap((p) => p.slots)]),
-    listsAll: !syntax.positive,
-    lastWordTerms,
-    completions,
-    neighbours: lastNeighbours,
-  }
+  return { lastWordTerms, completions, neighbours: lastNeighbours }
 }
 
 /**
