@@ -490,27 +490,8 @@ export class LiveIndex {
    * False when the swap is given up (a shard's feed could not bring the new index up to the index in use yet).
    */
   async #swapTo(heads: readonly ShardHead[], manifests: Manifest[], alive: Alive): Promise<boolean> {
-    const started = performance.now()
     this.#forgetUnneeded(heads, manifests)
-    const segments = new Map<string, Segment>()
-    const opened: Segment[] = []
-    const unreadable: { at: ShardHead; ref: SegmentRef }[] = []
-    for (const [i, at] of heads.entries()) {
-      for (const ref of manifests[i]?.segments ?? []) {
-        const key = segmentKey(at.state.shard, ref.id)
-        const segment = (at.wentBack ? undefined : this.#segments.get(key)) ?? (await this.#open(at, ref))
-        // Kept even if this swap is given up below: the next attempt reuses it instead of reading it again.
-        if (segment && !at.wentBack) this.#segments.set(key, segment)
-        alive()
-        if (segment) {
-          segments.set(key, segment)
-          opened.push(segment)
-        } else unreadable.push({ at, ref })
-        if (this.slices) await yieldToRequests()
-      }
-    }
-    // Workers clocks advance only across I/O, so this measures the reads, not the CPU of opening.
-    const fetchMs = Math.round(performance.now() - started)
+    const { segments, opened, unreadable, fetchMs } = await this.#openSegments(heads, manifests, alive)
     const index = new SearchIndex(opened)
     for (const manifest of manifests) for (const id of manifest.tombstones) index.delete(id)
     // A segment this code cannot read (built with another analyzer or a newer format, while the writer rebuilds
@@ -519,7 +500,7 @@ export class LiveIndex {
     for (const { at, ref } of unreadable) {
       await this.#catchUp(at.state, at.head, index, { from: ref.seqFrom, to: ref.seqTo }, alive, () => undefined)
     }
-    let seqs = await settled(
+    const replayed = await settled(
       heads.map(({ state, head, wentBack }, i) => {
         // At least as far as the index in use (its state is the truth for a writer that went back), then as far as
         // the memtable holds.
@@ -540,9 +521,8 @@ export class LiveIndex {
         alive()
       }
     }
-    const caughtUp = await this.#reachInUse(heads, index, seqs, alive)
-    if (!caughtUp) return false
-    seqs = caughtUp
+    const seqs = await this.#reachInUse(heads, index, replayed, alive)
+    if (!seqs) return false
     // From here to the assignment nothing awaits: the index in use cannot move past the new one in between.
     console.log(
       JSON.stringify({
@@ -556,6 +536,55 @@ export class LiveIndex {
         fetchMs,
       }),
     )
+    this.#takeIn(heads, manifests, index, segments, seqs)
+    return true
+  }
+
+  /**
+   * The segments of the manifests a swap takes, one after another, with requests let in between: those already open
+   * are reused (not a shard's whose writer went back), the others read (see #open). A segment this code cannot read
+   * is listed apart.
+   */
+  async #openSegments(
+    heads: readonly ShardHead[],
+    manifests: Manifest[],
+    alive: Alive,
+  ): Promise<{
+    segments: Map<string, Segment>
+    opened: Segment[]
+    unreadable: { at: ShardHead; ref: SegmentRef }[]
+    fetchMs: number
+  }> {
+    const started = performance.now()
+    const segments = new Map<string, Segment>()
+    const opened: Segment[] = []
+    const unreadable: { at: ShardHead; ref: SegmentRef }[] = []
+    for (const [i, at] of heads.entries()) {
+      for (const ref of manifests[i]?.segments ?? []) {
+        const key = segmentKey(at.state.shard, ref.id)
+        const segment = (at.wentBack ? undefined : this.#segments.get(key)) ?? (await this.#open(at, ref))
+        // Kept even if this swap is given up: the next attempt reuses it instead of reading it again.
+        if (segment && !at.wentBack) this.#segments.set(key, segment)
+        alive()
+        if (segment) {
+          segments.set(key, segment)
+          opened.push(segment)
+        } else unreadable.push({ at, ref })
+        if (this.slices) await yieldToRequests()
+      }
+    }
+    // Workers clocks advance only across I/O, so this measures the reads, not the CPU of opening.
+    return { segments, opened, unreadable, fetchMs: Math.round(performance.now() - started) }
+  }
+
+  /** Makes a swap's new index, caught up to `seqs`, the index in use (one step: nothing awaits in here). */
+  #takeIn(
+    heads: readonly ShardHead[],
+    manifests: Manifest[],
+    index: SearchIndex,
+    segments: Map<string, Segment>,
+    seqs: number[],
+  ): void {
     this.#segments = segments
     this.index = index
     for (const [i, { state, head }] of heads.entries()) {
@@ -569,7 +598,6 @@ export class LiveIndex {
       this.updatedAt ??= manifest.createdAt || null
     }
     this.#swappedAt = Date.now()
-    return true
   }
 
   /**
