@@ -81,8 +81,9 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     X_LOCAL_EXPLORER: process.env.X_LOCAL_EXPLORER ?? 'false',
     WRANGLER_REGISTRY_PATH: registry,
     // Miniflare fetches a sample `Request.cf` from workers.cloudflare.com at every start, and offline prints a stack
-    // trace per workerd (four) before it falls back to a placeholder. Nothing here reads request.cf: use the
-    // placeholder at once. CLOUDFLARE_CF_FETCH_ENABLED=true in the environment restores the fetch.
+    // trace per workerd (four) before it falls back to a placeholder. The only field read, request.cf.colo (the
+    // location whose relay a search isolate uses, writer-feed.ts), falls back to one local location either way: use
+    // the placeholder at once. CLOUDFLARE_CF_FETCH_ENABLED=true in the environment restores the fetch.
     CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
   }
   const output = options.onOutput ? 'pipe' : (options.output ?? 'inherit')

@@ -16,11 +16,6 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const SHOW_RE = /[&<>"']|\s{2,}|[^\S ]/g
 const SPACE_RE = /\s/
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
-}
-
 /** Display form of a body passage: whitespace runs (newlines, tabs) become one space, and the text is escaped. */
 function show(text: string): string {
   return text.replace(SHOW_RE, (c) => ESCAPES[c] ?? ' ')
