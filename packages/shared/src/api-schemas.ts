@@ -53,7 +53,7 @@ const writerFigures = {
   kvPending: z.number().int().meta({ description: 'Articles not yet written to KV' }),
   kvStepRows: z.number().int().meta({
     description:
-      "Rows the KV outbox writes in its next step (1 to 50): fewer while KV writes keep calls to the writer waiting (summed: the shards' smallest)",
+      "Rows the KV outbox writes in its next step (8 to 50): fewer while KV writes keep calls to the writer waiting (summed: the shards' smallest)",
   }),
   manifestSeq: z.number().int().meta({ description: 'Every change up to here is in a published segment' }),
   segments: z.number().int(),

@@ -92,7 +92,7 @@ export interface WriterStats {
   /** articles not yet written to KV */
   kvPending: number
   /**
-   * Rows the KV outbox writes in its next step (1 to 50): fewer while KV writes keep calls to the writer waiting,
+   * Rows the KV outbox writes in its next step (8 to 50): fewer while KV writes keep calls to the writer waiting,
    * as they do where they are work on its own thread (Miniflare), so that a reader's call waits for a short step.
    */
   kvStepRows: number
