@@ -55,6 +55,28 @@ describe('English term processing', () => {
   })
 })
 
+describe('words remembered as written', () => {
+  it('gives a word the same terms and positions whether it comes first inside a compound or alone', () => {
+    // Each text primes a fresh analyzer's memory of words, then the word is analysed alone and in a sentence.
+    const cases: [prime: string, word: string][] = [
+      ['U.S. officials', 'us'], // U.S keeps "us"; the stop word alone is still dropped
+      ['state-of-the-art', 'the'],
+      ["O'Neill's company's", 'company'],
+      ['Kyung-wha', 'Kyung'],
+      ['IT spending', 'it'],
+      ['Café', 'cafe'],
+    ]
+    for (const [prime, word] of cases) {
+      const fresh = new Analyzer()
+      const primed = new Analyzer()
+      primed.terms(prime)
+      for (const text of [word, `${word} rose, then ${word} fell`]) {
+        expect(primed.spans(text), `${word} after ${prime}`).toEqual(fresh.spans(text))
+      }
+    }
+  })
+})
+
 describe('Korean term processing', () => {
   it('strips particles so 일본 finds 일본의, and keeps the written form', () => {
     expect(terms('일본의')).toEqual(['일본', '일본의'])

@@ -143,21 +143,18 @@ export function analyzeDoc(analyzer: Analyzer, doc: IndexDoc, pool?: TermPool): 
     bodyStart,
   )
   const n = terms.length
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const x = terms[a] ?? ''
-    const y = terms[b] ?? ''
-    return x < y ? -1 : x > y ? 1 : 0
-  })
+  // The default sort compares strings by code units, the segments' order, and runs faster than any comparator.
+  const sorted = terms.slice().sort()
   const data = new Uint32Array(2 * n + 1 + positionCount)
-  const sorted = new Array<string>(n)
   let at = 0
-  order.forEach((slot, i) => {
-    const term = terms[slot] ?? ''
-    sorted[i] = pool === undefined ? term : pool.intern(term)
+  for (let i = 0; i < n; i++) {
+    const term = sorted[i] as string
+    const slot = slotOf.get(term) as number
+    if (pool !== undefined) sorted[i] = pool.intern(term)
     data[i] = tf[slot] ?? 0
     data[n + i] = at
-    for (const p of positions[slot] ?? []) data[2 * n + 1 + at++] = p
-  })
+    for (const p of positions[slot] as number[]) data[2 * n + 1 + at++] = p
+  }
   data[2 * n] = at
   return new DocTerms(sorted, data, titleLength, bodyLength)
 }
