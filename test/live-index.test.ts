@@ -380,6 +380,43 @@ describe('a search isolate following the writer', () => {
     expect(ids(live, 'vanadinite')).toEqual(new Set([...first, ...more.slice(0, 3)]))
   })
 
+  it('swaps once its memtable is half full, so a feed of batches never fills it and stops it following', async () => {
+    await maintain()
+    // Manifests young for the whole test (10 s), a memtable of 8: only being half full makes a swap pay.
+    const live = new LiveIndex(
+      searchEnv,
+      directFeed(searchEnv),
+      false,
+      undefined,
+      SYNC_LOST_MS,
+      SWAP_OPEN_BYTES,
+      500,
+      8,
+    )
+    await live.sync()
+    const loaded = live.manifestVersion
+    const batch = async (n: number) => {
+      const articles = await Promise.all(Array.from({ length: n }, (_, i) => story(`Wulfenite lot ${i}.`)))
+      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+      await maintain()
+      return articles.map((a) => a.id)
+    }
+    const first = await batch(3)
+    await live.sync()
+    // Three of eight: the flush is not worth a swap yet.
+    expect(live.manifestVersion).toBe(loaded)
+    expect(live.index.pendingCount).toBe(3)
+    const second = await batch(2)
+    await live.sync() // follows the blocks: five of eight
+    await live.sync()
+    // Five of eight: the swap to the flushed manifest empties the memtable before the next batch could fill it.
+    expect(live.manifestVersion).toBeGreaterThan(loaded)
+    expect(live.index.pendingCount).toBe(0)
+    const third = await batch(5)
+    await live.sync()
+    expect(ids(live, 'wulfenite')).toEqual(new Set([...first, ...second, ...third]))
+  })
+
   it('goes on following the writer on the index in use while a swap reads its new manifest and segments', async () => {
     await maintain()
     const direct = directFeed(searchEnv)

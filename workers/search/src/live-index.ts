@@ -36,14 +36,6 @@ const DELETE_CHARS = 200
  */
 export const SYNC_LOST_MS = 20_000
 /**
- * A reader follows the writer's changes block by block whatever its manifest, so it swaps to a newer manifest only
- * when that pays: once its memtable holds this many documents, or its manifest is this old. Swapping at every flush
- * (every quarter second in a steady feed) re-indexed the same recent changes into a new memtable each time and kept
- * a busy reader seconds behind. Replaced segments stay in KV for five minutes, far longer than either bound.
- */
-export const SWAP_PENDING_DOCS = 2000
-export const SWAP_AFTER_MS = 10_000
-/**
  * The most a memtable follows past what it must reach (the index in use's changes, for a swap's new index), in
  * documents and in words: once past either, a catch-up stops before its next change, and the reader waits for a
  * flush to swap (see #swapPays). A memtable document costs about 3 KiB beside its text (doc-terms.ts), so this
@@ -54,6 +46,18 @@ export const SWAP_AFTER_MS = 10_000
  */
 export const MEMTABLE_MAX_DOCS = 2000
 export const MEMTABLE_MAX_TERMS = 1_000_000
+/**
+ * A reader follows the writer's changes block by block whatever its manifest, so it swaps to a newer manifest only
+ * when that pays: once its memtable is half full (half of MEMTABLE_MAX_DOCS or of MEMTABLE_MAX_TERMS), or its
+ * manifest is this old. Swapping at every flush (every quarter second in a steady feed) re-indexed the same recent
+ * changes into a new memtable each time and kept a busy reader seconds behind. Half, not full: a memtable that
+ * fills stops following until a swap empties it, and a swap takes 0.7–1.5 s where KV does not show the new segment
+ * yet and it comes from the writer. At the bound itself (2,000), each 1,000-article batch of a steady feed filled the
+ * memtable a flush after the last swap, and new articles waited for that swap: freshness p99 2.4–2.9 s with
+ * `KV_PROPAGATION_MS=10000` (a trace of the reader's syncs and swaps). Replaced segments stay in KV for five
+ * minutes, far longer than either bound.
+ */
+export const SWAP_AFTER_MS = 10_000
 /**
  * A swap replays into the new index every shard's changes after the manifest it takes for that shard (a moved
  * shard's newest, an unmoved shard's manifest in use: all shards share one memtable): work done a second time, and
@@ -282,14 +286,17 @@ export class LiveIndex {
       return n + Math.max(0, h.head.headSeq - from)
     }, 0)
     return (
-      (pending >= SWAP_PENDING_DOCS || Date.now() - this.#swappedAt >= this.swapAfterMs) &&
+      (this.#full(this.index, 2) || Date.now() - this.#swappedAt >= this.swapAfterMs) &&
       (replay <= this.swapReplayDocs || replay <= pending / 2)
     )
   }
 
-  /** Whether `index`'s memtable holds MEMTABLE_MAX_DOCS documents or MEMTABLE_MAX_TERMS words. */
-  #full(index: SearchIndex): boolean {
-    return index.pendingCount >= this.memtableMaxDocs || index.pendingTerms >= MEMTABLE_MAX_TERMS
+  /**
+   * Whether `index`'s memtable holds MEMTABLE_MAX_DOCS documents or MEMTABLE_MAX_TERMS words; with `part` 2, half of
+   * either (see SWAP_AFTER_MS).
+   */
+  #full(index: SearchIndex, part = 1): boolean {
+    return index.pendingCount >= this.memtableMaxDocs / part || index.pendingTerms >= MEMTABLE_MAX_TERMS / part
   }
 
   /** A swap runs and has made progress within the lost bound (see SYNC_LOST_MS). */
