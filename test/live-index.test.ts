@@ -382,17 +382,8 @@ describe('a search isolate following the writer', () => {
 
   it('swaps once its memtable is half full, so a feed of batches never fills it and stops it following', async () => {
     await maintain()
-    // Manifests young for the whole test (10 s), a memtable of 8: only being half full makes a swap pay.
-    const live = new LiveIndex(
-      searchEnv,
-      directFeed(searchEnv),
-      false,
-      undefined,
-      SYNC_LOST_MS,
-      SWAP_OPEN_BYTES,
-      500,
-      8,
-    )
+    // Manifests young for the whole test (a minute), a memtable of 8: only being half full makes a swap pay.
+    const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 60_000, SYNC_LOST_MS, SWAP_OPEN_BYTES, 500, 8)
     await live.sync()
     const loaded = live.manifestVersion
     const batch = async (n: number) => {
@@ -402,6 +393,7 @@ describe('a search isolate following the writer', () => {
       return articles.map((a) => a.id)
     }
     const first = await batch(3)
+    await live.sync() // follows the blocks: three of eight
     await live.sync()
     // Three of eight: the flush is not worth a swap yet.
     expect(live.manifestVersion).toBe(loaded)

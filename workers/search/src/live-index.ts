@@ -51,11 +51,11 @@ export const MEMTABLE_MAX_TERMS = 1_000_000
  * when that pays: once its memtable is half full (half of MEMTABLE_MAX_DOCS or of MEMTABLE_MAX_TERMS), or its
  * manifest is this old. Swapping at every flush (every quarter second in a steady feed) re-indexed the same recent
  * changes into a new memtable each time and kept a busy reader seconds behind. Half, not full: a memtable that
- * fills stops following until a swap empties it, and a swap takes 0.7–1.5 s where KV does not show the new segment
+ * fills stops following until a swap empties it, and a swap takes 0.7–1.6 s where KV does not show the new segment
  * yet and it comes from the writer. At the bound itself (2,000), each 1,000-article batch of a steady feed filled the
  * memtable a flush after the last swap, and new articles waited for that swap: freshness p99 2.4–2.9 s with
  * `KV_PROPAGATION_MS=10000` (a trace of the reader's syncs and swaps). Replaced segments stay in KV for five
- * minutes, far longer than either bound.
+ * minutes, far longer than a swap waits.
  */
 export const SWAP_AFTER_MS = 10_000
 /**
