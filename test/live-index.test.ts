@@ -32,6 +32,13 @@ async function story(text: string): Promise<Article> {
 
 const apply = (...ops: WriteOp[]) => writer().apply({ id: `live-${deliveries++}`, eventTime: Date.now(), ops })
 
+/** Upserts `n` new stories in one delivery to the writer 'main', story i's text made by `text(i)`; their ids. */
+async function upsertStories(n: number, text: (i: number) => string): Promise<string[]> {
+  const articles = await Promise.all(Array.from({ length: n }, (_, i) => story(text(i))))
+  await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+  return articles.map((a) => a.id)
+}
+
 /** Runs the writer's maintenance (flush into a segment, and a merge if one is due) once. */
 const maintain = () => runDurableObjectAlarm(writer())
 
@@ -319,13 +326,7 @@ describe('a search isolate following the writer', () => {
     const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0, SYNC_LOST_MS, SWAP_OPEN_BYTES, 2)
     await live.sync()
     const loaded = live.manifestVersion
-    const upsert = async (n: number) => {
-      const articles = await Promise.all(
-        Array.from({ length: n }, (_, i) => story(`Tungsten story ${i}. Marker scheelite.`)),
-      )
-      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
-      return articles.map((a) => a.id)
-    }
+    const upsert = (n: number) => upsertStories(n, (i) => `Tungsten story ${i}. Marker scheelite.`)
     const found = [...(await upsert(1))]
     await maintain()
     found.push(...(await upsert(3)))
@@ -359,11 +360,7 @@ describe('a search isolate following the writer', () => {
     const live = new LiveIndex(searchEnv, directFeed(searchEnv), false, 0, SYNC_LOST_MS, SWAP_OPEN_BYTES, 500, 3)
     await live.sync()
     const loaded = live.manifestVersion
-    const upsert = async (n: number) => {
-      const articles = await Promise.all(Array.from({ length: n }, (_, i) => story(`Vanadinite find ${i}.`)))
-      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
-      return articles.map((a) => a.id)
-    }
+    const upsert = (n: number) => upsertStories(n, (i) => `Vanadinite find ${i}.`)
     const first = await upsert(5)
     // Full at 3: the first three in order, and no more however often it syncs while the writer has not flushed.
     await live.sync()
@@ -387,10 +384,9 @@ describe('a search isolate following the writer', () => {
     await live.sync()
     const loaded = live.manifestVersion
     const batch = async (n: number) => {
-      const articles = await Promise.all(Array.from({ length: n }, (_, i) => story(`Wulfenite lot ${i}.`)))
-      await apply(...articles.map((article) => ({ kind: 'upsert' as const, article })))
+      const found = await upsertStories(n, (i) => `Wulfenite lot ${i}.`)
       await maintain()
-      return articles.map((a) => a.id)
+      return found
     }
     const first = await batch(3)
     await live.sync() // follows the blocks: three of eight
