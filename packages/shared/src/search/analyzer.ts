@@ -112,6 +112,14 @@ export interface SpanFilter {
   asciiPrefixes: ReadonlySet<string>
 }
 
+/**
+ * A copy of `text` that holds nothing else: a token cut from a body can hold on to the whole body (V8 keeps
+ * substrings as slices of their text), so what a cache keeps is copied first.
+ */
+function ownCopy(text: string): string {
+  return Array.from(text).join('')
+}
+
 /** The token (as `Analyzer.scan` sees it) starting exactly at `pos`, or null. */
 export function tokenAt(text: string, pos: number): string | null {
   TOKEN_AT_RE.lastIndex = pos
@@ -192,9 +200,8 @@ export class Analyzer {
   tokenSpans(token: string): readonly TokenSpan[] {
     let spans = this.tokenCache.get(token)
     if (spans === undefined) {
-      // Kept and analysed as a copy: a token cut from a body can hold on to the whole body (V8 keeps substrings as
-      // slices of their text), and so can the terms made from it.
-      const copy = Array.from(token).join('')
+      // Kept and analysed as a copy: so are the terms made from it (see ownCopy).
+      const copy = ownCopy(token)
       spans = this.spans(copy)
       if (this.tokenCache.size >= TOKEN_CACHE_SIZE) this.tokenCache.clear()
       this.tokenCache.set(copy, spans)
@@ -351,8 +358,7 @@ export class Analyzer {
 
   private rememberWord(raw: string, term: string | null): void {
     if (this.wordCache.size >= WORD_CACHE_SIZE) this.wordCache.clear()
-    // A copy as the key: a token cut from a body can hold on to the whole body (V8 keeps substrings as slices).
-    this.wordCache.set(Array.from(raw).join(''), term)
+    this.wordCache.set(ownCopy(raw), term)
   }
 
   private stem(word: string): string {
