@@ -1,6 +1,15 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fuzzyWalk, lowerBound, mergeSorted, mergeSortedInSteps, scriptRange, TermDictionary, typoWalk } from './fuzzy'
+import {
+  fuzzyWalk,
+  lowerBound,
+  mergeIntoDictionary,
+  mergeSorted,
+  mergeSortedInSteps,
+  scriptRange,
+  TermDictionary,
+  typoWalk,
+} from './fuzzy'
 
 /** Plain dynamic-programming optimal string alignment distance (Levenshtein plus adjacent swaps), the reference. */
 function editDistance(a: string, b: string): number {
@@ -149,5 +158,47 @@ describe('merging sorted term lists', () => {
         expect(pauses).toBeGreaterThanOrEqual(Math.floor(written / stepTerms))
       }),
     )
+  })
+})
+
+describe('building a term dictionary', () => {
+  const sortedSet = fc.uniqueArray(word, { maxLength: 60 }).map((terms) => terms.sort())
+  /** Every term's shared prefix with the one before it, as the constructor counts it. */
+  const lcpOf = (dictionary: TermDictionary) => Array.from(dictionary.lcp)
+
+  it('gives the same dictionary in steps as at once, pausing between steps', () => {
+    fc.assert(
+      fc.property(sortedSet, fc.integer({ min: 1, max: 20 }), (terms, stepTerms) => {
+        const steps = TermDictionary.inSteps(terms, stepTerms)
+        let pauses = 0
+        for (let step = steps.next(); ; step = steps.next()) {
+          if (step.done) {
+            expect(step.value.terms).toBe(terms)
+            expect(lcpOf(step.value)).toEqual(lcpOf(new TermDictionary(terms)))
+            break
+          }
+          pauses++
+        }
+        expect(pauses).toBe(Math.max(0, Math.ceil((terms.length - 1) / stepTerms) - 1))
+      }),
+    )
+  })
+
+  it('merges new terms into a dictionary as a dictionary built anew would hold them (property)', () => {
+    fc.assert(
+      fc.property(sortedSet, sortedSet, (held, added) => {
+        const merged = mergeIntoDictionary(new TermDictionary(held), added)
+        const expected = [...new Set([...held, ...added])].sort()
+        expect(merged.terms).toEqual(expected)
+        expect(lcpOf(merged)).toEqual(lcpOf(new TermDictionary(expected)))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('counts the shared prefix anew beside a term merged in, and keeps the rest', () => {
+    const merged = mergeIntoDictionary(new TermDictionary(['cocoa', 'coffee', 'market']), ['coff', 'mark'])
+    expect(merged.terms).toEqual(['cocoa', 'coff', 'coffee', 'mark', 'market'])
+    expect(lcpOf(merged)).toEqual([0, 2, 4, 0, 4])
   })
 })

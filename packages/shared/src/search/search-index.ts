@@ -668,7 +668,7 @@ export class SearchIndex {
    * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
    * segments cost one walk, not ten) and the memtable's.
    */
-  private dictionaries(): string[][] {
+  private dictionaries(): (readonly string[])[] {
     const segments = this.mergedSegmentTerms()
     return this.memtable.size > 0 ? [segments, this.memtable.sortedTerms()] : [segments]
   }
@@ -705,7 +705,16 @@ export class SearchIndex {
         if (this.segmentTerms !== null) break
       }
     }
-    this.segmentDictionary()
+    if (this.segmentDict === null) {
+      const steps = TermDictionary.inSteps(this.mergedSegmentTerms())
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) {
+          this.segmentDict ??= step.value
+          break
+        }
+        yield
+      }
+    }
     this.memtable.termDictionary()
   }
 
