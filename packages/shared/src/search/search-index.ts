@@ -688,9 +688,9 @@ export class SearchIndex {
 
   /**
    * Builds what typo and prefix expansion read (the segments' merged term list and its dictionary, the memtable's),
-   * so that the first query does not pay for it, pausing about every MERGE_STEP_TERMS terms merged: the caller may
-   * yield to requests between steps. A live index runs it before it swaps an index in, or beside requests once the
-   * index serves (its first load); anything built is kept.
+   * so that the first query does not pay for it, pausing about every MERGE_STEP_TERMS terms merged or counted: the
+   * caller may yield to requests between steps. A live index runs it before it swaps an index in, or beside requests
+   * once the index serves (its first load); anything built is kept.
    */
   *prepareInSteps(): Generator<void, void> {
     if (this.segmentTerms === null) {
