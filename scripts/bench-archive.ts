@@ -30,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type ArchiveArticle, ArchiveCorpus, EPOCH_MS, REUTERS, SPAN_MS } from './lib/archive-corpus'
 import { BENCH_SECRET, benchVars, settledWriterStats, writerStats } from './lib/bench-servers'
 import { fmt, quantile, rng, titleQuerySets } from './lib/bench-stats'
-import { type DevServers, killAllDevServers, startDevServers } from './lib/dev-servers'
+import { type DevServers, startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { HeapSampler } from './lib/heap-sampler'
 import { PairedTimer } from './lib/http-timer'
 import { KvCounter } from './lib/kv-counter'
@@ -95,17 +95,7 @@ const dir = mkdtempSync(join(tmpdir(), 'edgewire-archive-'))
 const persistTo = join(dir, 'state')
 const PORT = 31001 + Math.floor(Math.random() * 1000) * 2
 let servers: DevServers | null = null
-const cleanUp = () => {
-  killAllDevServers()
-  rmSync(dir, { recursive: true, force: true })
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: stopping the workers…`)
-    cleanUp()
-    process.exit(130)
-  })
-}
+stopWorkersOnSignal(() => rmSync(dir, { recursive: true, force: true }))
 
 interface ReaderStats {
   documents: number

@@ -37,11 +37,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { LIMITS } from '@edgewire/shared/article'
 import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory } from './lib/bench-stats'
-import { startDevServers } from './lib/dev-servers'
+import { startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { GcTrace, traceGarbageCollections } from './lib/gc-trace'
 import { ROOT } from './lib/local-config'
 import { prose } from './lib/prose'
 import { findUserWorkerd, type HeapSample, isolateHeap, sampleHeap } from './lib/workerd-probe'
+
+stopWorkersOnSignal()
 
 const SHAPES = (process.env.BENCH_SHAPES ?? 'padding,texts,batch,html').split(',')
 /**

@@ -18,9 +18,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon, { type RawRequest, type Result } from 'autocannon'
 import { fmt } from './lib/bench-stats'
 import { readArticles } from './lib/corpus'
-import { startDevServers } from './lib/dev-servers'
+import { startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { ingestArticles } from './lib/ingest-files'
 import { ROOT } from './lib/local-config'
+
+stopWorkersOnSignal()
 
 const SECRET = 'whsec_YmVuY2gtbG9hZC1zZWNyZXQtZm9yLWVkZ2V3aXJl'
 const STEP_SECONDS = Number(process.env.BENCH_LOAD_SECONDS || 8)

@@ -39,12 +39,14 @@ import { shardOf } from '@edgewire/shared/shards'
 import { BENCH_SECRET, benchVars, reindex, settledWriterStats, writerStats } from './lib/bench-servers'
 import { fmt, mib, titleQueries } from './lib/bench-stats'
 import { readReuters, reutersInput } from './lib/corpus'
-import { type DevServers, startDevServers } from './lib/dev-servers'
+import { type DevServers, startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { type GcPeaks, GcTrace, traceGarbageCollections } from './lib/gc-trace'
 import { ROOT } from './lib/local-config'
 import { prose } from './lib/prose'
 import { WebhookClient } from './lib/webhook-client'
 import { findUserWorkerd, type HeapSample, isolateHeap, sampleHeap } from './lib/workerd-probe'
+
+stopWorkersOnSignal()
 
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'reuters21578.jsonl')
 const args = process.argv.slice(2)

@@ -12,10 +12,12 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
 import { fmt, quantile, titleQueries } from './lib/bench-stats'
-import { startDevServers } from './lib/dev-servers'
+import { startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
+
+stopWorkersOnSignal()
 
 const ISOLATES = [1, 4, 16]
 const SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 20)

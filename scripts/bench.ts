@@ -13,12 +13,14 @@ import { type BaselineFigures, type BenchDoc, fts5Baseline, miniSearchBaseline }
 import { BENCH_SECRET, benchVars, pinSearchWorker, settledWriterStats, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } from './lib/bench-stats'
 import { readReuters, reutersInput } from './lib/corpus'
-import { type DevServers, startDevServers } from './lib/dev-servers'
+import { type DevServers, startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
 import { type LivePhaseFigures, livePhase } from './lib/live-phases'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
 import { findUserWorkerd, isolateHeap } from './lib/workerd-probe'
+
+stopWorkersOnSignal()
 
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'reuters21578.jsonl')
 const BATCH = 1000

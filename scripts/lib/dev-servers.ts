@@ -260,6 +260,22 @@ export function killAllDevServers(): void {
   }
 }
 
+/**
+ * Stops every worker this process started when it gets SIGINT or SIGTERM, then `cleanUp`, and exits (130). The
+ * workers run in process groups of their own, out of the signal's reach, and a signal skips a script's `finally`: a
+ * scratch bench killed mid-run left both workerd processes running for an hour, half a gigabyte each (session 12).
+ */
+export function stopWorkersOnSignal(cleanUp: () => void = () => undefined): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the workers…\n`)
+      killAllDevServers()
+      cleanUp()
+      process.exit(130)
+    })
+  }
+}
+
 /** Polls /healthz until the worker answers 200, failing fast if its process exits. */
 export async function waitForHealth(base: string, children: ChildProcess[] = [], timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
