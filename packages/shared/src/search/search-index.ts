@@ -113,6 +113,18 @@ class TermLookups {
   }
 }
 
+/**
+ * Runs `steps`, pausing after each, to their result; or null as soon as `built()` says that what they build was built
+ * some other way meanwhile.
+ */
+function* untilBuilt<T>(steps: Generator<void, T>, built: () => boolean): Generator<void, T | null> {
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value
+    yield
+    if (built()) return null
+  }
+}
+
 /** What evaluation needs of a query, prepared once for all segments. */
 interface QueryPlan {
   /** null for the empty query */
@@ -693,27 +705,17 @@ export class SearchIndex {
    * once the index serves (its first load); anything built is kept.
    */
   *prepareInSteps(): Generator<void, void> {
+    // A query between two steps that expanded a word built the list or the dictionary in one piece: that one is kept.
     if (this.segmentTerms === null) {
       const steps = mergeSortedInSteps(this.states.map((s) => s.segment.terms))
-      for (let step = steps.next(); ; step = steps.next()) {
-        if (step.done) {
-          this.segmentTerms = step.value
-          break
-        }
-        yield
-        // A query between two steps that expanded a word merged the list in one piece (mergedSegmentTerms): kept.
-        if (this.segmentTerms !== null) break
-      }
+      // Read before the yields, `??=` would overwrite what a query built meanwhile: the result is assigned after.
+      const merged = yield* untilBuilt(steps, () => this.segmentTerms !== null)
+      this.segmentTerms ??= merged
     }
     if (this.segmentDict === null) {
       const steps = TermDictionary.inSteps(this.mergedSegmentTerms())
-      for (let step = steps.next(); ; step = steps.next()) {
-        if (step.done) {
-          this.segmentDict ??= step.value
-          break
-        }
-        yield
-      }
+      const dictionary = yield* untilBuilt(steps, () => this.segmentDict !== null)
+      this.segmentDict ??= dictionary
     }
     this.memtable.termDictionary()
   }
