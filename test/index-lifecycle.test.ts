@@ -69,14 +69,15 @@ async function coldReader(): Promise<LiveIndex> {
   return live
 }
 
-const ids = (live: LiveIndex, q: string) =>
-  live.index.search({ q, limit: 100, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
+/** The ids a query finds (searchPage: no snippets, so no body blocks read). */
+const ids = (live: LiveIndex, q: string, offset = 0) =>
+  live.index.searchPage({ q, limit: 100, offset, sort: 'relevance' }).result.hits.map((h) => h.id)
 
 /** Every hit's id, page after page. */
 function allIds(live: LiveIndex, q: string): string[] {
   const out: string[] = []
   for (let offset = 0; ; offset += 100) {
-    const page = live.index.search({ q, limit: 100, offset, sort: 'relevance' }).hits.map((h) => h.id)
+    const page = ids(live, q, offset)
     out.push(...page)
     if (page.length < 100) return out
   }
@@ -120,7 +121,7 @@ describe('the index lifecycle', () => {
     await settle()
     const afterFlush = await coldReader()
     for (const live of [beforeFlush, afterFlush]) {
-      const hits = live.index.search({ q: 'nickel', limit: 10, offset: 0, sort: 'relevance' }).hits
+      const { hits } = await live.search({ q: 'nickel', limit: 10, offset: 0, sort: 'relevance' })
       expect(hits.map((h) => h.id)).toEqual([v1.id])
       expect(hits[0]?.snippet).toContain('rose again')
       expect(ids(live, 'fell sharply')).toEqual([])

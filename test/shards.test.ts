@@ -219,6 +219,6 @@ describe('sharded writers', () => {
     }
     expect(versions).toEqual([...versions].sort((a, b) => a - b))
     expect((versions.at(-1) ?? 0) - (versions[0] ?? 0)).toBe(SHARDS)
-    expect(live.index.search({ q: 'pitcherplant', limit: 10, offset: 0, sort: 'relevance' }).total).toBe(SHARDS)
+    expect((await live.search({ q: 'pitcherplant', limit: 10, offset: 0, sort: 'relevance' })).total).toBe(SHARDS)
   })
 })

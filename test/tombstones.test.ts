@@ -31,7 +31,7 @@ async function settle(): Promise<void> {
 async function coldSearch(q: string): Promise<string[]> {
   const live = new LiveIndex(searchEnv)
   await live.sync()
-  return live.index.search({ q, limit: 10, offset: 0, sort: 'relevance' }).hits.map((h) => h.id)
+  return (await live.search({ q, limit: 10, offset: 0, sort: 'relevance' })).hits.map((h) => h.id)
 }
 
 describe('tombstones', { timeout: 30_000 }, () => {

@@ -129,7 +129,10 @@ export const StatsResponseSchema = z
     snapshot: z.object({
       version: z.number().int().meta({ description: "The shards' manifest versions summed" }),
       segments: z.number().int(),
-      bytes: z.number().int(),
+      bytes: z
+        .number()
+        .int()
+        .meta({ description: "The segments' bytes, their body blocks included (read as hits need them)" }),
       pending: z.number().int().meta({ description: 'Changes held in memory, not yet in a segment' }),
     }),
   })

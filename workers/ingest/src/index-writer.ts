@@ -16,6 +16,7 @@ import {
   segmentPartKey,
   shardOfWriterName,
   splitParts,
+  splitSegment,
   toIndexDoc,
   writerShards,
   writtenNow,
@@ -96,6 +97,10 @@ const RETRY_MS = 2000
 const FLUSH_DELAY_MS = 250
 /** Segment parts replaced by a merge stay in KV this long, for readers still loading them. */
 const GARBAGE_GRACE_MS = 5 * 60 * 1000
+/** KV values a maintenance round deletes at most (a merge of four 8,000-article segments replaces about 700). */
+const GARBAGE_STEP_KEYS = 256
+/** KV writes of one segment's values in flight at once (a 16 MB segment has about 400 body blocks). */
+const SEGMENT_PUTS_AT_ONCE = 32
 /** Rows a segment build reads and analyses between two yields to other requests (about 10–20 ms of analysis). */
 export const BUILD_PAGE_ROWS = 100
 /**
@@ -194,8 +199,12 @@ interface SegmentRow extends Record<string, SqlStorageValue> {
   seq_from: number
   seq_to: number
   docs: number
+  /** bytes of its head (see splitSegment), in `parts` KV values */
   bytes: number
   parts: number
+  /** bytes of its bodies, in `body_blocks` KV values after the parts */
+  body_bytes: number
+  body_blocks: number
   /** SEGMENT_FORMAT of the code that built it */
   format: string | null
 }
@@ -214,6 +223,8 @@ const toRef = (r: SegmentRow): SegmentRef => ({
   docs: r.docs,
   bytes: r.bytes,
   parts: r.parts,
+  bodyBytes: r.body_bytes,
+  bodyBlocks: r.body_blocks,
 })
 
 /** What identifies one version of an article's content and metadata: equal hashes mean `unchanged`. */
@@ -290,12 +301,20 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     }
   }
 
-  /** Columns added after the first release; existing rows were built by the code of that time. */
+  /**
+   * Columns added after the first release; existing rows were built by the code of that time. Rows from before body
+   * blocks hold their bodies in their parts (format 3 and older, rebuilt on start).
+   */
   #migrate(): void {
     const columns = this.#sql.exec<{ name: string }>('PRAGMA table_info(segments)').toArray()
-    if (columns.some((c) => c.name === 'format')) return
-    this.#sql.exec('ALTER TABLE segments ADD COLUMN format TEXT')
-    this.#sql.exec('UPDATE segments SET format = ?', SEGMENT_FORMAT)
+    if (!columns.some((c) => c.name === 'format')) {
+      this.#sql.exec('ALTER TABLE segments ADD COLUMN format TEXT')
+      this.#sql.exec('UPDATE segments SET format = ?', SEGMENT_FORMAT)
+    }
+    if (!columns.some((c) => c.name === 'body_blocks')) {
+      this.#sql.exec('ALTER TABLE segments ADD COLUMN body_bytes INTEGER NOT NULL DEFAULT 0')
+      this.#sql.exec('ALTER TABLE segments ADD COLUMN body_blocks INTEGER NOT NULL DEFAULT 0')
+    }
   }
 
   #meta(key: string): number {
@@ -624,16 +643,24 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       await yieldToRequests()
       step = steps.next()
     }
-    const bytes = step.value
-    const parts = splitParts(bytes)
-    await Promise.all(parts.map((part, i) => this.env.ARTICLES.put(segmentPartKey(id, i), part, writtenNow())))
+    // The head in KV-sized parts, then one value per body block: a reader holds the head and reads a block when a
+    // hit needs its snippet.
+    const { head, bodyBlocks } = splitSegment(step.value)
+    const parts = splitParts(head)
+    const values = [...parts, ...bodyBlocks]
+    for (let i = 0; i < values.length; i += SEGMENT_PUTS_AT_ONCE) {
+      const batch = values.slice(i, i + SEGMENT_PUTS_AT_ONCE)
+      await Promise.all(batch.map((value, j) => this.env.ARTICLES.put(segmentPartKey(id, i + j), value, writtenNow())))
+    }
     return {
       id,
       seq_from: seqFrom,
       seq_to: seqTo,
       docs,
-      bytes: bytes.length,
+      bytes: head.length,
       parts: parts.length,
+      body_bytes: step.value.length - head.length,
+      body_blocks: bodyBlocks.length,
       format: SEGMENT_FORMAT,
     }
   }
@@ -656,13 +683,15 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
 
   #insertSegment(row: SegmentRow): void {
     this.#sql.exec(
-      'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts, format) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO segments (id, seq_from, seq_to, docs, bytes, parts, body_bytes, body_blocks, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       row.id,
       row.seq_from,
       row.seq_to,
       row.docs,
       row.bytes,
       row.parts,
+      row.body_bytes,
+      row.body_blocks,
       row.format,
     )
   }
@@ -711,14 +740,18 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     // After a deploy that changed the format or the analyzer, or after reindex(): the oldest segment of another kind,
     // rebuilt alone (each round's build stays the size of one segment; a crash resumes with the next one).
     const stale = segments.findIndex((r) => r.format !== SEGMENT_FORMAT)
-    const plan = stale >= 0 ? { from: stale, to: stale + 1 } : planMerge(segments, MAX_MERGE_DOCS, MAX_BUILD_BYTES)
+    // A build holds the whole segment, its bodies too.
+    const sized = segments.map((r) => ({ docs: r.docs, bytes: r.bytes + r.body_bytes }))
+    const plan = stale >= 0 ? { from: stale, to: stale + 1 } : planMerge(sized, MAX_MERGE_DOCS, MAX_BUILD_BYTES)
     if (!plan) return false
     const run = segments.slice(plan.from, plan.to)
     const first = run[0]
     const last = run[run.length - 1]
     if (!first || !last) return false
     const row = await this.#writeSegment(first.seq_from, last.seq_to)
-    const replaced = run.flatMap((r) => Array.from({ length: r.parts }, (_, i) => segmentPartKey(r.id, i)))
+    const replaced = run.flatMap((r) =>
+      Array.from({ length: r.parts + r.body_blocks }, (_, i) => segmentPartKey(r.id, i)),
+    )
     this.ctx.storage.transactionSync(() => {
       for (const r of run) this.#sql.exec('DELETE FROM segments WHERE id = ?', r.id)
       if (row) this.#insertSegment(row)
@@ -737,7 +770,10 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   }
 
   async #collectGarbage(): Promise<void> {
-    const due = this.#sql.exec<{ key: string }>('SELECT key FROM garbage WHERE after <= ?', Date.now()).toArray()
+    // A round deletes a bounded number: a merge replaces hundreds of body blocks.
+    const due = this.#sql
+      .exec<{ key: string }>('SELECT key FROM garbage WHERE after <= ? LIMIT ?', Date.now(), GARBAGE_STEP_KEYS)
+      .toArray()
     await Promise.all(due.map((g) => this.env.ARTICLES.delete(g.key)))
     for (const g of due) this.#sql.exec('DELETE FROM garbage WHERE key = ?', g.key)
   }
@@ -831,7 +867,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
   async stats(): Promise<WriterStats> {
     const kvPending = this.#kvPendingCount()
     const seg = this.#sql
-      .exec<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(bytes) AS b FROM segments')
+      .exec<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(bytes + body_bytes) AS b FROM segments')
       .one()
     return {
       documents: this.#liveCount(),

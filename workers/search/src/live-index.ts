@@ -1,7 +1,14 @@
 import type { Article } from '@edgewire/shared/article'
 import { ProblemError } from '@edgewire/shared/http'
-import { type Manifest, readParts, type SegmentRef, segmentPartKey, toIndexDoc } from '@edgewire/shared/lifecycle'
-import { SearchIndex, Segment, SegmentFormatError } from '@edgewire/shared/search'
+import {
+  articleKey,
+  type Manifest,
+  readParts,
+  type SegmentRef,
+  segmentPartKey,
+  toIndexDoc,
+} from '@edgewire/shared/lifecycle'
+import { SearchIndex, type SearchParams, type SearchResult, Segment, SegmentFormatError } from '@edgewire/shared/search'
 import { shardOf } from '@edgewire/shared/shards'
 import {
   CHANGE_BLOCK_SEQS,
@@ -11,6 +18,7 @@ import {
   headTick,
   type WriterHead,
 } from '@edgewire/shared/writer-rpc'
+import { BodyBlocks } from './body-blocks'
 import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
 import { LOCAL_LOCATION, requestLocation, shardFeeds, type WriterFeed } from './writer-feed'
@@ -169,6 +177,8 @@ export class LiveIndex {
   /** A swap is bringing its new index up to the index in use, which stops following meanwhile (see #reachInUse). */
   #handingOver = false
   readonly #kv: KvReader
+  /** The segments' body blocks, read as hits need them (see BodyBlocks). */
+  readonly #bodies = new BodyBlocks()
 
   /**
    * @param feeds where each shard's writer state comes from, shard 0 first (one feed: the writer 'main' alone); by
@@ -207,6 +217,35 @@ export class LiveIndex {
   get manifestVersion(): number {
     if (this.#shards.some((s) => s.manifest === null)) return -1
     return this.#shards.reduce((n, s) => n + s.manifestVersion, 0)
+  }
+
+  /**
+   * Runs a query on the index in use, and reads the body blocks its hits' snippets need (held, or from KV, or from
+   * the writer where KV does not show them yet). A hit whose block is gone (its segment replaced by a merge minutes
+   * ago, the index in use older than that) takes its body from the article in KV; if that is gone too (deleted
+   * since), its snippet stays empty.
+   */
+  async search(params: SearchParams): Promise<SearchResult> {
+    const page = this.index.searchPage(params)
+    await Promise.all(
+      page.bodiesToRead.map(async ({ hit, segment, doc }) => {
+        const body =
+          (await this.#bodies.body(segment, doc).catch(bodyUnread)) ??
+          (await this.#bodyFromArticle(hit.id).catch(bodyUnread))
+        if (body !== null) hit.snippet = page.snippet(body)
+      }),
+    )
+    return page.result
+  }
+
+  async #bodyFromArticle(id: string): Promise<string | null> {
+    const json = await this.#kv.get(articleKey(id), 'text')
+    return json === null ? null : toIndexDoc(JSON.parse(json) as Article).body
+  }
+
+  /** Bytes of body blocks this isolate holds now. */
+  get bodyBytes(): number {
+    return this.#bodies.bytes
   }
 
   /** The segments this isolate holds, as the manifests describe them, shard by shard. */
@@ -684,7 +723,7 @@ export class LiveIndex {
   }
 
   /**
-   * Reads a segment's parts from KV, as this location sees it; a part KV does not show yet (a new key takes up to a
+   * Reads a segment's head from KV, as this location sees it (its body blocks are read as hits need them); a part KV does not show yet (a new key takes up to a
    * minute to reach every location) comes from the shard's writer through the location's cache. Null when this code
    * cannot read the segment (another analyzer, another format).
    */
@@ -699,7 +738,16 @@ export class LiveIndex {
       return new Uint8Array(value)
     })
     try {
-      return Segment.open(bytes)
+      const segment = Segment.open(bytes)
+      // Its body blocks follow its head's parts, under the same keys.
+      this.#bodies.register(segment, async (block) => {
+        const part = ref.parts + block
+        return (
+          (await this.#kv.get(segmentPartKey(ref.id, part), 'arrayBuffer')) ??
+          at.state.feed.segmentPart(at.head, ref, part)
+        )
+      })
+      return segment
     } catch (err) {
       if (!(err instanceof SegmentFormatError)) throw err
       console.log(
@@ -832,6 +880,12 @@ async function settled<T>(work: readonly (T | Promise<T>)[]): Promise<T[]> {
     if (o.status === 'rejected') throw o.reason
     return o.value
   })
+}
+
+/** A body not read (KV and the writer both failed): the hit is answered without its snippet, not the search. */
+function bodyUnread(err: unknown): null {
+  console.error(JSON.stringify({ level: 'warn', msg: 'body block unread', error: String(err) }))
+  return null
 }
 
 /** Whether the shard's writer has a manifest other than the one the index holds (a flush or merge since). */

@@ -67,7 +67,7 @@ app.openapi(searchRoute, async (c) => {
   const params = c.req.valid('query')
   const live = liveIndex(c.env, c.req.raw)
   await live.ready(c.executionCtx)
-  const result = live.index.search({
+  const result = await live.search({
     q: params.q,
     limit: params.limit,
     offset: params.offset,
@@ -135,7 +135,7 @@ app.openapi(statsRoute, async (c) => {
       snapshot: {
         version: live.manifestVersion,
         segments: live.segmentRefs.length,
-        bytes: live.segmentRefs.reduce((n, s) => n + s.bytes, 0),
+        bytes: live.segmentRefs.reduce((n, s) => n + s.bytes + s.bodyBytes, 0),
         pending: live.index.pendingCount,
       },
     },

@@ -9,9 +9,17 @@ export interface SegmentRef {
   seqFrom: number
   seqTo: number
   docs: number
+  /** bytes of its head: everything but the bodies (see splitSegment), what a reader loads */
   bytes: number
-  /** how many KV values hold its bytes (each at most SEGMENT_PART_BYTES) */
+  /** how many KV values hold its head (each at most SEGMENT_PART_BYTES): parts 0 … parts − 1 */
   parts: number
+  /** bytes of its bodies */
+  bodyBytes: number
+  /**
+   * how many KV values hold its body blocks, one each: parts `parts` … `parts + bodyBlocks − 1`, read as hits need
+   * them
+   */
+  bodyBlocks: number
 }
 
 export interface Manifest {

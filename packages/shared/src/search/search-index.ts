@@ -27,6 +27,20 @@ export interface SearchIndexOptions {
 }
 
 /** A base segment with its deletion marks (owned by the live index, never written into the segment). */
+/** A hit whose snippet waits for its body, in a body block of `segment` (opened over its head) not in memory. */
+export interface BodyToRead {
+  hit: SearchHit
+  segment: Segment
+  doc: number
+}
+
+/** What `SearchIndex.searchPage` answers: the result, the bodies its snippets wait for, and the snippet maker. */
+export interface SearchPage {
+  result: SearchResult
+  bodiesToRead: BodyToRead[]
+  snippet(body: string): string
+}
+
 interface SegmentState {
   segment: Segment
   deleted: Uint8Array | null
@@ -377,8 +391,23 @@ export class SearchIndex {
     return loc === undefined || state === undefined ? null : state.segment.document(loc.doc)
   }
 
-  /** Runs a query: ranked, filtered, faceted and paged hits with snippets. */
+  /**
+   * Runs a query: ranked, filtered, faceted and paged hits with snippets. Every segment must hold its bodies (opened
+   * over the whole segment); an index over segment heads answers through `searchPage`.
+   */
   search(params: SearchParams): SearchResult {
+    const page = this.searchPage(params)
+    if (page.bodiesToRead.length > 0) throw new Error('a hit needs a body block: search through searchPage')
+    return page.result
+  }
+
+  /**
+   * Runs a query like `search`, but leaves the snippet empty where a hit's body is in a body block not in memory (a
+   * segment opened over its head): the caller reads those blocks (`Segment.bodyBlockOf`, `Segment.bodyIn`) and sets
+   * each such hit's snippet with `page.snippet(body)`. The page names the segment objects themselves, so a swap of
+   * the index meanwhile changes nothing.
+   */
+  searchPage(params: SearchParams): SearchPage {
     const limit = clamp(Math.floor(params.limit), 0, this.limits.maxLimit)
     const offset = clamp(Math.floor(params.offset), 0, this.limits.maxOffset)
     const { candidates, total, facets, query } = this.evaluate(params, offset + limit)
@@ -386,10 +415,11 @@ export class SearchIndex {
     const weights = new Map<string, number>()
     for (const t of query?.terms ?? []) weights.set(t.term, Math.min(1, t.weight))
     const snippet = snippetMaker(weights, this.analyzer, query?.phrases ?? [])
-    const hits = page.map((c) => this.hit(c, snippet))
+    const bodiesToRead: BodyToRead[] = []
+    const hits = page.map((c) => this.hit(c, snippet, bodiesToRead))
     const result: SearchResult = { total, hits }
     if (facets !== undefined) result.facets = facets
-    return result
+    return { result, bodiesToRead, snippet }
   }
 
   /** Completions of what is being typed: the last word completed from titles of the best matches. */
@@ -623,32 +653,32 @@ export class SearchIndex {
     return seg === undefined ? 0 : (seg.titleLength[c.doc] ?? 0) + (seg.bodyLength[c.doc] ?? 0)
   }
 
-  /** One result: stored fields of the candidate and its snippet. */
-  private hit(c: Candidate, snippet: (body: string) => string): SearchHit {
-    const doc = this.candidateDoc(c)
-    return {
-      id: doc.id,
-      url: doc.url,
-      title: doc.title,
-      source: doc.source,
-      author: doc.author,
-      published: doc.published === null ? null : new Date(doc.published).toISOString(),
-      lang: doc.lang,
-      tags: doc.tags,
-      score: Math.round(c.score * 10000) / 10000,
-      snippet: snippet(doc.body),
-    }
-  }
-
-  private candidateDoc(c: Candidate): IndexDoc {
+  /** One result: stored fields of the candidate and its snippet, or, where its body is not in memory, what to read. */
+  private hit(c: Candidate, snippet: (body: string) => string, bodiesToRead: BodyToRead[]): SearchHit {
+    const score = Math.round(c.score * 10000) / 10000
     if (c.seg < 0) {
       const d = this.memtable.docs[c.doc]
       if (d === null || d === undefined) throw new Error('memtable candidate vanished')
-      return d.doc
+      return hitOf(d.doc, score, snippet(d.doc.body))
     }
-    const state = this.states[c.seg]
-    if (state === undefined) throw new Error('segment candidate vanished')
-    return state.segment.document(c.doc)
+    const segment = this.states[c.seg]?.segment
+    if (segment === undefined) throw new Error('segment candidate vanished')
+    const published = segment.publishedOf(c.doc)
+    const hit: SearchHit = {
+      id: segment.docId(c.doc),
+      url: segment.url(c.doc),
+      title: segment.title(c.doc),
+      source: segment.sourceOf(c.doc),
+      author: segment.authorOf(c.doc),
+      published: published === null ? null : new Date(published).toISOString(),
+      lang: segment.langOf(c.doc),
+      tags: segment.tagsOf(c.doc),
+      score,
+      snippet: '',
+    }
+    if (segment.hasBodies) hit.snippet = snippet(segment.body(c.doc))
+    else bodiesToRead.push({ hit, segment, doc: c.doc })
+    return hit
   }
 
   private fieldTitle(c: Candidate): string {
@@ -808,6 +838,22 @@ export class SearchIndex {
 
 function newState(segment: Segment): SegmentState {
   return { segment, deleted: null, deletedCount: 0, scores: null, touched: null }
+}
+
+/** A memtable document as a hit. */
+function hitOf(doc: IndexDoc, score: number, snippet: string): SearchHit {
+  return {
+    id: doc.id,
+    url: doc.url,
+    title: doc.title,
+    source: doc.source,
+    author: doc.author,
+    published: doc.published === null ? null : new Date(doc.published).toISOString(),
+    lang: doc.lang,
+    tags: doc.tags,
+    score,
+    snippet,
+  }
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -4,6 +4,7 @@ import { ByteBuffer, ChunkedBytes, StringColumnWriter } from './byte-buffer'
 import { analyzeDoc, type DocTerms, TermPool } from './doc-terms'
 import { BitWriter, positionSpan, WINDOW_PADDING, writeTermPostings } from './positions'
 import {
+  BODY_BLOCK_BYTES,
   FORMAT_VERSION,
   HEADER_BYTES,
   SECTION_ALIGN,
@@ -246,6 +247,8 @@ interface StoredFields {
   urls: StringColumnWriter
   /** per document, where its body's UTF-8 starts in the bodies section (`count + 1` offsets) */
   bodyOffsets: Uint32Array
+  /** per body block, its first document, then the document count (see BODY_BLOCK_BYTES) */
+  bodyBlocks: number[]
   published: Float64Array
   lang: Uint32Array
   source: Uint32Array
@@ -270,6 +273,7 @@ function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, Store
     titles: new StringColumnWriter(),
     urls: new StringColumnWriter(),
     bodyOffsets: new Uint32Array(n + 1),
+    bodyBlocks: n > 0 ? [0] : [],
     published: new Float64Array(n),
     lang: new Uint32Array(n),
     source: new Uint32Array(n),
@@ -289,7 +293,11 @@ function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, Store
     s.ids.add(doc.id)
     s.titles.add(doc.title)
     s.urls.add(doc.url ?? '')
-    bodyBytes += utf8Length(doc.body)
+    // A new block when this body would take the block past its size (a block always holds one body at least).
+    const blockFrom = s.bodyOffsets[s.bodyBlocks[s.bodyBlocks.length - 1] ?? 0] ?? 0
+    const bodyEnd = bodyBytes + utf8Length(doc.body)
+    if (bodyEnd - blockFrom > BODY_BLOCK_BYTES && bodyBytes > blockFrom) s.bodyBlocks.push(i)
+    bodyBytes = bodyEnd
     s.bodyOffsets[i + 1] = bodyBytes
     s.published[i] = doc.published ?? Number.NaN
     s.lang[i] = s.langs.index(doc.lang)
@@ -300,6 +308,7 @@ function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, Store
     // Measuring a body costs less than copying it: count a posting's worth per 256 characters.
     if (meter.add(1 + (doc.body.length >> 8))) yield
   }
+  if (n > 0) s.bodyBlocks.push(n)
   return s
 }
 
@@ -345,7 +354,7 @@ function bytesSection(bytes: Uint8Array): SectionSource {
   }
 }
 
-/** Step 4: every section, in file order: the bodies encoded from the documents, the postings moved out of chunks. */
+/** Step 4: every section, in table order: the bodies encoded from the documents, the postings moved out of chunks. */
 function sectionsOf(
   meta: SegmentMeta,
   postings: EncodedPostings,
@@ -402,6 +411,7 @@ function sectionsOf(
   sections[Section.tagValues] = bytesSection(bytesOf(Uint32Array.from(s.tagValues)))
   sections[Section.titleLength] = bytesSection(bytesOf(inverted.titleLength))
   sections[Section.bodyLength] = bytesSection(bytesOf(inverted.bodyLength))
+  sections[Section.bodyBlocks] = bytesSection(bytesOf(Uint32Array.from(s.bodyBlocks)))
   return sections
 }
 
@@ -431,14 +441,17 @@ function align(offset: number): number {
 
 /**
  * Step 5: lays out the header, the section table and the aligned sections in one byte array, sized beforehand, and
- * has each section write itself into its place (the bodies in steps, from the documents).
+ * has each section write itself into its place (the bodies in steps, from the documents). The bodies go last: all
+ * before them is the segment's head (see FORMAT_VERSION).
  */
 function* assemble(sections: readonly SectionSource[]): Generator<void, Uint8Array, void> {
   let offset = align(HEADER_BYTES + SECTION_COUNT * 8)
   const offsets: number[] = []
-  for (const section of sections) {
-    offsets.push(offset)
-    offset = align(offset + section.length)
+  const fileOrder = [...sections.keys()].filter((i) => i !== Section.bodies)
+  fileOrder.push(Section.bodies)
+  for (const i of fileOrder) {
+    offsets[i] = offset
+    offset = align(offset + (sections[i]?.length ?? 0))
   }
   const out = new Uint8Array(offset)
   const view = new DataView(out.buffer)

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { analyzeDoc } from './doc-terms'
 import sample from './fixtures/news-sample.json'
-import { Segment } from './segment'
+import { SearchIndex } from './search-index'
+import { Segment, splitSegment } from './segment'
 import { FINISH_STEP_WORK, SegmentBuilder, utf8Length } from './segment-builder'
-import { FORMAT_VERSION, SegmentFormatError } from './segment-format'
+import { BODY_BLOCK_BYTES, FORMAT_VERSION, SegmentFormatError } from './segment-format'
 import type { IndexDoc } from './types'
 
 const article: IndexDoc = {
@@ -99,6 +100,76 @@ describe('Segment format', () => {
     bodies.forEach((body, i) => {
       expect(segment.body(i)).toBe(roundTrip(body))
     })
+  })
+})
+
+describe('A segment cut into its head and body blocks', () => {
+  /** Reuters-21578 and Wikinews articles, ten times over, and one body longer than a block. */
+  const docs: IndexDoc[] = [
+    ...Array.from({ length: 10 }, (_, copy) =>
+      sample.map((d) => ({ ...article, id: `${d.id}-${copy}`, title: d.title, body: d.body, lang: d.lang })),
+    ).flat(),
+    { ...article, id: 'long', body: 'Cocoa showers in Bahia. '.repeat(3000) },
+    { ...article, id: 'empty', body: '' },
+  ]
+  const bytes = bytesOf(docs)
+  const { head, bodyBlocks } = splitSegment(bytes)
+
+  it('opens the head alone: every field but the bodies, which it says are in blocks', () => {
+    const whole = Segment.open(bytes)
+    const heads = Segment.open(head)
+    expect(whole.hasBodies).toBe(true)
+    expect(heads.hasBodies).toBe(false)
+    expect(head.length).toBeLessThan(bytes.length / 2)
+    for (let doc = 0; doc < docs.length; doc++) {
+      expect(heads.docId(doc)).toBe(whole.docId(doc))
+      expect(heads.title(doc)).toBe(whole.title(doc))
+      expect(heads.tagsOf(doc)).toEqual(whole.tagsOf(doc))
+    }
+    expect(() => heads.body(0)).toThrow(/without its bodies/)
+  })
+
+  it('reads every body from its block, each block within BODY_BLOCK_BYTES unless one body alone is larger', () => {
+    const heads = Segment.open(head)
+    expect(heads.bodyBlockCount).toBe(bodyBlocks.length)
+    expect(bodyBlocks.length).toBeGreaterThan(2)
+    const docsIn = new Map<number, number>()
+    for (let doc = 0; doc < docs.length; doc++) {
+      const k = heads.bodyBlockOf(doc)
+      docsIn.set(k, (docsIn.get(k) ?? 0) + 1)
+      const block = bodyBlocks[k]
+      if (!block) throw new Error(`no block ${k}`)
+      expect(heads.bodyIn(doc, block)).toBe(docs[doc]?.body)
+    }
+    bodyBlocks.forEach((block, k) => {
+      if (block.length > BODY_BLOCK_BYTES) expect(docsIn.get(k)).toBe(1)
+    })
+    // Blocks are cut as late as they may be: two neighbours together pass the size.
+    for (let k = 0; k + 1 < bodyBlocks.length; k++) {
+      expect((bodyBlocks[k]?.length ?? 0) + (bodyBlocks[k + 1]?.length ?? 0)).toBeGreaterThan(BODY_BLOCK_BYTES)
+    }
+  })
+
+  it('answers a search over heads as over whole segments once the bodies its page names are read', () => {
+    const whole = new SearchIndex([Segment.open(bytes)])
+    const heads = new SearchIndex([Segment.open(head)])
+    for (const q of ['cocoa', 'oil prices', 'bahia showers']) {
+      const params = { q, limit: 10, offset: 0, sort: 'relevance' as const }
+      expect(() => heads.search(params)).toThrow(/searchPage/)
+      const page = heads.searchPage(params)
+      expect(page.bodiesToRead.length).toBe(page.result.hits.length)
+      for (const { hit, segment, doc } of page.bodiesToRead) {
+        hit.snippet = page.snippet(segment.bodyIn(doc, bodyBlocks[segment.bodyBlockOf(doc)] ?? new Uint8Array()))
+      }
+      expect(page.result).toEqual(whole.search(params))
+    }
+  })
+
+  it('refuses to split a head, or bytes of another format', () => {
+    expect(() => splitSegment(head)).toThrow(SegmentFormatError)
+    const other = bytes.slice()
+    new DataView(other.buffer).setUint32(4, FORMAT_VERSION - 1, true)
+    expect(() => splitSegment(other)).toThrow(SegmentFormatError)
   })
 })
 

@@ -24,6 +24,9 @@ export interface SegmentOpenOptions {
 /**
  * An immutable, packed segment opened over its bytes: typed-array views, no per-posting objects. Only the term
  * list is decoded (one string split), so opening costs milliseconds and the heap holds little beyond the bytes.
+ *
+ * Opened over the whole segment, it holds its bodies. Opened over its head alone (see `splitSegment`), it answers
+ * everything but a body: `bodyBlockOf` names the block that holds one, and `bodyIn` reads it from that block.
  */
 export class Segment {
   readonly meta: SegmentMeta
@@ -54,7 +57,10 @@ export class Segment {
   private readonly urlOffsets: Uint32Array
   private readonly urls: Uint8Array
   private readonly bodyOffsets: Uint32Array
-  private readonly bodies: Uint8Array
+  /** null when opened over the head alone */
+  private readonly bodies: Uint8Array | null
+  /** per body block, its first document, then docCount */
+  private readonly bodyBlockFirst: Uint32Array
 
   private constructor(bytes: Uint8Array, options: SegmentOpenOptions) {
     if (bytes.byteLength < HEADER_BYTES + SECTION_COUNT * 8) throw new SegmentFormatError('segment too short')
@@ -70,8 +76,7 @@ export class Segment {
     const sectionCount = view.getUint32(8, true)
     if (sectionCount !== SECTION_COUNT) throw new SegmentFormatError(`segment has ${sectionCount} sections`)
     const section = (i: number): Uint8Array => {
-      const offset = view.getUint32(HEADER_BYTES + i * 8, true)
-      const length = view.getUint32(HEADER_BYTES + i * 8 + 4, true)
+      const { offset, length } = sectionAt(view, i)
       if (offset % SECTION_ALIGN !== 0 || offset + length > aligned.byteLength) {
         throw new SegmentFormatError(`section ${i} out of bounds`)
       }
@@ -101,7 +106,10 @@ export class Segment {
     this.urlOffsets = u32(Section.urlOffsets)
     this.urls = section(Section.urls)
     this.bodyOffsets = u32(Section.bodyOffsets)
-    this.bodies = section(Section.bodies)
+    // The head ends where the bodies start (they come last). Bodies of no bytes are there in any case.
+    const bodies = sectionAt(view, Section.bodies)
+    this.bodies = bodies.length > 0 && bodies.offset === aligned.byteLength ? null : section(Section.bodies)
+    this.bodyBlockFirst = u32(Section.bodyBlocks)
     const p = section(Section.published)
     this.published = new Float64Array(p.buffer, p.byteOffset, p.byteLength >>> 3)
     this.lang = u32(Section.lang)
@@ -122,6 +130,8 @@ export class Segment {
       if (column.length !== n + 1) throw new SegmentFormatError(`${name} column has ${column.length - 1} rows`)
     }
     if (this.termPostingOffsets.length !== this.terms.length + 1) throw new SegmentFormatError('posting offsets')
+    const blocks = this.bodyBlockFirst
+    if (n > 0 && (blocks[0] !== 0 || blocks[blocks.length - 1] !== n)) throw new SegmentFormatError('body blocks')
   }
 
   /** Opens segment bytes made by `SegmentBuilder.finish()`; throws `SegmentFormatError` on another format. */
@@ -148,9 +158,42 @@ export class Segment {
     return url === '' ? null : url
   }
 
-  /** The body, decoded from UTF-8 only when asked (for hits and compaction). */
+  /** Whether the bodies are in memory (opened over the whole segment), or in blocks to read (over its head). */
+  get hasBodies(): boolean {
+    return this.bodies !== null
+  }
+
+  /** How many body blocks the segment's bodies are cut into. */
+  get bodyBlockCount(): number {
+    return Math.max(0, this.bodyBlockFirst.length - 1)
+  }
+
+  /** The body, decoded from UTF-8 only when asked; throws if the segment was opened without its bodies. */
   body(doc: number): string {
+    if (this.bodies === null) throw new Error('segment opened without its bodies: read the body block (bodyIn)')
     return stringAt(this.bodies, this.bodyOffsets, doc)
+  }
+
+  /** The body block that holds doc's body. */
+  bodyBlockOf(doc: number): number {
+    // The last block whose first document is at or before doc.
+    let lo = 0
+    let hi = this.bodyBlockCount - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if ((this.bodyBlockFirst[mid] ?? 0) <= doc) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  /** The body of doc, read from the bytes of its block (`bodyBlockOf`), as `splitSegment` cut them. */
+  bodyIn(doc: number, block: Uint8Array): string {
+    const from = this.bodyOffsets[this.bodyBlockFirst[this.bodyBlockOf(doc)] ?? 0] ?? 0
+    const start = (this.bodyOffsets[doc] ?? 0) - from
+    const end = (this.bodyOffsets[doc + 1] ?? 0) - from
+    if (end > block.length) throw new SegmentFormatError(`body block of doc ${doc} is ${block.length} bytes short`)
+    return start === end ? '' : decoder.decode(block.subarray(start, end))
   }
 
   sourceOf(doc: number): string | null {
@@ -194,6 +237,39 @@ export class Segment {
       published: this.publishedOf(doc),
     }
   }
+}
+
+/**
+ * Cuts whole segment bytes (as `SegmentBuilder` makes them) into its head, which `Segment.open` reads without the
+ * bodies, and its body blocks, each the UTF-8 bodies of the documents from one block's first to the next's. Views of
+ * `bytes`, no copy.
+ */
+export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks: Uint8Array[] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (view.getUint32(0, true) !== SEGMENT_MAGIC || view.getUint32(4, true) !== FORMAT_VERSION) {
+    throw new SegmentFormatError('not an Edgewire search segment of this format')
+  }
+  const bodies = sectionAt(view, Section.bodies)
+  const u32 = (i: number): Uint32Array => {
+    const { offset, length } = sectionAt(view, i)
+    // Copied: bytes sliced out of a larger buffer may not be aligned for a view.
+    return new Uint32Array(bytes.slice(offset, offset + length).buffer)
+  }
+  const bodyOffsets = u32(Section.bodyOffsets)
+  const first = u32(Section.bodyBlocks)
+  if (bodies.offset + bodies.length > bytes.length) throw new SegmentFormatError('segment has no bodies to split')
+  const bodyBlocks: Uint8Array[] = []
+  for (let k = 0; k + 1 < first.length; k++) {
+    const from = bodyOffsets[first[k] ?? 0] ?? 0
+    const to = bodyOffsets[first[k + 1] ?? 0] ?? 0
+    bodyBlocks.push(bytes.subarray(bodies.offset + from, bodies.offset + to))
+  }
+  return { head: bytes.subarray(0, bodies.offset), bodyBlocks }
+}
+
+/** Where section i lies in the segment, from its table. */
+function sectionAt(view: DataView, i: number): { offset: number; length: number } {
+  return { offset: view.getUint32(HEADER_BYTES + i * 8, true), length: view.getUint32(HEADER_BYTES + i * 8 + 4, true) }
 }
 
 function stringAt(data: Uint8Array, offsets: Uint32Array, i: number): string {

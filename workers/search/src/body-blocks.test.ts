@@ -1,0 +1,80 @@
+import { Segment, SegmentBuilder, splitSegment } from '@edgewire/shared/search'
+import { describe, expect, it } from 'vitest'
+import sample from '../../../packages/shared/src/search/fixtures/news-sample.json'
+import { BodyBlocks } from './body-blocks'
+
+/** Reuters-21578 and Wikinews articles, five times over: several body blocks. */
+const docs = Array.from({ length: 5 }, (_, copy) =>
+  sample.map((d) => ({
+    id: `${d.id}-${copy}`,
+    title: d.title,
+    body: d.body,
+    url: null,
+    source: 'Reuters',
+    author: null,
+    lang: d.lang,
+    tags: [],
+    published: null,
+  })),
+).flat()
+
+function headAndBlocks() {
+  const builder = new SegmentBuilder()
+  for (const d of docs) builder.add(d)
+  const { head, bodyBlocks } = splitSegment(builder.finish())
+  return { segment: Segment.open(head), bodyBlocks }
+}
+
+/** A segment registered with a reader that counts its reads per block. */
+function registered(maxBytes: number) {
+  const { segment, bodyBlocks } = headAndBlocks()
+  const reads: number[] = []
+  const bodies = new BodyBlocks(maxBytes)
+  bodies.register(segment, async (block) => {
+    reads.push(block)
+    const bytes = bodyBlocks[block]
+    return bytes ? bytes.slice().buffer : null
+  })
+  /** A document of each block, the first one's. */
+  const firstDocOf = (block: number) => docs.findIndex((_, doc) => segment.bodyBlockOf(doc) === block)
+  return { segment, bodyBlocks, reads, bodies, firstDocOf }
+}
+
+describe('body blocks of an isolate', () => {
+  it('reads a block once for the searches that ask for it at once, and keeps it', async () => {
+    const { segment, bodyBlocks, reads, bodies, firstDocOf } = registered(1 << 20)
+    expect(bodyBlocks.length).toBeGreaterThan(3)
+    const a = firstDocOf(1)
+    const asked = await Promise.all([bodies.body(segment, a), bodies.body(segment, a), bodies.body(segment, a + 1)])
+    expect(asked).toEqual([docs[a]?.body, docs[a]?.body, docs[a + 1]?.body])
+    expect(reads).toEqual(segment.bodyBlockOf(a + 1) === 1 ? [1] : [1, segment.bodyBlockOf(a + 1)])
+    await bodies.body(segment, a)
+    expect(reads.filter((b) => b === 1)).toHaveLength(1)
+    expect(bodies.bytes).toBe(reads.reduce((n, b) => n + (bodyBlocks[b]?.length ?? 0), 0))
+  })
+
+  it('holds at most its budget, letting the least recently used blocks go', async () => {
+    const { bodyBlocks, ...all } = registered(0)
+    // Room for any two of the first three blocks, not for all three.
+    const budget = [0, 1, 2].reduce((n, b) => n + (bodyBlocks[b]?.length ?? 0), 0) - 1
+    const { segment, reads, bodies, firstDocOf } = registered(budget)
+    for (const block of [0, 1, 0, 2, 0, 1]) {
+      expect(await bodies.body(segment, firstDocOf(block))).toBe(docs[firstDocOf(block)]?.body)
+      expect(bodies.bytes).toBeLessThanOrEqual(Math.max(budget, ...bodyBlocks.map((b) => b.length)))
+    }
+    // 0 and 1 read; 0 used again; 2 lets 1 go (0 was used since); 0 held; 1 read again, letting 2 go.
+    expect(reads).toEqual([0, 1, 2, 1])
+    // A budget below one block still answers, holding the last block read alone.
+    expect(await all.bodies.body(all.segment, all.firstDocOf(2))).toBe(docs[all.firstDocOf(2)]?.body)
+    expect(all.bodies.bytes).toBe(bodyBlocks[2]?.length)
+  })
+
+  it('answers null for a block neither KV nor the writer has, and for a segment it was never told of', async () => {
+    const { segment, bodies, firstDocOf } = registered(1 << 20)
+    const gone = new BodyBlocks()
+    gone.register(segment, async () => null)
+    expect(await gone.body(segment, firstDocOf(0))).toBeNull()
+    expect(await bodies.body(headAndBlocks().segment, 0)).toBeNull()
+    expect(gone.bytes).toBe(0)
+  })
+})

@@ -1,0 +1,86 @@
+import type { Segment } from '@edgewire/shared/search'
+
+/**
+ * Bytes of body blocks an isolate keeps (least recently used go first). A search isolate holds its segments' heads
+ * and reads a body block only when a hit of a page needs its snippet (see FORMAT_VERSION 4): three quarters of a
+ * Reuters segment is body text, which a reader no longer holds whole. 8 MiB is half of Reuters' bodies; at a
+ * million articles it is under 1 % of them, and a page reads its hits' blocks.
+ */
+export const BODY_CACHE_BYTES = 8 * 1024 * 1024
+
+/** Reads one body block of a segment (KV, then the writer); null when neither has it any more. */
+export type ReadBodyBlock = (block: number) => Promise<ArrayBuffer | null>
+
+/**
+ * The body blocks of an isolate's segments: where each segment's blocks are read from, the blocks read lately (up to
+ * BODY_CACHE_BYTES), and the reads under way, so that searches asking for one block at once read it once.
+ */
+export class BodyBlocks {
+  readonly #readers = new WeakMap<Segment, { uid: number; read: ReadBodyBlock }>()
+  #nextUid = 0
+  /** by `uid/block`, least recently used first */
+  readonly #blocks = new Map<string, Uint8Array>()
+  #bytes = 0
+  readonly #reading = new Map<string, Promise<Uint8Array | null>>()
+
+  constructor(private readonly maxBytes = BODY_CACHE_BYTES) {}
+
+  /** Says where a segment opened over its head reads its body blocks. */
+  register(segment: Segment, read: ReadBodyBlock): void {
+    this.#readers.set(segment, { uid: this.#nextUid++, read })
+  }
+
+  /** Bytes of body blocks held now. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /**
+   * The body of `doc` in `segment`, from its block: held, being read, or read now. Null when the block is gone (a
+   * merge replaced the segment long ago) or the segment was never registered.
+   */
+  async body(segment: Segment, doc: number): Promise<string | null> {
+    if (segment.hasBodies) return segment.body(doc)
+    const reader = this.#readers.get(segment)
+    if (!reader) return null
+    const block = segment.bodyBlockOf(doc)
+    const key = `${reader.uid}/${block}`
+    const bytes = this.#touch(key) ?? (await this.#read(key, () => reader.read(block)))
+    return bytes === null ? null : segment.bodyIn(doc, bytes)
+  }
+
+  #touch(key: string): Uint8Array | undefined {
+    const bytes = this.#blocks.get(key)
+    if (bytes === undefined) return undefined
+    this.#blocks.delete(key)
+    this.#blocks.set(key, bytes)
+    return bytes
+  }
+
+  #read(key: string, read: () => Promise<ArrayBuffer | null>): Promise<Uint8Array | null> {
+    let reading = this.#reading.get(key)
+    if (!reading) {
+      reading = read()
+        .then((value) => {
+          if (value === null) return null
+          const bytes = new Uint8Array(value)
+          this.#keep(key, bytes)
+          return bytes
+        })
+        .finally(() => this.#reading.delete(key))
+      this.#reading.set(key, reading)
+    }
+    return reading
+  }
+
+  #keep(key: string, bytes: Uint8Array): void {
+    this.#blocks.set(key, bytes)
+    this.#bytes += bytes.byteLength
+    // The oldest go first; the block just read stays, even alone past the budget (one long article).
+    for (const [old, held] of this.#blocks) {
+      if (this.#bytes <= this.maxBytes || old === key) break
+      this.#blocks.delete(old)
+      this.#bytes -= held.byteLength
+    }
+  }
+}
