@@ -69,6 +69,30 @@ describe('body blocks of an isolate', () => {
     expect(all.bodies.bytes).toBe(bodyBlocks[2]?.length)
   })
 
+  it('reads ahead in rounds until every block is held, or up to its budget, and lets go of a forgotten segment', async () => {
+    const all = registered(1 << 20)
+    const rounds: boolean[] = []
+    for (let more = true; more; ) {
+      more = await all.bodies.prefetch([all.segment], 2)
+      rounds.push(more)
+    }
+    expect(all.reads).toEqual(all.bodyBlocks.map((_, b) => b))
+    // Two a round; the last round says nothing is left.
+    expect(rounds).toEqual([...Array(Math.ceil(all.bodyBlocks.length / 2) - 1).fill(true), false])
+    expect(all.bodies.bytes).toBe(all.bodyBlocks.reduce((n, b) => n + b.length, 0))
+    // Held: searches read nothing more.
+    expect(await all.bodies.body(all.segment, all.firstDocOf(3))).toBe(docs[all.firstDocOf(3)]?.body)
+    expect(all.reads).toHaveLength(all.bodyBlocks.length)
+    all.bodies.forget(all.segment)
+    expect(all.bodies.bytes).toBe(0)
+
+    // A budget of two blocks and a bit: two read ahead, and the third, which does not fit, ends it.
+    const budget = (all.bodyBlocks[0]?.length ?? 0) + (all.bodyBlocks[1]?.length ?? 0) + 10
+    const some = registered(budget)
+    expect(await some.bodies.prefetch([some.segment], 100)).toBe(false)
+    expect(some.reads).toEqual([0, 1])
+  })
+
   it('answers null for a block neither KV nor the writer has, and for a segment it was never told of', async () => {
     const { segment, bodies, firstDocOf } = registered(1 << 20)
     const gone = new BodyBlocks()

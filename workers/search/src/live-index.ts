@@ -23,6 +23,11 @@ import type { SearchEnv } from './context'
 import { type KvReader, kvReader } from './distant-kv'
 import { LOCAL_LOCATION, requestLocation, shardFeeds, type WriterFeed } from './writer-feed'
 
+/**
+ * Body blocks one round of reading ahead reads, one after another (see #readAhead): a round holds a request's
+ * `waitUntil` for a few KV reads, and a Reuters index's 490 blocks are held after about sixty requests.
+ */
+export const READ_AHEAD_BLOCKS = 8
 /** A search finding the index older than this starts a sync beside itself (it never waits for one). */
 export const SYNC_INTERVAL_MS = 100
 /**
@@ -177,8 +182,11 @@ export class LiveIndex {
   /** A swap is bringing its new index up to the index in use, which stops following meanwhile (see #reachInUse). */
   #handingOver = false
   readonly #kv: KvReader
-  /** The segments' body blocks, read as hits need them (see BodyBlocks). */
+  /** The segments' body blocks, read as hits need them and ahead of them (see BodyBlocks). */
   readonly #bodies = new BodyBlocks()
+  /** The index whose body blocks are all read ahead, as far as the budget goes (see #readAhead). */
+  #readAheadOf: SearchIndex | null = null
+  #readingAhead = false
 
   /**
    * @param feeds where each shard's writer state comes from, shard 0 first (one feed: the writer 'main' alone); by
@@ -631,6 +639,8 @@ export class LiveIndex {
     segments: Map<string, Segment>,
     seqs: number[],
   ): void {
+    // The blocks of the segments the new index no longer names make room for the new ones' (see #readAhead).
+    for (const [key, segment] of this.#segments) if (!segments.has(key)) this.#bodies.forget(segment)
     this.#segments = segments
     this.index = index
     for (const [i, { state, head }] of heads.entries()) {
@@ -719,7 +729,11 @@ export class LiveIndex {
       for (const ref of state.manifest?.segments ?? []) needed.add(segmentKey(state.shard, ref.id))
       for (const ref of manifests[i]?.segments ?? []) needed.add(segmentKey(state.shard, ref.id))
     }
-    for (const key of this.#segments.keys()) if (!needed.has(key)) this.#segments.delete(key)
+    for (const [key, segment] of this.#segments) {
+      if (needed.has(key)) continue
+      this.#segments.delete(key)
+      this.#bodies.forget(segment)
+    }
   }
 
   /**
@@ -790,6 +804,10 @@ export class LiveIndex {
       ctx.waitUntil(this.#prepareBeside())
       return
     }
+    if (this.#readAheadOf !== this.index && !this.#readingAhead) {
+      this.#readingAhead = true
+      ctx.waitUntil(this.#readAhead().finally(() => (this.#readingAhead = false)))
+    }
     if (Date.now() - this.syncedAt <= SYNC_INTERVAL_MS) return
     if (this.#syncing && Date.now() - this.#syncAliveAt <= this.lostAfterMs) return
     ctx.waitUntil(
@@ -797,6 +815,22 @@ export class LiveIndex {
         console.error(JSON.stringify({ level: 'warn', msg: 'index sync failed', error: String(err) }))
       }),
     )
+  }
+
+  /**
+   * Reads a few body blocks of the index in use ahead of its searches, newest segments first (news readers search
+   * the recent most), beside the requests: a request after a round starts the next, until the blocks held fill the
+   * budget or every block is held (see BodyBlocks.prefetch). A swap starts it over for the new index.
+   */
+  async #readAhead(): Promise<void> {
+    const index = this.index
+    try {
+      const segments = [...this.#segments.values()].reverse()
+      if (!(await this.#bodies.prefetch(segments, READ_AHEAD_BLOCKS)) && this.index === index) this.#readAheadOf = index
+    } catch (err) {
+      // A block KV and the writer could not give now: the next request tries again, and searches read it as needed.
+      console.error(JSON.stringify({ level: 'warn', msg: 'body read-ahead failed', error: String(err) }))
+    }
   }
 
   /**

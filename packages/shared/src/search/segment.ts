@@ -187,6 +187,12 @@ export class Segment {
     return lo
   }
 
+  /** Bytes of body block `block`. */
+  bodyBlockBytes(block: number): number {
+    const from = this.bodyOffsets[this.bodyBlockFirst[block] ?? 0] ?? 0
+    return (this.bodyOffsets[this.bodyBlockFirst[block + 1] ?? 0] ?? from) - from
+  }
+
   /** The body of doc, read from the bytes of its block (`bodyBlockOf`), as `splitSegment` cut them. */
   bodyIn(doc: number, block: Uint8Array): string {
     const from = this.bodyOffsets[this.bodyBlockFirst[this.bodyBlockOf(doc)] ?? 0] ?? 0
