@@ -5,6 +5,7 @@
  * can put it on the search worker's core (bench-servers.ts, pinSearchWorker).
  */
 import { type ChildProcess, fork } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { PairedTimer } from './http-timer'
 
@@ -17,6 +18,8 @@ export interface PairedSearchJob {
   queries: string[]
   /** when to stop (epoch ms: threads do not share performance.now's origin) */
   untilEpochMs: number
+  /** searches a second at most: each starts at its turn, or at once when the one before ended late */
+  perSecond: number
 }
 
 export interface PairedSearchTimes {
@@ -56,8 +59,11 @@ export function pairedSearchesInProcess(
 
 async function run(job: PairedSearchJob): Promise<PairedSearchTimes> {
   const timer = new PairedTimer(job.workerUrl)
+  const start = performance.now()
   try {
     for (let i = 0; Date.now() < job.untilEpochMs; i++) {
+      const wait = start + (i * 1000) / job.perSecond - performance.now()
+      if (wait > 0) await sleep(wait)
       await timer.time(`/search?q=${encodeURIComponent(job.queries[i % job.queries.length] ?? 'oil')}`)
     }
   } finally {
