@@ -15,7 +15,7 @@ import { descendantsNamed, fmt, mib, processMemory, quantile, titleQuerySets } f
 import { readReuters, reutersInput } from './lib/corpus'
 import { type DevServers, startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
 import { HttpTimer } from './lib/http-timer'
-import { type LivePhaseFigures, livePhase } from './lib/live-phases'
+import { type LivePhaseFigures, livePhase, non200Text } from './lib/live-phases'
 import { ROOT } from './lib/local-config'
 import { WebhookClient } from './lib/webhook-client'
 import { findUserWorkerd, isolateHeap } from './lib/workerd-probe'
@@ -125,7 +125,7 @@ try {
   }
   const report = (label: string, f: LivePhaseFigures) =>
     log(
-      `  ${label}: worker time (search − /healthz) p50 ${fmt(f.workerP50Ms, 2)} / p99 ${fmt(f.workerP99Ms, 2)} ms; search p50 ${fmt(f.searchP50Ms, 2)} / p99 ${fmt(f.searchP99Ms, 2)} ms; freshness p50 ${fmt(f.freshnessP50Ms)} / p99 ${fmt(f.freshnessP99Ms)} ms (${f.freshnessSamples} probes); ${f.non200} non-200; indexVersion down ${f.indexVersionDecreases}×; ${f.reappeared} of ${f.deletedProbes} deleted probes seen again; writer calls from readers ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)}/s`,
+      `  ${label}: worker time (search − /healthz) p50 ${fmt(f.workerP50Ms, 2)} / p99 ${fmt(f.workerP99Ms, 2)} ms; search p50 ${fmt(f.searchP50Ms, 2)} / p99 ${fmt(f.searchP99Ms, 2)} ms; freshness p50 ${fmt(f.freshnessP50Ms)} / p99 ${fmt(f.freshnessP99Ms)} ms (${f.freshnessSamples} probes); ${non200Text(f)}; indexVersion down ${f.indexVersionDecreases}×; ${f.reappeared} of ${f.deletedProbes} deleted probes seen again; writer calls from readers ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)}/s`,
     )
   // 1b. The minute after the burst: KV's outbox drains and merges run while searches and probes go on.
   log(`After the burst, ${PHASE_SECONDS} s of searches and freshness probes (KV_PROPAGATION_MS=${PROPAGATION_MS})…`)
@@ -470,7 +470,7 @@ await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result
     ['steady feed', r.steadyFeed],
   ] as const) {
     console.log(
-      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${f.non200} non-200, indexVersion down ${f.indexVersionDecreases}×, ${f.reappeared} of ${f.deletedProbes} deleted probes seen again, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS}, WRITER_SHARDS=${WRITERS}${pinned ? ', pinned' : ''})`,
+      `${label.padEnd(36)} worker p50 / p99 ${fmt(f.workerP50Ms, 2)} / ${fmt(f.workerP99Ms, 2)} ms, freshness p50 / p99 ${fmt(f.freshnessP50Ms)} / ${fmt(f.freshnessP99Ms)} ms, ${non200Text(f)}, indexVersion down ${f.indexVersionDecreases}×, ${f.reappeared} of ${f.deletedProbes} deleted probes seen again, writer ${fmt(f.writerReaderCallsPerSecond ?? 0, 1)} reader calls/s (KV_PROPAGATION_MS=${PROPAGATION_MS}, WRITER_SHARDS=${WRITERS}${pinned ? ', pinned' : ''})`,
     )
   }
   console.log(

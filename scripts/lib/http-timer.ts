@@ -54,6 +54,8 @@ export class PairedTimer {
   /** per pair: search − /healthz */
   readonly worker: number[] = []
   non200 = 0
+  /** the answers other than 200, by status ('error': no answer) */
+  readonly non200By: Record<string, number> = {}
   private readonly timer: HttpTimer
 
   constructor(base: string) {
@@ -68,8 +70,10 @@ export class PairedTimer {
       this.search.push(s)
       this.floor.push(h)
       this.worker.push(s - h)
-    } catch {
+    } catch (err) {
       this.non200++
+      const status = /answered (\d+)/.exec(String(err))?.[1] ?? 'error'
+      this.non200By[status] = (this.non200By[status] ?? 0) + 1
     }
   }
 

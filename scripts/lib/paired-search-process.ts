@@ -27,6 +27,7 @@ export interface PairedSearchTimes {
   floor: number[]
   worker: number[]
   non200: number
+  non200By: Record<string, number>
 }
 
 /**
@@ -69,7 +70,13 @@ async function run(job: PairedSearchJob): Promise<PairedSearchTimes> {
   } finally {
     timer.close()
   }
-  return { search: timer.search, floor: timer.floor, worker: timer.worker, non200: timer.non200 }
+  return {
+    search: timer.search,
+    floor: timer.floor,
+    worker: timer.worker,
+    non200: timer.non200,
+    non200By: timer.non200By,
+  }
 }
 
 // Run as the child: one job from the parent, its times back, then exit.
