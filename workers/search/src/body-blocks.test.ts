@@ -30,11 +30,12 @@ function registered(maxBytes: number) {
   const { segment, bodyBlocks } = headAndBlocks()
   const reads: number[] = []
   const bodies = new BodyBlocks(maxBytes)
-  bodies.register(segment, async (block) => {
+  const read = async (block: number) => {
     reads.push(block)
     const bytes = bodyBlocks[block]
     return bytes ? bytes.slice().buffer : null
-  })
+  }
+  bodies.register(segment, { kv: read, writer: async () => null })
   /** A document of each block, the first one's. */
   const firstDocOf = (block: number) => docs.findIndex((_, doc) => segment.bodyBlockOf(doc) === block)
   return { segment, bodyBlocks, reads, bodies, firstDocOf }
@@ -71,14 +72,14 @@ describe('body blocks of an isolate', () => {
 
   it('reads ahead in rounds until every block is held, or up to its budget, and lets go of a forgotten segment', async () => {
     const all = registered(1 << 20)
-    const rounds: boolean[] = []
-    for (let more = true; more; ) {
-      more = await all.bodies.prefetch([all.segment], 2)
-      rounds.push(more)
+    const rounds: string[] = []
+    for (let left = 'more'; left === 'more'; ) {
+      left = await all.bodies.prefetch([all.segment], 2)
+      rounds.push(left)
     }
     expect(all.reads).toEqual(all.bodyBlocks.map((_, b) => b))
     // Two a round; the last round says nothing is left.
-    expect(rounds).toEqual([...Array(Math.ceil(all.bodyBlocks.length / 2) - 1).fill(true), false])
+    expect(rounds).toEqual([...Array(Math.ceil(all.bodyBlocks.length / 2) - 1).fill('more'), 'done'])
     expect(all.bodies.bytes).toBe(all.bodyBlocks.reduce((n, b) => n + b.length, 0))
     // Held: searches read nothing more.
     expect(await all.bodies.body(all.segment, all.firstDocOf(3))).toBe(docs[all.firstDocOf(3)]?.body)
@@ -89,14 +90,37 @@ describe('body blocks of an isolate', () => {
     // A budget of two blocks and a bit: two read ahead, and the third, which does not fit, ends it.
     const budget = (all.bodyBlocks[0]?.length ?? 0) + (all.bodyBlocks[1]?.length ?? 0) + 10
     const some = registered(budget)
-    expect(await some.bodies.prefetch([some.segment], 100)).toBe(false)
+    expect(await some.bodies.prefetch([some.segment], 100)).toBe('done')
     expect(some.reads).toEqual([0, 1])
+  })
+
+  it('reads ahead only from KV: a segment whose block KV does not show yet waits for a later round, the others go on', async () => {
+    const fresh = headAndBlocks()
+    const old = registered(1 << 20)
+    const writerCalls: number[] = []
+    let shown = false
+    old.bodies.register(fresh.segment, {
+      kv: async (block) => (shown ? (fresh.bodyBlocks[block]?.slice().buffer ?? null) : null),
+      writer: async (block) => {
+        writerCalls.push(block)
+        return fresh.bodyBlocks[block]?.slice().buffer ?? null
+      },
+    })
+    expect(await old.bodies.prefetch([fresh.segment, old.segment], 1000)).toBe('later')
+    expect(old.reads).toEqual(old.bodyBlocks.map((_, b) => b))
+    expect(writerCalls).toEqual([])
+    // A search's snippet does ask the writer.
+    expect(await old.bodies.body(fresh.segment, 0)).toBe(docs[0]?.body)
+    expect(writerCalls).toEqual([0])
+    shown = true
+    expect(await old.bodies.prefetch([fresh.segment, old.segment], 1000)).toBe('done')
+    expect(writerCalls).toEqual([0])
   })
 
   it('answers null for a block neither KV nor the writer has, and for a segment it was never told of', async () => {
     const { segment, bodies, firstDocOf } = registered(1 << 20)
     const gone = new BodyBlocks()
-    gone.register(segment, async () => null)
+    gone.register(segment, { kv: async () => null, writer: async () => null })
     expect(await gone.body(segment, firstDocOf(0))).toBeNull()
     expect(await bodies.body(headAndBlocks().segment, 0)).toBeNull()
     expect(gone.bytes).toBe(0)

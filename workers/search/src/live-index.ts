@@ -28,6 +28,8 @@ import { LOCAL_LOCATION, requestLocation, shardFeeds, type WriterFeed } from './
  * `waitUntil` for a few KV reads, and a Reuters index's 490 blocks are held after about sixty requests.
  */
 export const READ_AHEAD_BLOCKS = 8
+/** How long reading ahead waits after KV did not show a block (a new segment's, for up to a minute at the edge). */
+export const READ_AHEAD_RETRY_MS = 2000
 /** A search finding the index older than this starts a sync beside itself (it never waits for one). */
 export const SYNC_INTERVAL_MS = 100
 /**
@@ -187,6 +189,8 @@ export class LiveIndex {
   /** The index whose body blocks are all read ahead, as far as the budget goes (see #readAhead). */
   #readAheadOf: SearchIndex | null = null
   #readingAhead = false
+  /** No round of reading ahead before this (epoch ms): KV did not show a block yet. */
+  #readAheadAt = 0
 
   /**
    * @param feeds where each shard's writer state comes from, shard 0 first (one feed: the writer 'main' alone); by
@@ -754,12 +758,9 @@ export class LiveIndex {
     try {
       const segment = Segment.open(bytes)
       // Its body blocks follow its head's parts, under the same keys.
-      this.#bodies.register(segment, async (block) => {
-        const part = ref.parts + block
-        return (
-          (await this.#kv.get(segmentPartKey(ref.id, part), 'arrayBuffer')) ??
-          at.state.feed.segmentPart(at.head, ref, part)
-        )
+      this.#bodies.register(segment, {
+        kv: (block) => this.#kv.get(segmentPartKey(ref.id, ref.parts + block), 'arrayBuffer'),
+        writer: (block) => at.state.feed.segmentPart(at.head, ref, ref.parts + block),
       })
       return segment
     } catch (err) {
@@ -804,7 +805,7 @@ export class LiveIndex {
       ctx.waitUntil(this.#prepareBeside())
       return
     }
-    if (this.#readAheadOf !== this.index && !this.#readingAhead) {
+    if (this.#readAheadOf !== this.index && !this.#readingAhead && Date.now() >= this.#readAheadAt) {
       this.#readingAhead = true
       ctx.waitUntil(this.#readAhead().finally(() => (this.#readingAhead = false)))
     }
@@ -820,13 +821,16 @@ export class LiveIndex {
   /**
    * Reads a few body blocks of the index in use ahead of its searches, newest segments first (news readers search
    * the recent most), beside the requests: a request after a round starts the next, until the blocks held fill the
-   * budget or every block is held (see BodyBlocks.prefetch). A swap starts it over for the new index.
+   * budget or every block is held (see BodyBlocks.prefetch). A swap starts it over for the new index. Blocks KV does
+   * not show yet are tried again READ_AHEAD_RETRY_MS later, never asked of the writer.
    */
   async #readAhead(): Promise<void> {
     const index = this.index
     try {
       const segments = [...this.#segments.values()].reverse()
-      if (!(await this.#bodies.prefetch(segments, READ_AHEAD_BLOCKS)) && this.index === index) this.#readAheadOf = index
+      const left = await this.#bodies.prefetch(segments, READ_AHEAD_BLOCKS)
+      if (left === 'later') this.#readAheadAt = Date.now() + READ_AHEAD_RETRY_MS
+      if (left === 'done' && this.index === index) this.#readAheadOf = index
     } catch (err) {
       // A block KV and the writer could not give now: the next request tries again, and searches read it as needed.
       console.error(JSON.stringify({ level: 'warn', msg: 'body read-ahead failed', error: String(err) }))
