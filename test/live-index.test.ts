@@ -320,6 +320,35 @@ describe('a search isolate following the writer', () => {
     expect(without.hits[0]?.snippet).toBe('')
   })
 
+  it('holds a new segment’s body blocks before its swap takes it in, from the writer where KV does not show them', async () => {
+    const direct = directFeed(searchEnv)
+    const asked: number[] = []
+    const feed: WriterFeed = {
+      ...direct,
+      segmentPart: (head, segment, part) => {
+        asked.push(part)
+        return direct.segmentPart(head, segment, part)
+      },
+    }
+    // A location a minute from the writer: KV shows none of the new segment's values.
+    const distant = reader(feed, { ...searchEnv, KV_PROPAGATION_MS: '60000' } as unknown as SearchEnv)
+    await distant.sync()
+    await apply({ kind: 'upsert', article: await story('Manganese output fell in Gabon. Marker pyrolusite.') })
+    await maintain()
+    const ref = (await writer().manifest()).segments.at(-1)
+    if (!ref) throw new Error('no segment was written')
+    asked.length = 0
+    await distant.sync()
+    expect(distant.segmentRefs.map((r) => r.id)).toContain(ref.id)
+    // Its head's parts and then its body blocks, all from the writer, before any search.
+    expect(asked).toEqual(Array.from({ length: ref.parts + ref.bodyBlocks }, (_, i) => i))
+    expect(distant.bodyBytes).toBeGreaterThanOrEqual(ref.bodyBytes)
+    // Its snippet asks the writer nothing more.
+    const { hits } = await distant.search({ q: 'pyrolusite', limit: 10, offset: 0, sort: 'relevance' })
+    expect(hits[0]?.snippet).toMatch(/Marker <mark>pyrolusite<\/mark>\.$/)
+    expect(asked).toHaveLength(ref.parts + ref.bodyBlocks)
+  })
+
   it('reads the body blocks of its segments ahead, a few at each request, until it holds them all', async () => {
     await apply({ kind: 'upsert', article: await story('Nickel smelters restarted. Marker pentlandite.') })
     await maintain()

@@ -117,6 +117,31 @@ describe('body blocks of an isolate', () => {
     expect(writerCalls).toEqual([0])
   })
 
+  it('loads a swap’s new segments’ blocks from KV or else the writer, skipping those held, up to its budget', async () => {
+    const fresh = headAndBlocks()
+    const old = registered(1 << 20)
+    const fromWriter: number[] = []
+    old.bodies.register(fresh.segment, {
+      kv: async (block) => (block % 2 === 0 ? (fresh.bodyBlocks[block]?.slice().buffer ?? null) : null),
+      writer: async (block) => {
+        fromWriter.push(block)
+        return fresh.bodyBlocks[block]?.slice().buffer ?? null
+      },
+    })
+    await old.bodies.body(old.segment, old.firstDocOf(0))
+    let alive = 0
+    await old.bodies.load([old.segment, fresh.segment], () => alive++)
+    expect(old.reads).toEqual(old.bodyBlocks.map((_, b) => b))
+    expect(fromWriter).toEqual(fresh.bodyBlocks.flatMap((_, b) => (b % 2 === 1 ? [b] : [])))
+    expect(alive).toBe(old.bodyBlocks.length - 1 + fresh.bodyBlocks.length)
+    // Held now: a search reads nothing, and asks the writer nothing.
+    expect(await old.bodies.body(fresh.segment, 0, false)).toBe(docs[0]?.body)
+    // A budget of two blocks loads two.
+    const small = registered((old.bodyBlocks[0]?.length ?? 0) + (old.bodyBlocks[1]?.length ?? 0))
+    await small.bodies.load([small.segment], () => undefined)
+    expect(small.reads).toEqual([0, 1])
+  })
+
   it('answers null for a block neither KV nor the writer has, and for a segment it was never told of', async () => {
     const { segment, bodies, firstDocOf } = registered(1 << 20)
     const gone = new BodyBlocks()

@@ -87,18 +87,40 @@ export class BodyBlocks {
   }
 
   /**
-   * The body of `doc` in `segment`, from its block: held, being read, or read now. Null when the block is gone (a
-   * merge replaced the segment long ago) or the segment was never registered.
+   * The body of `doc` in `segment`, from its block: held, being read, or read now from KV, and, `fromWriter`, from
+   * the writer where KV does not show it. Null when none has it (KV does not show it yet and the writer is not asked;
+   * or a merge replaced the segment long ago), or the segment was never registered.
    */
-  async body(segment: Segment, doc: number): Promise<string | null> {
+  async body(segment: Segment, doc: number, fromWriter = true): Promise<string | null> {
     if (segment.hasBodies) return segment.body(doc)
     const reader = this.#readers.get(segment)
     if (!reader) return null
     const block = segment.bodyBlockOf(doc)
     const key = `${reader.uid}/${block}`
-    const read = async () => (await reader.source.kv(block)) ?? reader.source.writer(block)
+    const read = async () => (await reader.source.kv(block)) ?? (fromWriter ? reader.source.writer(block) : null)
     const bytes = this.#touch(key) ?? (await this.#read(key, read))
     return bytes === null ? null : segment.bodyIn(doc, bytes)
+  }
+
+  /**
+   * Reads every block of `segments` not held, one after another, from KV or else the writer, up to the budget's worth
+   * (older blocks go as they must, least recently used first): a swap loads its new segments' blocks before it takes
+   * them in, so that no search waits on the writer for a block KV does not show yet.
+   */
+  async load(segments: readonly Segment[], alive: () => void): Promise<void> {
+    let bytes = 0
+    for (const segment of segments) {
+      const reader = this.#readers.get(segment)
+      if (!reader || segment.hasBodies) continue
+      for (let block = 0; block < segment.bodyBlockCount; block++) {
+        const key = `${reader.uid}/${block}`
+        if (this.#touch(key)) continue
+        bytes += segment.bodyBlockBytes(block)
+        if (bytes > this.maxBytes) return
+        await this.#read(key, async () => (await reader.source.kv(block)) ?? reader.source.writer(block))
+        alive()
+      }
+    }
   }
 
   #touch(key: string): Uint8Array | undefined {
