@@ -14,6 +14,7 @@ import {
   SegmentBuilder,
   type SegmentRef,
   segmentPartKey,
+  segmentValues,
   shardOfWriterName,
   splitParts,
   splitSegment,
@@ -643,11 +644,13 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       await yieldToRequests()
       step = steps.next()
     }
-    // The head in KV-sized parts, then one value per body block: a reader holds the head and reads a block when a
-    // hit needs its snippet.
-    const { head, bodyBlocks } = splitSegment(step.value)
+    // The head in KV-sized parts, then one value per body block, then the blocks joined in one more value: a reader
+    // holds the head, loads the joined blocks when it swaps the segment in (one read from KV, or one call to this
+    // writer per location while KV does not show them: block by block was a call per 32 KiB from every location),
+    // and reads a block when a hit needs one it no longer holds.
+    const { head, bodyBlocks, bodies } = splitSegment(step.value)
     const parts = splitParts(head)
-    const values = [...parts, ...bodyBlocks]
+    const values = [...parts, ...bodyBlocks, ...(bodyBlocks.length > 0 ? [bodies] : [])]
     for (let i = 0; i < values.length; i += SEGMENT_PUTS_AT_ONCE) {
       const batch = values.slice(i, i + SEGMENT_PUTS_AT_ONCE)
       await Promise.all(batch.map((value, j) => this.env.ARTICLES.put(segmentPartKey(id, i + j), value, writtenNow())))
@@ -750,7 +753,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     if (!first || !last) return false
     const row = await this.#writeSegment(first.seq_from, last.seq_to)
     const replaced = run.flatMap((r) =>
-      Array.from({ length: r.parts + r.body_blocks }, (_, i) => segmentPartKey(r.id, i)),
+      Array.from({ length: segmentValues(toRef(r)) }, (_, i) => segmentPartKey(r.id, i)),
     )
     this.ctx.storage.transactionSync(() => {
       for (const r of run) this.#sql.exec('DELETE FROM segments WHERE id = ?', r.id)

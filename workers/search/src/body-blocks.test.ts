@@ -21,24 +21,30 @@ const docs = Array.from({ length: 5 }, (_, copy) =>
 function headAndBlocks() {
   const builder = new SegmentBuilder()
   for (const d of docs) builder.add(d)
-  const { head, bodyBlocks } = splitSegment(builder.finish())
-  return { segment: Segment.open(head), bodyBlocks }
+  const { head, bodyBlocks, bodies } = splitSegment(builder.finish())
+  return { segment: Segment.open(head), bodyBlocks, joined: bodies }
 }
 
 /** A segment registered with a reader that counts its reads per block. */
 function registered(maxBytes: number) {
-  const { segment, bodyBlocks } = headAndBlocks()
+  const { segment, bodyBlocks, joined } = headAndBlocks()
   const reads: number[] = []
+  /** reads of all the blocks at once */
+  const allReads: number[] = []
   const bodies = new BodyBlocks(maxBytes)
   const read = async (block: number) => {
     reads.push(block)
     const bytes = bodyBlocks[block]
     return bytes ? bytes.slice().buffer : null
   }
-  bodies.register(segment, { kv: read, writer: async () => null })
+  const all = async () => {
+    allReads.push(1)
+    return joined.slice().buffer
+  }
+  bodies.register(segment, { kv: read, writer: async () => null, all })
   /** A document of each block, the first one's. */
   const firstDocOf = (block: number) => docs.findIndex((_, doc) => segment.bodyBlockOf(doc) === block)
-  return { segment, bodyBlocks, reads, bodies, firstDocOf }
+  return { segment, bodyBlocks, reads, allReads, bodies, firstDocOf }
 }
 
 describe('body blocks of an isolate', () => {
@@ -105,6 +111,7 @@ describe('body blocks of an isolate', () => {
         writerCalls.push(block)
         return fresh.bodyBlocks[block]?.slice().buffer ?? null
       },
+      all: async () => null,
     })
     expect(await old.bodies.prefetch([fresh.segment, old.segment], 1000)).toBe('later')
     expect(old.reads).toEqual(old.bodyBlocks.map((_, b) => b))
@@ -117,35 +124,40 @@ describe('body blocks of an isolate', () => {
     expect(writerCalls).toEqual([0])
   })
 
-  it('loads a swap’s new segments’ blocks from KV or else the writer, skipping those held, up to its budget', async () => {
-    const fresh = headAndBlocks()
-    const old = registered(1 << 20)
-    const fromWriter: number[] = []
-    old.bodies.register(fresh.segment, {
-      kv: async (block) => (block % 2 === 0 ? (fresh.bodyBlocks[block]?.slice().buffer ?? null) : null),
-      writer: async (block) => {
-        fromWriter.push(block)
-        return fresh.bodyBlocks[block]?.slice().buffer ?? null
+  it('loads a swap’s new segments’ blocks in one read each, as long as they fit its budget together', async () => {
+    const one = registered(1 << 20)
+    const two = registered(1 << 20)
+    // The second's reader, with the first's blocks: its segment is the same.
+    one.bodies.register(two.segment, {
+      kv: async () => null,
+      writer: async () => null,
+      all: async () => {
+        two.allReads.push(1)
+        return headAndBlocks().joined.slice().buffer
       },
     })
-    await old.bodies.body(old.segment, old.firstDocOf(0))
+    await one.bodies.body(one.segment, one.firstDocOf(0))
     let alive = 0
-    await old.bodies.load([old.segment, fresh.segment], () => alive++)
-    expect(old.reads).toEqual(old.bodyBlocks.map((_, b) => b))
-    expect(fromWriter).toEqual(fresh.bodyBlocks.flatMap((_, b) => (b % 2 === 1 ? [b] : [])))
-    expect(alive).toBe(old.bodyBlocks.length - 1 + fresh.bodyBlocks.length)
-    // Held now: a search reads nothing, and asks the writer nothing.
-    expect(await old.bodies.body(fresh.segment, 0, false)).toBe(docs[0]?.body)
-    // A budget of two blocks loads two.
-    const small = registered((old.bodyBlocks[0]?.length ?? 0) + (old.bodyBlocks[1]?.length ?? 0))
+    await one.bodies.load([one.segment, two.segment], () => alive++)
+    expect([one.reads, one.allReads, two.allReads]).toEqual([[0], [1], [1]])
+    expect(alive).toBe(2)
+    const total = one.bodyBlocks.reduce((n, b) => n + b.length, 0)
+    expect(one.bodies.bytes).toBe(2 * total)
+    // Held now: every body answers without a read.
+    for (let doc = 0; doc < docs.length; doc += 7) {
+      expect(await one.bodies.body(two.segment, doc, false)).toBe(docs[doc]?.body)
+    }
+    expect(one.reads).toEqual([0])
+    // A budget short of a segment's blocks loads none of them (read ahead later, block by block).
+    const small = registered(total - 1)
     await small.bodies.load([small.segment], () => undefined)
-    expect(small.reads).toEqual([0, 1])
+    expect([small.reads, small.allReads, small.bodies.bytes]).toEqual([[], [], 0])
   })
 
   it('answers null for a block neither KV nor the writer has, and for a segment it was never told of', async () => {
     const { segment, bodies, firstDocOf } = registered(1 << 20)
     const gone = new BodyBlocks()
-    gone.register(segment, { kv: async () => null, writer: async () => null })
+    gone.register(segment, { kv: async () => null, writer: async () => null, all: async () => null })
     expect(await gone.body(segment, firstDocOf(0))).toBeNull()
     expect(await bodies.body(headAndBlocks().segment, 0)).toBeNull()
     expect(gone.bytes).toBe(0)

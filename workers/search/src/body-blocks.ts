@@ -15,6 +15,8 @@ export interface BodyBlockSource {
   kv(block: number): Promise<ArrayBuffer | null>
   /** the writer, through the location's cache: for a block KV does not show yet */
   writer(block: number): Promise<ArrayBuffer | null>
+  /** all the blocks one after another, from KV or else the writer (one value: see `bodiesPart`) */
+  all(): Promise<ArrayBuffer | null>
 }
 
 /** What a round of reading ahead left: nothing; more to read; or blocks KV did not show yet, to try again later. */
@@ -103,22 +105,30 @@ export class BodyBlocks {
   }
 
   /**
-   * Reads every block of `segments` not held, one after another, from KV or else the writer, up to the budget's worth
-   * (older blocks go as they must, least recently used first): a swap loads its new segments' blocks before it takes
-   * them in, so that no search waits on the writer for a block KV does not show yet.
+   * Loads the blocks of `segments`, each segment's all at once in one read (KV, or else the writer: one call per
+   * location and segment while KV does not show it), as long as they fit the budget together; older blocks go as
+   * they must, least recently used first. A swap loads its new segments' blocks before it takes them in, so that no
+   * search waits on the writer for a block KV does not show yet. A segment past the budget's rest is read ahead from
+   * KV later, and its hits' blocks as they are asked for.
    */
   async load(segments: readonly Segment[], alive: () => void): Promise<void> {
-    let bytes = 0
+    let room = this.maxBytes
     for (const segment of segments) {
       const reader = this.#readers.get(segment)
-      if (!reader || segment.hasBodies) continue
-      for (let block = 0; block < segment.bodyBlockCount; block++) {
+      if (!reader || segment.hasBodies || segment.bodyBlockCount === 0) continue
+      let bytes = 0
+      for (let block = 0; block < segment.bodyBlockCount; block++) bytes += segment.bodyBlockBytes(block)
+      if (bytes > room) return
+      room -= bytes
+      const all = await reader.source.all()
+      alive()
+      if (all === null || all.byteLength !== bytes) continue
+      for (let block = 0, from = 0; block < segment.bodyBlockCount; block++) {
+        const to = from + segment.bodyBlockBytes(block)
         const key = `${reader.uid}/${block}`
-        if (this.#touch(key)) continue
-        bytes += segment.bodyBlockBytes(block)
-        if (bytes > this.maxBytes) return
-        await this.#read(key, async () => (await reader.source.kv(block)) ?? reader.source.writer(block))
-        alive()
+        // Copied: a block let go must free its bytes, not keep the whole value alive.
+        if (!this.#touch(key)) this.#keep(key, new Uint8Array(all.slice(from, to)))
+        from = to
       }
     }
   }

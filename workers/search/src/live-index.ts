@@ -2,6 +2,7 @@ import type { Article } from '@edgewire/shared/article'
 import { ProblemError } from '@edgewire/shared/http'
 import {
   articleKey,
+  bodiesPart,
   type Manifest,
   readParts,
   type SegmentRef,
@@ -773,9 +774,11 @@ export class LiveIndex {
     try {
       const segment = Segment.open(bytes)
       // Its body blocks follow its head's parts, under the same keys.
+      const part = (i: number) => this.#kv.get(segmentPartKey(ref.id, i), 'arrayBuffer')
       this.#bodies.register(segment, {
-        kv: (block) => this.#kv.get(segmentPartKey(ref.id, ref.parts + block), 'arrayBuffer'),
+        kv: (block) => part(ref.parts + block),
         writer: (block) => at.state.feed.segmentPart(at.head, ref, ref.parts + block),
+        all: async () => (await part(bodiesPart(ref))) ?? at.state.feed.segmentPart(at.head, ref, bodiesPart(ref)),
       })
       return segment
     } catch (err) {

@@ -17,10 +17,17 @@ export interface SegmentRef {
   bodyBytes: number
   /**
    * how many KV values hold its body blocks, one each: parts `parts` … `parts + bodyBlocks − 1`, read as hits need
-   * them
+   * them; then, when there are any, all of them in one more value (`bodiesPart`), which a swap reads at once
    */
   bodyBlocks: number
 }
+
+/** The part that holds all of a segment's body blocks in one value (see SegmentRef.bodyBlocks). */
+export const bodiesPart = (ref: Pick<SegmentRef, 'parts' | 'bodyBlocks'>) => ref.parts + ref.bodyBlocks
+
+/** How many KV values a segment is stored in: its head's parts, its body blocks, and their joined copy. */
+export const segmentValues = (ref: Pick<SegmentRef, 'parts' | 'bodyBlocks'>) =>
+  ref.parts + ref.bodyBlocks + (ref.bodyBlocks > 0 ? 1 : 0)
 
 export interface Manifest {
   /** bumps on every flush or merge */

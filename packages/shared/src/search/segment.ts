@@ -247,10 +247,10 @@ export class Segment {
 
 /**
  * Cuts whole segment bytes (as `SegmentBuilder` makes them) into its head, which `Segment.open` reads without the
- * bodies, and its body blocks, each the UTF-8 bodies of the documents from one block's first to the next's. Views of
- * `bytes`, no copy.
+ * bodies, and its body blocks, each the UTF-8 bodies of the documents from one block's first to the next's; `bodies`
+ * is all the blocks one after another. Views of `bytes`, no copy.
  */
-export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks: Uint8Array[] } {
+export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks: Uint8Array[]; bodies: Uint8Array } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (view.getUint32(0, true) !== SEGMENT_MAGIC || view.getUint32(4, true) !== FORMAT_VERSION) {
     throw new SegmentFormatError('not an Edgewire search segment of this format')
@@ -270,7 +270,11 @@ export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks:
     const to = bodyOffsets[first[k + 1] ?? 0] ?? 0
     bodyBlocks.push(bytes.subarray(bodies.offset + from, bodies.offset + to))
   }
-  return { head: bytes.subarray(0, bodies.offset), bodyBlocks }
+  return {
+    head: bytes.subarray(0, bodies.offset),
+    bodyBlocks,
+    bodies: bytes.subarray(bodies.offset, bodies.offset + bodies.length),
+  }
 }
 
 /** Where section i lies in the segment, from its table. */
