@@ -235,10 +235,10 @@ export class LiveIndex {
   }
 
   /**
-   * Runs a query on the index in use, and reads the body blocks its hits' snippets need (held, or from KV, or from
-   * the writer where KV does not show them yet). A hit whose block is gone (its segment replaced by a merge minutes
-   * ago, the index in use older than that) takes its body from the article in KV; if that is gone too (deleted
-   * since), its snippet stays empty.
+   * Runs a query on the index in use, and finds the bodies its hits' snippets need: in the blocks held, else in a
+   * block read from KV, else in the article in KV, and only then in a block from the writer (where KV does not show
+   * either yet, or a merge replaced the segment minutes ago). A hit none of them gives (its article deleted since)
+   * keeps an empty snippet; the search answers either way.
    */
   async search(params: SearchParams): Promise<SearchResult> {
     const page = this.index.searchPage(params)
@@ -757,9 +757,10 @@ export class LiveIndex {
   }
 
   /**
-   * Reads a segment's head from KV, as this location sees it (its body blocks are read as hits need them); a part KV does not show yet (a new key takes up to a
-   * minute to reach every location) comes from the shard's writer through the location's cache. Null when this code
-   * cannot read the segment (another analyzer, another format).
+   * Reads a segment's head from KV, as this location sees it; a part KV does not show yet (a new key takes up to a
+   * minute to reach every location) comes from the shard's writer through the location's cache. Its body blocks are
+   * read later (see BodyBlocks): where from is registered here. Null when this code cannot read the segment (another
+   * analyzer, another format).
    */
   async #open(at: ShardHead, ref: SegmentRef): Promise<Segment | null> {
     // One part after another, each copied into the segment's buffer as it arrives (readParts): reading them all at
