@@ -382,7 +382,7 @@ export class SearchIndex {
     return this.memtable.has(id) || this.ids().find(id) !== undefined
   }
 
-  /** The stored document, as search would show it. */
+  /** The stored document, as search would show it (its segment opened whole: a head alone has no bodies). */
   get(id: string): IndexDoc | null {
     const fresh = this.memtable.get(id)
     if (fresh !== null) return fresh
@@ -663,21 +663,8 @@ export class SearchIndex {
     }
     const segment = this.states[c.seg]?.segment
     if (segment === undefined) throw new Error('segment candidate vanished')
-    const published = segment.publishedOf(c.doc)
-    const hit: SearchHit = {
-      id: segment.docId(c.doc),
-      url: segment.url(c.doc),
-      title: segment.title(c.doc),
-      source: segment.sourceOf(c.doc),
-      author: segment.authorOf(c.doc),
-      published: published === null ? null : new Date(published).toISOString(),
-      lang: segment.langOf(c.doc),
-      tags: segment.tagsOf(c.doc),
-      score,
-      snippet: '',
-    }
-    if (segment.hasBodies) hit.snippet = snippet(segment.body(c.doc))
-    else bodiesToRead.push({ hit, segment, doc: c.doc })
+    const hit = hitOf(segment.fields(c.doc), score, segment.hasBodies ? snippet(segment.body(c.doc)) : '')
+    if (!segment.hasBodies) bodiesToRead.push({ hit, segment, doc: c.doc })
     return hit
   }
 
@@ -840,8 +827,8 @@ function newState(segment: Segment): SegmentState {
   return { segment, deleted: null, deletedCount: 0, scores: null, touched: null }
 }
 
-/** A memtable document as a hit. */
-function hitOf(doc: IndexDoc, score: number, snippet: string): SearchHit {
+/** A document's stored fields as a hit. */
+function hitOf(doc: Omit<IndexDoc, 'body'>, score: number, snippet: string): SearchHit {
   return {
     id: doc.id,
     url: doc.url,

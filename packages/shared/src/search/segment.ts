@@ -229,12 +229,11 @@ export class Segment {
     return Number.isNaN(p) ? null : p
   }
 
-  /** The whole stored document (for compaction). */
-  document(doc: number): IndexDoc {
+  /** The stored fields a hit shows, all but the body. */
+  fields(doc: number): Omit<IndexDoc, 'body'> {
     return {
       id: this.docId(doc),
       title: this.title(doc),
-      body: this.body(doc),
       url: this.url(doc),
       source: this.sourceOf(doc),
       author: this.authorOf(doc),
@@ -242,6 +241,11 @@ export class Segment {
       tags: this.tagsOf(doc),
       published: this.publishedOf(doc),
     }
+  }
+
+  /** The whole stored document; throws if the segment was opened without its bodies. */
+  document(doc: number): IndexDoc {
+    return { ...this.fields(doc), body: this.body(doc) }
   }
 }
 
