@@ -145,7 +145,7 @@ describe('body blocks of an isolate', () => {
     expect(one.bodies.bytes).toBe(2 * total)
     // Held now: every body answers without a read.
     for (let doc = 0; doc < docs.length; doc += 7) {
-      expect(await one.bodies.body(two.segment, doc, false)).toBe(docs[doc]?.body)
+      expect(await one.bodies.body(two.segment, doc, 'kv')).toBe(docs[doc]?.body)
     }
     expect(one.reads).toEqual([0])
     // A budget short of a segment's blocks loads none of them (read ahead later, block by block).

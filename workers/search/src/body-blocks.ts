@@ -89,17 +89,27 @@ export class BodyBlocks {
   }
 
   /**
-   * The body of `doc` in `segment`, from its block: held, being read, or read now from KV, and, `fromWriter`, from
-   * the writer where KV does not show it. Null when none has it (KV does not show it yet and the writer is not asked;
-   * or a merge replaced the segment long ago), or the segment was never registered.
+   * The body of `doc` in `segment`, from its block: held, being read, or read now from `from`: KV, the writer, or KV
+   * and then the writer. Null when none asked has it (KV does not show it yet; a merge replaced the segment long ago),
+   * or the segment was never registered.
    */
-  async body(segment: Segment, doc: number, fromWriter = true): Promise<string | null> {
+  async body(
+    segment: Segment,
+    doc: number,
+    from: 'kv' | 'writer' | 'kv, then the writer' = 'kv, then the writer',
+  ): Promise<string | null> {
     if (segment.hasBodies) return segment.body(doc)
     const reader = this.#readers.get(segment)
     if (!reader) return null
     const block = segment.bodyBlockOf(doc)
     const key = `${reader.uid}/${block}`
-    const read = async () => (await reader.source.kv(block)) ?? (fromWriter ? reader.source.writer(block) : null)
+    const { kv, writer } = reader.source
+    const read =
+      from === 'kv'
+        ? () => kv(block)
+        : from === 'writer'
+          ? () => writer(block)
+          : async () => (await kv(block)) ?? writer(block)
     const bytes = this.#touch(key) ?? (await this.#read(key, read))
     return bytes === null ? null : segment.bodyIn(doc, bytes)
   }
@@ -116,8 +126,7 @@ export class BodyBlocks {
     for (const segment of segments) {
       const reader = this.#readers.get(segment)
       if (!reader || segment.hasBodies || segment.bodyBlockCount === 0) continue
-      let bytes = 0
-      for (let block = 0; block < segment.bodyBlockCount; block++) bytes += segment.bodyBlockBytes(block)
+      const bytes = segment.bodyBytes
       if (bytes > room) return
       room -= bytes
       const all = await reader.source.all()

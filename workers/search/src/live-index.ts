@@ -247,9 +247,9 @@ export class LiveIndex {
         // The writer last: a swap loads its new segments' blocks before it takes them in, so only a block the
         // budget left out, and that KV does not show yet, is asked of it.
         const body =
-          (await this.#bodies.body(segment, doc, false).catch(bodyUnread)) ??
+          (await this.#bodies.body(segment, doc, 'kv').catch(bodyUnread)) ??
           (await this.#bodyFromArticle(hit.id).catch(bodyUnread)) ??
-          (await this.#bodies.body(segment, doc).catch(bodyUnread))
+          (await this.#bodies.body(segment, doc, 'writer').catch(bodyUnread))
         if (body !== null) hit.snippet = page.snippet(body)
       }),
     )

@@ -187,6 +187,11 @@ export class Segment {
     return lo
   }
 
+  /** Bytes of all the bodies: the blocks' bytes summed. */
+  get bodyBytes(): number {
+    return this.bodyOffsets[this.docCount] ?? 0
+  }
+
   /** Bytes of body block `block`. */
   bodyBlockBytes(block: number): number {
     const from = this.bodyOffsets[this.bodyBlockFirst[block] ?? 0] ?? 0
