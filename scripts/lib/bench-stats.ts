@@ -8,6 +8,9 @@ export function quantile(values: number[], q: number): number {
   return sorted[rank] ?? Number.NaN
 }
 
+/** The counts of a tally summed. */
+export const sumOf = (tally: Record<string, number>) => Object.values(tally).reduce((n, k) => n + k, 0)
+
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { sumOf } from './bench-stats'
 
 /**
  * Times GET requests the way HTTP benchmarking tools (autocannon, wrk) do: one keep-alive connection, the whole
@@ -53,7 +54,6 @@ export class PairedTimer {
   readonly floor: number[] = []
   /** per pair: search − /healthz */
   readonly worker: number[] = []
-  non200 = 0
   /** the answers other than 200, by status ('error': no answer) */
   readonly non200By: Record<string, number> = {}
   private readonly timer: HttpTimer
@@ -71,10 +71,14 @@ export class PairedTimer {
       this.floor.push(h)
       this.worker.push(s - h)
     } catch (err) {
-      this.non200++
       const status = /answered (\d+)/.exec(String(err))?.[1] ?? 'error'
       this.non200By[status] = (this.non200By[status] ?? 0) + 1
     }
+  }
+
+  /** How many answers were other than 200. */
+  get non200(): number {
+    return sumOf(this.non200By)
   }
 
   close(): void {

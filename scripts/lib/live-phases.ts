@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { quantile } from './bench-stats'
+import { quantile, sumOf } from './bench-stats'
 import { pairedSearchesInProcess } from './paired-search-process'
 import type { WebhookClient } from './webhook-client'
 
@@ -70,10 +70,8 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   const startedAt = performance.now()
   const until = startedAt + options.seconds * 1000
   const running = () => performance.now() < until
-  let non200 = 0
   const non200By: Record<string, number> = {}
   const countNon200 = (status: number | string) => {
-    non200++
     non200By[status] = (non200By[status] ?? 0) + 1
   }
   // Not awaited before the phase starts: right after a burst the writer may take seconds to answer it.
@@ -189,7 +187,6 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
   }
 
   const [paired] = await Promise.all([searchLoop, freshnessLoop(), ...feedLoops()])
-  non200 += paired.non200
   for (const [status, n] of Object.entries(paired.non200By)) non200By[status] = (non200By[status] ?? 0) + n
   const elapsed = (performance.now() - startedAt) / 1000
   const callsAfter = options.readerCalls ? await options.readerCalls() : 0
@@ -205,7 +202,7 @@ export async function livePhase(options: LivePhaseOptions): Promise<LivePhaseFig
     freshnessSamples: freshness.length,
     freshnessP50Ms: quantile(freshness, 0.5),
     freshnessP99Ms: quantile(freshness, 0.99),
-    non200,
+    non200: sumOf(non200By),
     non200By,
     indexVersionDecreases,
     deletedProbes: deleted.size,

@@ -26,7 +26,6 @@ export interface PairedSearchTimes {
   search: number[]
   floor: number[]
   worker: number[]
-  non200: number
   non200By: Record<string, number>
 }
 
@@ -74,7 +73,6 @@ async function run(job: PairedSearchJob): Promise<PairedSearchTimes> {
     search: timer.search,
     floor: timer.floor,
     worker: timer.worker,
-    non200: timer.non200,
     non200By: timer.non200By,
   }
 }
