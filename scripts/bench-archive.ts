@@ -37,7 +37,7 @@ import { KvCounter } from './lib/kv-counter'
 import { ROOT } from './lib/local-config'
 import { Progress } from './lib/progress'
 import { WebhookClient } from './lib/webhook-client'
-import { isolateHeap } from './lib/workerd-probe'
+import { heapComposition, isolateHeap } from './lib/workerd-probe'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
@@ -60,6 +60,8 @@ const PROBE_GIVE_UP_MS = 60_000
 /** The wait for every article to be searchable gives up when the reader's count has not grown for this long. */
 const STALL_MS = arg('stall-minutes', 10) * 60_000
 const FTS5_FRESHNESS_SAMPLES = 100
+/** `--heap-snapshot`: after the first search of the restarted reader, what its heap is made of (stops it for seconds). */
+const HEAP_SNAPSHOT = process.argv.includes('--heap-snapshot')
 const FACETS = 'source,author,lang,tags'
 const OUT = join(ROOT, 'bench-results', 'bench-archive.json')
 
@@ -388,6 +390,12 @@ try {
   await coldHeap.stop()
   const readerCold = await isolateHeap(fresh.inspector, poke(fresh.entry))
   log(`  first search after the restart: ${fmt(edgewire.firstSearchMs, 0)} ms`)
+  if (HEAP_SNAPSHOT) {
+    const held = await heapComposition(fresh.inspector, poke(fresh.entry))
+    log(`  what the restarted search isolate holds (a heap snapshot): ${fmt(MB(held.total), 1)} MB in all`)
+    for (const g of held.groups)
+      log(`    ${fmt(MB(g.bytes), 2).padStart(8)} MB  ${int(g.count).padStart(10)}  ${g.group}`)
+  }
   await writerHeap.stop()
   samplers = []
   const writerSettled = await isolateHeap(sockets.ingest.inspector, poke(sockets.ingest.entry))
