@@ -412,7 +412,7 @@ async function measureShard(shards: number, k: number, probe: boolean): Promise<
   const defaults = timeQueries((q) => index.search(page(q)))
   const exact = timeQueries((q) => index.search(page(q, { fuzzy: false, prefix: false })))
   const heldAfterQueries = held() - base
-  for (const term of segment.terms) vocabulary.add(term)
+  for (const term of segment.termList()) vocabulary.add(term)
   return {
     shards,
     shard: k,
@@ -430,7 +430,7 @@ async function measureShard(shards: number, k: number, probe: boolean): Promise<
     sections,
     groups: sectionGroups(sections),
     parts,
-    terms: segment.terms.length,
+    terms: segment.termCount,
     openMs,
     firstQueryMs,
     loadPeak,
@@ -630,7 +630,7 @@ const idf = (() => {
   return {
     docs: IDF_DOCS,
     shards: IDF_SHARDS,
-    terms: wholeSegment.terms.length,
+    terms: wholeSegment.termCount,
     defaults: compare({}),
     exact: compare({ fuzzy: false, prefix: false }),
   }

@@ -10,6 +10,7 @@ import {
   TermDictionary,
   typoWalk,
 } from './fuzzy'
+import { TermList } from './term-list'
 
 /** Plain dynamic-programming optimal string alignment distance (Levenshtein plus adjacent swaps), the reference. */
 function editDistance(a: string, b: string): number {
@@ -122,7 +123,7 @@ describe('typoWalk', () => {
     fc.assert(
       fc.property(fc.uniqueArray(word, { maxLength: 60 }), word, fc.integer({ min: 0, max: 2 }), (terms, q, max) => {
         terms.sort()
-        const [lo, hi] = q === '' ? [0, 0] : scriptRange(terms, q)
+        const [lo, hi] = q === '' ? [0, 0] : scriptRange(TermList.of(terms), q)
         const expected = new Map(
           terms
             .slice(lo, hi)
@@ -143,12 +144,13 @@ describe('merging sorted term lists', () => {
     fc.assert(
       fc.property(fc.array(sortedSet, { maxLength: 7 }), fc.integer({ min: 1, max: 50 }), (lists, stepTerms) => {
         const expected = [...new Set(lists.flat())].sort()
-        expect(mergeSorted(lists)).toEqual(expected)
-        const steps = mergeSortedInSteps(lists, stepTerms)
+        const packed = lists.map((l) => TermList.of(l))
+        expect([...mergeSorted(packed)]).toEqual(expected)
+        const steps = mergeSortedInSteps(packed, stepTerms)
         let pauses = 0
         for (let step = steps.next(); ; step = steps.next()) {
           if (step.done) {
-            expect(step.value).toEqual(expected)
+            expect([...step.value]).toEqual(expected)
             break
           }
           pauses++
@@ -169,11 +171,12 @@ describe('building a term dictionary', () => {
   it('gives the same dictionary in steps as at once, pausing between steps', () => {
     fc.assert(
       fc.property(sortedSet, fc.integer({ min: 1, max: 20 }), (terms, stepTerms) => {
-        const steps = TermDictionary.inSteps(terms, stepTerms)
+        const packed = TermList.of(terms)
+        const steps = TermDictionary.inSteps(packed, stepTerms)
         let pauses = 0
         for (let step = steps.next(); ; step = steps.next()) {
           if (step.done) {
-            expect(step.value.terms).toBe(terms)
+            expect(step.value.terms).toBe(packed)
             expect(lcpOf(step.value)).toEqual(lcpOf(new TermDictionary(terms)))
             break
           }
@@ -189,7 +192,7 @@ describe('building a term dictionary', () => {
       fc.property(sortedSet, sortedSet, (held, added) => {
         const merged = mergeIntoDictionary(new TermDictionary(held), added)
         const expected = [...new Set([...held, ...added])].sort()
-        expect(merged.terms).toEqual(expected)
+        expect([...merged.terms]).toEqual(expected)
         expect(lcpOf(merged)).toEqual(lcpOf(new TermDictionary(expected)))
       }),
       { numRuns: 500 },
@@ -198,7 +201,7 @@ describe('building a term dictionary', () => {
 
   it('counts the shared prefix anew beside a term merged in, and keeps the rest', () => {
     const merged = mergeIntoDictionary(new TermDictionary(['cocoa', 'coffee', 'market']), ['coff', 'mark'])
-    expect(merged.terms).toEqual(['cocoa', 'coff', 'coffee', 'mark', 'market'])
+    expect([...merged.terms]).toEqual(['cocoa', 'coff', 'coffee', 'mark', 'market'])
     expect(lcpOf(merged)).toEqual([0, 2, 4, 0, 4])
   })
 })

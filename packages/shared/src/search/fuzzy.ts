@@ -1,3 +1,5 @@
+import { compareTerms, sharedPrefix, TermList, TermListWriter } from './term-list'
+
 /**
  * Fuzzy term lookup over a sorted term array, walked as an implicit trie: edit-distance rows are shared by terms with
  * a common prefix, and a prefix whose best row value already exceeds the distance skips every term that starts with
@@ -18,16 +20,15 @@ const MAX_LCP = 255
 export class TermDictionary {
   /** `lcp[i]`: code units terms[i] shares with terms[i - 1] (0 for the first), at most MAX_LCP */
   readonly lcp: Uint8Array
+  readonly terms: TermList
 
   /** `lcp`, when given, must be the terms' own (see mergeIntoDictionary); otherwise it is computed here. */
-  constructor(
-    readonly terms: readonly string[],
-    lcp?: Uint8Array,
-  ) {
+  constructor(terms: TermList | readonly string[], lcp?: Uint8Array) {
+    this.terms = terms instanceof TermList ? terms : TermList.of(terms)
     if (lcp) this.lcp = lcp
     else {
-      this.lcp = new Uint8Array(terms.length)
-      fillLcp(terms, this.lcp, 1, terms.length)
+      this.lcp = new Uint8Array(this.terms.length)
+      fillLcp(this.terms, this.lcp, 1, this.terms.length)
     }
   }
 
@@ -36,7 +37,7 @@ export class TermDictionary {
    * 1.4–3.4 ms in Node). Its shared-prefix pass over a search isolate's merged segment terms (72k at Reuters, millions
    * in an archive) took 5–15 ms in one piece, the longest step of a swap's preparation.
    */
-  static *inSteps(terms: readonly string[], stepTerms = MERGE_STEP_TERMS): Generator<void, TermDictionary> {
+  static *inSteps(terms: TermList, stepTerms = MERGE_STEP_TERMS): Generator<void, TermDictionary> {
     const lcp = new Uint8Array(terms.length)
     for (let from = 1; from < terms.length; from += stepTerms) {
       fillLcp(terms, lcp, from, Math.min(terms.length, from + stepTerms))
@@ -47,15 +48,8 @@ export class TermDictionary {
 }
 
 /** Sets lcp[i] for i in [from, to) (from ≥ 1). */
-function fillLcp(terms: readonly string[], lcp: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) lcp[i] = sharedPrefix(terms[i - 1] ?? '', terms[i] ?? '')
-}
-
-function sharedPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length, MAX_LCP)
-  let k = 0
-  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++
-  return k
+function fillLcp(terms: TermList, lcp: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) lcp[i] = sharedPrefix(terms, i - 1, terms, i, MAX_LCP)
 }
 
 /**
@@ -66,30 +60,35 @@ function sharedPrefix(a: string, b: string): number {
  */
 export function mergeIntoDictionary(dictionary: TermDictionary, added: readonly string[]): TermDictionary {
   const a = dictionary.terms
-  const out: string[] = []
+  const addedList = TermList.of(added)
+  const out = new TermListWriter(a.length + added.length, a.units.length + addedList.units.length)
   const lcp = new Uint8Array(a.length + added.length)
   let i = 0
   let j = 0
-  /** index in `a` of the term written last; −2 when it came from `added` or nothing was written yet */
-  let lastFromA = -2
-  while (i < a.length || j < added.length) {
-    const x = a[i]
-    const y = added[j]
+  /** the term written last: term `at` of `last` */
+  let last = a
+  let at = 0
+  while (i < a.length || j < addedList.length) {
     const n = out.length
-    if (y === undefined || (x !== undefined && x <= y)) {
-      if (x === y) j++ // already held
-      out.push(x as string)
-      lcp[n] = n === 0 ? 0 : lastFromA === i - 1 ? (dictionary.lcp[i] ?? 0) : sharedPrefix(out[n - 1] ?? '', x ?? '')
-      lastFromA = i
+    const order = j >= addedList.length ? -1 : i >= a.length ? 1 : compareTerms(a, i, addedList, j)
+    if (order <= 0) {
+      if (order === 0) j++ // already held
+      out.push(a, i)
+      lcp[n] =
+        n === 0 ? 0 : last === a && at === i - 1 ? (dictionary.lcp[i] ?? 0) : sharedPrefix(last, at, a, i, MAX_LCP)
+      last = a
+      at = i
       i++
     } else {
-      out.push(y)
-      lcp[n] = n === 0 ? 0 : sharedPrefix(out[n - 1] ?? '', y)
-      lastFromA = -2
+      out.push(addedList, j)
+      lcp[n] = n === 0 ? 0 : sharedPrefix(last, at, addedList, j, MAX_LCP)
+      last = addedList
+      at = j
       j++
     }
   }
-  return new TermDictionary(out, out.length === lcp.length ? lcp : lcp.slice(0, out.length))
+  const terms = out.finish()
+  return new TermDictionary(terms, terms.length === lcp.length ? lcp : lcp.slice(0, terms.length))
 }
 
 /** First index in `terms[lo, hi)` whose term is ≥ `key` (UTF-16 code unit order, as JS `<`). */
@@ -118,7 +117,7 @@ export function indexOfSorted(terms: readonly string[], key: string): number {
 export const MERGE_STEP_TERMS = 20_000
 
 /** Merges sorted, duplicate-free lists into one (pairwise, so k lists cost log k linear passes). */
-export function mergeSorted(lists: string[][]): string[] {
+export function mergeSorted(lists: TermList[]): TermList {
   const steps = mergeSortedInSteps(lists)
   for (;;) {
     const step = steps.next()
@@ -127,38 +126,32 @@ export function mergeSorted(lists: string[][]): string[] {
 }
 
 /** `mergeSorted`, pausing after about every `stepTerms` terms written: the caller may yield between steps. */
-export function* mergeSortedInSteps(lists: string[][], stepTerms = MERGE_STEP_TERMS): Generator<void, string[]> {
-  if (lists.length === 0) return []
+export function* mergeSortedInSteps(lists: TermList[], stepTerms = MERGE_STEP_TERMS): Generator<void, TermList> {
+  if (lists.length === 0) return TermList.EMPTY
   let level = lists
   while (level.length > 1) {
-    const next: string[][] = []
+    const next: TermList[] = []
     for (let i = 0; i < level.length; i += 2) {
-      const a = level[i] ?? []
+      const a = level[i] ?? TermList.EMPTY
       const b = level[i + 1]
       next.push(b === undefined ? a : yield* mergeTwoInSteps(a, b, stepTerms))
     }
     level = next
   }
-  return level[0] ?? []
+  return level[0] ?? TermList.EMPTY
 }
 
-function* mergeTwoInSteps(a: string[], b: string[], stepTerms: number): Generator<void, string[]> {
-  const out: string[] = []
+function* mergeTwoInSteps(a: TermList, b: TermList, stepTerms: number): Generator<void, TermList> {
+  const out = new TermListWriter(a.length + b.length, a.units.length + b.units.length)
   let i = 0
   let j = 0
   let pause = stepTerms
   while (i < a.length || j < b.length) {
-    const x = a[i]
-    const y = b[j]
-    if (y === undefined || (x !== undefined && x < y)) {
-      out.push(x as string) // b is spent, so a is not (the loop’s condition)
-      i++
-    } else if (x === undefined || y < x) {
-      out.push(y)
-      j++
-    } else {
-      out.push(x)
-      i++
+    const order = j >= b.length ? -1 : i >= a.length ? 1 : compareTerms(a, i, b, j)
+    if (order < 0) out.push(a, i++)
+    else if (order > 0) out.push(b, j++)
+    else {
+      out.push(a, i++)
       j++
     }
     if (out.length >= pause) {
@@ -166,11 +159,11 @@ function* mergeTwoInSteps(a: string[], b: string[], stepTerms: number): Generato
       yield
     }
   }
-  return out
+  return out.finish()
 }
 
 /** The range of terms written in the same script block as `query`'s first letter (a typo keeps the script). */
-export function scriptRange(terms: readonly string[], query: string): [number, number] {
+export function scriptRange(terms: TermList, query: string): [number, number] {
   const c = query.charCodeAt(0)
   let from: number
   let to: number
@@ -186,8 +179,8 @@ export function scriptRange(terms: readonly string[], query: string): [number, n
   }
   // Past U+FFFF fromCharCode would wrap around to U+0000: the block then runs to the end of the list.
   return [
-    lowerBound(terms, String.fromCharCode(from)),
-    to > 0xffff ? terms.length : lowerBound(terms, String.fromCharCode(to)),
+    terms.lowerBound(String.fromCharCode(from)),
+    to > 0xffff ? terms.length : terms.lowerBound(String.fromCharCode(to)),
   ]
 }
 
@@ -204,7 +197,8 @@ export function fuzzyWalk(
   lo = 0,
   hi = dictionary.terms.length,
 ): void {
-  const { terms, lcp } = dictionary
+  const { lcp } = dictionary
+  const { units, starts } = dictionary.terms
   const m = query.length
   const width = m + 1
   // Rows deeper than m + maxDistance + 1 are never needed: there every value exceeds maxDistance and the walk prunes.
@@ -219,17 +213,17 @@ export function fuzzyWalk(
   let shared = 0
   let i = lo
   while (i < hi) {
-    const term = terms[i] ?? ''
-    const length = term.length
+    const at = starts[i] as number
+    const length = (starts[i + 1] as number) - at
     const depth = Math.min(validDepth, shared, length)
     let pruned = 0
     for (let d = depth + 1; d <= length; d++) {
       const above = (d - 1) * width
       const row = d * width
-      const c = term.charCodeAt(d - 1)
+      const c = units[at + d - 1] as number
       dp[row] = d
       let min = d
-      const before = d >= 2 ? term.charCodeAt(d - 2) : -1
+      const before = d >= 2 ? (units[at + d - 2] as number) : -1
       const twoAbove = (d - 2) * width
       // Only the diagonal band |d - j| <= maxDistance can hold a value within reach (Ukkonen): computed there,
       // with the cell on each side of it set to maxDistance + 1, a lower bound that the next row and the insert
@@ -292,8 +286,8 @@ export function typoWalk(
   const terms = dictionary.terms
   const [lo, hi] = scriptRange(terms, query)
   const first = query.charCodeAt(0)
-  const from = Math.max(lo, lowerBound(terms, String.fromCharCode(first), lo, hi))
-  const to = first === 0xffff ? hi : lowerBound(terms, String.fromCharCode(first + 1), from, hi)
+  const from = Math.max(lo, terms.lowerBound(String.fromCharCode(first), lo, hi))
+  const to = first === 0xffff ? hi : terms.lowerBound(String.fromCharCode(first + 1), from, hi)
   fuzzyWalk(dictionary, query, maxTypos, found, from, to)
   if (maxTypos >= 2) {
     // A different first letter spends two of the typos: the rest of the term may differ by one edit fewer.

@@ -1,6 +1,7 @@
 import type { Analyzer } from './analyzer'
 import { analyzeDoc, type DocTerms, TermPool } from './doc-terms'
 import { mergeIntoDictionary, TermDictionary } from './fuzzy'
+import type { TermList } from './term-list'
 import type { IndexDoc } from './types'
 
 /** A recently upserted document, analysed, waiting for the next compaction into a segment. */
@@ -87,7 +88,7 @@ export class Memtable {
   }
 
   /** All terms seen since the memtable started, sorted as segment terms are. */
-  sortedTerms(): readonly string[] {
+  sortedTerms(): TermList {
     return this.termDictionary().terms
   }
 

@@ -1,6 +1,6 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
-import { lowerBound, mergeSorted, mergeSortedInSteps, TermDictionary, typoWalk } from './fuzzy'
+import { mergeSorted, mergeSortedInSteps, TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
 import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
@@ -8,6 +8,7 @@ import { type ParsedQuery, parseQuery, type TermSource, type WeightedTerm } from
 import type { Segment } from './segment'
 import { SegmentIds } from './segment-ids'
 import { snippetMaker } from './snippet'
+import type { TermList } from './term-list'
 import { TopK } from './top-k'
 import type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchResult, Suggestion } from './types'
 
@@ -299,10 +300,20 @@ export const FUZZY_CACHE_ENTRIES = 1024
 function walkNeighbours(dictionary: TermDictionary, term: string, typos: number): Map<string, number> {
   const out = new Map<string, number>()
   typoWalk(dictionary, term, typos, (i, d) => {
-    const candidate = dictionary.terms[i] ?? ''
+    const candidate = dictionary.terms.at(i)
     if (candidate !== term) out.set(candidate, d)
   })
   return out
+}
+
+/** The segments' terms merged (mergeSortedInSteps), pausing after each segment's terms are decoded too. */
+function* segmentTermsInSteps(segments: readonly Segment[]): Generator<void, TermList> {
+  const lists: TermList[] = []
+  for (const segment of segments) {
+    lists.push(segment.termList())
+    yield
+  }
+  return yield* mergeSortedInSteps(lists)
 }
 
 /** Suggestions are read from the titles of this many best matches. */
@@ -324,7 +335,7 @@ export class SearchIndex {
   /** where each id's live copy sits in the base segments; built on the first upsert, delete or lookup */
   private idTable: SegmentIds | null = null
   /** all segments' terms, merged and sorted; built on the first fuzzy or prefix expansion */
-  private segmentTerms: string[] | null = null
+  private segmentTerms: TermList | null = null
   /** the same as a dictionary for typo walks; built on the first fuzzy expansion */
   private segmentDict: TermDictionary | null = null
   /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
@@ -697,13 +708,13 @@ export class SearchIndex {
    * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
    * segments cost one walk, not ten) and the memtable's.
    */
-  private dictionaries(): (readonly string[])[] {
+  private dictionaries(): TermList[] {
     const segments = this.mergedSegmentTerms()
     return this.memtable.size > 0 ? [segments, this.memtable.sortedTerms()] : [segments]
   }
 
-  private mergedSegmentTerms(): string[] {
-    this.segmentTerms ??= mergeSorted(this.states.map((s) => s.segment.terms))
+  private mergedSegmentTerms(): TermList {
+    this.segmentTerms ??= mergeSorted(this.states.map((s) => s.segment.termList()))
     return this.segmentTerms
   }
 
@@ -724,7 +735,7 @@ export class SearchIndex {
   *prepareInSteps(): Generator<void, void> {
     // A query between two steps that expanded a word built the list or the dictionary in one piece: that one is kept.
     if (this.segmentTerms === null) {
-      const steps = mergeSortedInSteps(this.states.map((s) => s.segment.terms))
+      const steps = segmentTermsInSteps(this.states.map((s) => s.segment))
       // Read before the yields, `??=` would overwrite what a query built meanwhile: the result is assigned after.
       const merged = yield* untilBuilt(steps, () => this.segmentTerms !== null)
       this.segmentTerms ??= merged
@@ -783,9 +794,9 @@ export class SearchIndex {
       },
       completions: (prefix, limit) => {
         const out = new Set<string>()
-        const scan = (terms: readonly string[]): void => {
-          for (let i = lowerBound(terms, prefix); i < terms.length && out.size < limit; i++) {
-            const t = terms[i] ?? ''
+        const scan = (terms: TermList): void => {
+          for (let i = terms.lowerBound(prefix); i < terms.length && out.size < limit; i++) {
+            const t = terms.at(i)
             if (!t.startsWith(prefix)) break
             if (t !== prefix) out.add(t)
           }

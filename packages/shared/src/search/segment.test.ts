@@ -83,6 +83,33 @@ describe('Segment format', () => {
     )
   })
 
+  it('finds each of its terms, in any script, where JS order puts it, and no word it lacks (property)', () => {
+    // Letters of every UTF-8 width, and both sides of the one place UTF-8 byte order and JS order disagree: U+FFxx
+    // (three bytes, here U+FA0E, a CJK letter) sorts after a character outside the BMP (four bytes) in UTF-8, before
+    // it in JS.
+    const letter = fc.constantFrom('a', 'b', 'z', '0', 'é', 'ß', 'ж', '한', '국', 'の', '日', '본', '﨎', '𠀋', '𝒜')
+    const word = fc.array(letter, { minLength: 1, maxLength: 6 }).map((l) => l.join(''))
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(word, { maxLength: 12 }), { minLength: 1, maxLength: 5 }),
+        fc.array(word),
+        (bodies, probes) => {
+          const docs = bodies.map((words, i) => ({ ...article, id: `d${i}`, title: '', body: words.join(' ') }))
+          const segment = Segment.open(bytesOf(docs))
+          const terms = [...segment.termList()]
+          expect(terms).toEqual([...terms].sort())
+          expect(terms.length).toBe(segment.termCount)
+          terms.forEach((term, i) => {
+            expect(segment.term(i)).toBe(term)
+            expect(segment.findTerm(term)).toBe(i)
+          })
+          for (const probe of probes) expect(segment.findTerm(probe)).toBe(terms.indexOf(probe))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
   it('stores bodies of every UTF-8 width, a lone surrogate as U+FFFD (TextEncoder), each where measured', () => {
     const bodies = [
       'plain',

@@ -1,5 +1,4 @@
 import { DEFAULT_ANALYZER } from './analyzer'
-import { indexOfSorted } from './fuzzy'
 import {
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -11,6 +10,7 @@ import {
   type SegmentMeta,
   TERM_SEPARATOR,
 } from './segment-format'
+import { TermList } from './term-list'
 import type { IndexDoc } from './types'
 
 const decoder = new TextDecoder()
@@ -22,8 +22,9 @@ export interface SegmentOpenOptions {
 }
 
 /**
- * An immutable, packed segment opened over its bytes: typed-array views, no per-posting objects. Only the term
- * list is decoded (one string split), so opening costs milliseconds and the heap holds little beyond the bytes.
+ * An immutable, packed segment opened over its bytes: typed-array views, no per-posting objects, no string per term
+ * (its terms stay UTF-8 in the term section, found by binary search over them), so opening costs milliseconds and
+ * the heap holds little beyond the bytes: where each term starts, 4 bytes a term.
  *
  * Opened over the whole segment, it holds its bodies. Opened over its head alone (see `splitSegment`), it answers
  * everything but a body: `bodyBlockOf` names the block that holds one, and `bodyIn` reads it from that block.
@@ -31,8 +32,7 @@ export interface SegmentOpenOptions {
 export class Segment {
   readonly meta: SegmentMeta
   readonly docCount: number
-  /** sorted in UTF-16 code unit order (JS `<`) */
-  readonly terms: string[]
+  readonly termCount: number
   readonly termPostingOffsets: Uint32Array
   readonly termDocFreq: Uint32Array
   readonly termMaxImpact: Uint8Array
@@ -52,6 +52,10 @@ export class Segment {
   readonly idOffsets: Uint32Array
   /** the documents' ids, UTF-8, one after another */
   readonly idBytes: Uint8Array
+  /** the terms, UTF-8, sorted in UTF-16 code unit order (JS `<`), each but the last followed by TERM_SEPARATOR */
+  private readonly termBytes: Uint8Array
+  /** term i is termBytes[termStarts[i], termStarts[i + 1] − 1): one more entry, one past the end */
+  private readonly termStarts: Uint32Array
   private readonly titleOffsets: Uint32Array
   private readonly titles: Uint8Array
   private readonly urlOffsets: Uint32Array
@@ -92,9 +96,9 @@ export class Segment {
       throw new SegmentFormatError(`segment built with analyzer ${this.meta.analyzer}, expected ${expected}`)
     }
     this.docCount = this.meta.docCount
-    const termText = decoder.decode(section(Section.terms))
-    this.terms = this.meta.termCount === 0 ? [] : termText.split(TERM_SEPARATOR)
-    if (this.terms.length !== this.meta.termCount) throw new SegmentFormatError('term count mismatch')
+    this.termCount = this.meta.termCount
+    this.termBytes = section(Section.terms)
+    this.termStarts = termStarts(this.termBytes, this.termCount)
     this.termPostingOffsets = u32(Section.termPostingOffsets)
     this.termDocFreq = u32(Section.termDocFreq)
     this.termMaxImpact = section(Section.termMaxImpact)
@@ -129,7 +133,7 @@ export class Segment {
     ] as const) {
       if (column.length !== n + 1) throw new SegmentFormatError(`${name} column has ${column.length - 1} rows`)
     }
-    if (this.termPostingOffsets.length !== this.terms.length + 1) throw new SegmentFormatError('posting offsets')
+    if (this.termPostingOffsets.length !== this.termCount + 1) throw new SegmentFormatError('posting offsets')
     const blocks = this.bodyBlockFirst
     if (n > 0 && (blocks[0] !== 0 || blocks[blocks.length - 1] !== n)) throw new SegmentFormatError('body blocks')
   }
@@ -141,7 +145,47 @@ export class Segment {
 
   /** The term's number in this segment, or -1 (binary search). */
   findTerm(term: string): number {
-    return indexOfSorted(this.terms, term)
+    let lo = 0
+    let hi = this.termCount
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.compareTerm(mid, term) < 0) lo = mid + 1
+      else hi = mid
+    }
+    return lo < this.termCount && this.compareTerm(lo, term) === 0 ? lo : -1
+  }
+
+  /** Term number i. */
+  term(i: number): string {
+    return decoder.decode(this.termBytes.subarray(this.termStarts[i] ?? 0, (this.termStarts[i + 1] ?? 1) - 1))
+  }
+
+  /** All the terms, decoded, for a dictionary of several segments (see mergeSorted). */
+  termList(): TermList {
+    return TermList.ofSeparated(decoder.decode(this.termBytes), TERM_SEPARATOR, this.termCount)
+  }
+
+  /**
+   * Sign of term i compared with `key` in UTF-16 code unit order. ASCII is compared byte against code unit, in place;
+   * from the first byte that is not, the rest of the term is decoded and compared as a string.
+   */
+  private compareTerm(i: number, key: string): number {
+    const bytes = this.termBytes
+    const from = this.termStarts[i] ?? 0
+    const end = (this.termStarts[i + 1] ?? 1) - 1
+    for (let k = 0; ; k++) {
+      const at = from + k
+      if (at === end) return k === key.length ? 0 : -1
+      if (k === key.length) return 1
+      const b = bytes[at] ?? 0
+      if (b >= 0x80) {
+        const rest = decoder.decode(bytes.subarray(at, end))
+        const keyRest = key.slice(k)
+        return rest < keyRest ? -1 : rest === keyRest ? 0 : 1
+      }
+      const d = b - key.charCodeAt(k)
+      if (d !== 0) return d
+    }
   }
 
   /** Document id of doc number `doc`. */
@@ -289,6 +333,17 @@ export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks:
 /** Where section i lies in the segment, from its table. */
 function sectionAt(view: DataView, i: number): { offset: number; length: number } {
   return { offset: view.getUint32(HEADER_BYTES + i * 8, true), length: view.getUint32(HEADER_BYTES + i * 8 + 4, true) }
+}
+
+/** Where each of `count` terms starts in a term section, and one past its end (terms never hold the separator). */
+function termStarts(bytes: Uint8Array, count: number): Uint32Array {
+  const starts = new Uint32Array(count + 1)
+  const separator = TERM_SEPARATOR.charCodeAt(0)
+  let term = 1
+  for (let k = 0; k < bytes.length && term < count; k++) if (bytes[k] === separator) starts[term++] = k + 1
+  if (count > 0 && term !== count) throw new SegmentFormatError('term count mismatch')
+  starts[count] = bytes.length + 1
+  return starts
 }
 
 function stringAt(data: Uint8Array, offsets: Uint32Array, i: number): string {
