@@ -233,16 +233,14 @@ function sectionSizes(bytes: Uint8Array): Record<string, number> {
   }
   return sizes
 }
-/** Stored text a hit shows (bodies for snippets, titles, urls, with their offsets) vs the rest: the index proper. */
-function sectionGroups(sizes: Record<string, number>): Record<'index' | 'bodies' | 'titles' | 'urls', number> {
-  const groups = { index: 0, bodies: 0, titles: 0, urls: 0 }
+/** Stored text a hit shows (urls and bodies for snippets, titles, with their offsets) vs the rest: the index proper. */
+function sectionGroups(sizes: Record<string, number>): Record<'index' | 'bodies' | 'titles', number> {
+  const groups = { index: 0, bodies: 0, titles: 0 }
   const stored: Record<string, keyof typeof groups> = {
     bodies: 'bodies',
     bodyOffsets: 'bodies',
     titles: 'titles',
     titleOffsets: 'titles',
-    urls: 'urls',
-    urlOffsets: 'urls',
   }
   for (const [name, n] of Object.entries(sizes)) groups[stored[name] ?? 'index'] += n
   return groups
@@ -295,7 +293,7 @@ interface ShardFigures {
   writerHeldAfterFinish: number
   segmentBytes: number
   sections: Record<string, number>
-  groups: Record<'index' | 'bodies' | 'titles' | 'urls', number>
+  groups: Record<'index' | 'bodies' | 'titles', number>
   parts: number
   terms: number
   /** join the KV parts, Segment.open, new SearchIndex */
@@ -707,8 +705,8 @@ row(
     0,
   )} B/article (postings ${MB(mean((f) => f.sections.postings ?? 0))}, terms ${MB(mean((f) => f.sections.terms ?? 0))})`,
 )
-row('  bodies (+ offsets)', MB(mean((f) => f.groups.bodies)), `${fmt(bodiesPerDoc, 0)} B/article`)
-row('  titles / urls (+ offsets)', `${MB(mean((f) => f.groups.titles))} / ${MB(mean((f) => f.groups.urls))}`, '')
+row('  urls and bodies (+ offsets)', MB(mean((f) => f.groups.bodies)), `${fmt(bodiesPerDoc, 0)} B/article`)
+row('  titles (+ offsets)', MB(mean((f) => f.groups.titles)), '')
 row('KV parts per shard', `${partsPerShard}`, `${MB(SEGMENT_PART_BYTES)} each`)
 row(
   'writer build per shard (flush/merge)',

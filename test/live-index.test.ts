@@ -292,6 +292,8 @@ describe('a search isolate following the writer', () => {
     for (const hit of hits) {
       const article = articles.find((a) => a.id === hit.id)
       expect(hit.title).toBe(article?.title)
+      // The url is stored beside the body, out of the head: read with it.
+      expect(hit.url).toBe(article?.url)
       expect(hit.snippet).toMatch(/Marker <mark>(carrollite|linnaeite)<\/mark>\.$/)
     }
     const blockPart = parts.length - 2
@@ -300,7 +302,7 @@ describe('a search isolate following the writer', () => {
     expect(distant.index.pendingCount).toBe(0)
   })
 
-  it('takes a hit’s body from the article in KV once its body block is gone, and answers without a snippet once that is gone too', async () => {
+  it('takes a hit’s url and body from the article in KV once its body block is gone, and answers without them once that is gone too', async () => {
     const tin = await story('Tin smelters idled in Bolivia. Marker teallite.')
     await apply({ kind: 'upsert', article: tin })
     await maintain()
@@ -322,11 +324,14 @@ describe('a search isolate following the writer', () => {
     const fromArticle = await search()
     expect(fromArticle.hits.map((h) => h.id)).toEqual([tin.id])
     expect(fromArticle.hits[0]?.snippet).toMatch(/Marker <mark>teallite<\/mark>\.$/)
+    expect(fromArticle.hits[0]?.url).toBe(tin.url)
     expect(live.bodyBytes).toBe(0)
     await searchEnv.ARTICLES.delete(articleKey(tin.id))
     const without = await search()
     expect(without.hits.map((h) => h.id)).toEqual([tin.id])
     expect(without.hits[0]?.snippet).toBe('')
+    expect(without.hits[0]?.url).toBeNull()
+    expect(without.hits[0]?.title).toBe(tin.title)
   })
 
   it('holds a new segment’s body blocks before its swap takes it in, from the writer where KV does not show them', async () => {

@@ -52,10 +52,14 @@ describe('body blocks of an isolate', () => {
     const { segment, bodyBlocks, reads, bodies, firstDocOf } = registered(1 << 20)
     expect(bodyBlocks.length).toBeGreaterThan(3)
     const a = firstDocOf(1)
-    const asked = await Promise.all([bodies.body(segment, a), bodies.body(segment, a), bodies.body(segment, a + 1)])
-    expect(asked).toEqual([docs[a]?.body, docs[a]?.body, docs[a + 1]?.body])
+    const asked = await Promise.all([
+      bodies.stored(segment, a),
+      bodies.stored(segment, a),
+      bodies.stored(segment, a + 1),
+    ])
+    expect(asked.map((t) => t?.body)).toEqual([docs[a]?.body, docs[a]?.body, docs[a + 1]?.body])
     expect(reads).toEqual(segment.bodyBlockOf(a + 1) === 1 ? [1] : [1, segment.bodyBlockOf(a + 1)])
-    await bodies.body(segment, a)
+    await bodies.stored(segment, a)
     expect(reads.filter((b) => b === 1)).toHaveLength(1)
     expect(bodies.bytes).toBe(reads.reduce((n, b) => n + (bodyBlocks[b]?.length ?? 0), 0))
   })
@@ -66,13 +70,13 @@ describe('body blocks of an isolate', () => {
     const budget = [0, 1, 2].reduce((n, b) => n + (bodyBlocks[b]?.length ?? 0), 0) - 1
     const { segment, reads, bodies, firstDocOf } = registered(budget)
     for (const block of [0, 1, 0, 2, 0, 1]) {
-      expect(await bodies.body(segment, firstDocOf(block))).toBe(docs[firstDocOf(block)]?.body)
+      expect((await bodies.stored(segment, firstDocOf(block)))?.body).toBe(docs[firstDocOf(block)]?.body)
       expect(bodies.bytes).toBeLessThanOrEqual(Math.max(budget, ...bodyBlocks.map((b) => b.length)))
     }
     // 0 and 1 read; 0 used again; 2 lets 1 go (0 was used since); 0 held; 1 read again, letting 2 go.
     expect(reads).toEqual([0, 1, 2, 1])
     // A budget below one block still answers, holding the last block read alone.
-    expect(await all.bodies.body(all.segment, all.firstDocOf(2))).toBe(docs[all.firstDocOf(2)]?.body)
+    expect((await all.bodies.stored(all.segment, all.firstDocOf(2)))?.body).toBe(docs[all.firstDocOf(2)]?.body)
     expect(all.bodies.bytes).toBe(bodyBlocks[2]?.length)
   })
 
@@ -88,7 +92,7 @@ describe('body blocks of an isolate', () => {
     expect(rounds).toEqual([...Array(Math.ceil(all.bodyBlocks.length / 2) - 1).fill('more'), 'done'])
     expect(all.bodies.bytes).toBe(all.bodyBlocks.reduce((n, b) => n + b.length, 0))
     // Held: searches read nothing more.
-    expect(await all.bodies.body(all.segment, all.firstDocOf(3))).toBe(docs[all.firstDocOf(3)]?.body)
+    expect((await all.bodies.stored(all.segment, all.firstDocOf(3)))?.body).toBe(docs[all.firstDocOf(3)]?.body)
     expect(all.reads).toHaveLength(all.bodyBlocks.length)
     all.bodies.forget(all.segment)
     expect(all.bodies.bytes).toBe(0)
@@ -117,7 +121,7 @@ describe('body blocks of an isolate', () => {
     expect(old.reads).toEqual(old.bodyBlocks.map((_, b) => b))
     expect(writerCalls).toEqual([])
     // A search's snippet does ask the writer.
-    expect(await old.bodies.body(fresh.segment, 0)).toBe(docs[0]?.body)
+    expect((await old.bodies.stored(fresh.segment, 0))?.body).toBe(docs[0]?.body)
     expect(writerCalls).toEqual([0])
     shown = true
     expect(await old.bodies.prefetch([fresh.segment, old.segment], 1000)).toBe('done')
@@ -136,7 +140,7 @@ describe('body blocks of an isolate', () => {
         return headAndBlocks().joined.slice().buffer
       },
     })
-    await one.bodies.body(one.segment, one.firstDocOf(0))
+    await one.bodies.stored(one.segment, one.firstDocOf(0))
     let alive = 0
     await one.bodies.load([one.segment, two.segment], () => alive++)
     expect([one.reads, one.allReads, two.allReads]).toEqual([[0], [1], [1]])
@@ -145,7 +149,7 @@ describe('body blocks of an isolate', () => {
     expect(one.bodies.bytes).toBe(2 * total)
     // Held now: every body answers without a read.
     for (let doc = 0; doc < docs.length; doc += 7) {
-      expect(await one.bodies.body(two.segment, doc, 'kv')).toBe(docs[doc]?.body)
+      expect((await one.bodies.stored(two.segment, doc, 'kv'))?.body).toBe(docs[doc]?.body)
     }
     expect(one.reads).toEqual([0])
     // A budget short of a segment's blocks loads none of them (read ahead later, block by block).
@@ -158,8 +162,8 @@ describe('body blocks of an isolate', () => {
     const { segment, bodies, firstDocOf } = registered(1 << 20)
     const gone = new BodyBlocks()
     gone.register(segment, { kv: async () => null, writer: async () => null, all: async () => null })
-    expect(await gone.body(segment, firstDocOf(0))).toBeNull()
-    expect(await bodies.body(headAndBlocks().segment, 0)).toBeNull()
+    expect(await gone.stored(segment, firstDocOf(0))).toBeNull()
+    expect(await bodies.stored(headAndBlocks().segment, 0)).toBeNull()
     expect(gone.bytes).toBe(0)
   })
 })

@@ -1,8 +1,8 @@
-import type { Segment } from '@edgewire/shared/search'
+import type { Segment, StoredText } from '@edgewire/shared/search'
 
 /**
  * Bytes of body blocks an isolate keeps (least recently used go first). A search isolate holds its segments' heads
- * and reads a body block when a hit of a page needs its snippet (see FORMAT_VERSION 4): three quarters of a Reuters
+ * and reads a body block when a hit of a page needs its url and snippet (see FORMAT_VERSION): three quarters of a Reuters
  * segment is body text, which a reader need not hold. 16 MiB holds all of Reuters' bodies (15.3 MiB), read ahead
  * beside the requests (`prefetch`), so that a small archive's searches read none; at a million articles it is 2 %
  * of them, and a page reads its hits' blocks.
@@ -89,16 +89,16 @@ export class BodyBlocks {
   }
 
   /**
-   * The body of `doc` in `segment`, from its block: held, being read, or read now from `from`: KV, the writer, or KV
+   * The url and body of `doc` in `segment`, from its block: held, being read, or read now from `from`: KV, the writer, or KV
    * and then the writer. Null when none asked has it (KV does not show it yet; a merge replaced the segment long ago),
    * or the segment was never registered.
    */
-  async body(
+  async stored(
     segment: Segment,
     doc: number,
     from: 'kv' | 'writer' | 'kv, then the writer' = 'kv, then the writer',
-  ): Promise<string | null> {
-    if (segment.hasBodies) return segment.body(doc)
+  ): Promise<StoredText | null> {
+    if (segment.hasBodies) return segment.stored(doc)
     const reader = this.#readers.get(segment)
     if (!reader) return null
     const block = segment.bodyBlockOf(doc)
@@ -111,7 +111,7 @@ export class BodyBlocks {
           ? () => writer(block)
           : async () => (await kv(block)) ?? writer(block)
     const bytes = this.#touch(key) ?? (await this.#read(key, read))
-    return bytes === null ? null : segment.bodyIn(doc, bytes)
+    return bytes === null ? null : segment.storedIn(doc, bytes)
   }
 
   /**

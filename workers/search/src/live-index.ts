@@ -9,7 +9,14 @@ import {
   segmentPartKey,
   toIndexDoc,
 } from '@edgewire/shared/lifecycle'
-import { SearchIndex, type SearchParams, type SearchResult, Segment, SegmentFormatError } from '@edgewire/shared/search'
+import {
+  SearchIndex,
+  type SearchParams,
+  type SearchResult,
+  Segment,
+  SegmentFormatError,
+  type StoredText,
+} from '@edgewire/shared/search'
 import { shardOf } from '@edgewire/shared/shards'
 import {
   CHANGE_BLOCK_SEQS,
@@ -246,19 +253,24 @@ export class LiveIndex {
       page.bodiesToRead.map(async ({ hit, segment, doc }) => {
         // The writer last: a swap loads its new segments' blocks before it takes them in, so only a block the
         // budget left out, and that KV does not show yet, is asked of it.
-        const body =
-          (await this.#bodies.body(segment, doc, 'kv').catch(bodyUnread)) ??
-          (await this.#bodyFromArticle(hit.id).catch(bodyUnread)) ??
-          (await this.#bodies.body(segment, doc, 'writer').catch(bodyUnread))
-        if (body !== null) hit.snippet = page.snippet(body)
+        const stored =
+          (await this.#bodies.stored(segment, doc, 'kv').catch(bodyUnread)) ??
+          (await this.#storedFromArticle(hit.id).catch(bodyUnread)) ??
+          (await this.#bodies.stored(segment, doc, 'writer').catch(bodyUnread))
+        if (stored !== null) {
+          hit.url = stored.url
+          hit.snippet = page.snippet(stored.body)
+        }
       }),
     )
     return page.result
   }
 
-  async #bodyFromArticle(id: string): Promise<string | null> {
+  async #storedFromArticle(id: string): Promise<StoredText | null> {
     const json = await this.#kv.get(articleKey(id), 'text')
-    return json === null ? null : toIndexDoc(JSON.parse(json) as Article).body
+    if (json === null) return null
+    const { url, body } = toIndexDoc(JSON.parse(json) as Article)
+    return { url, body }
   }
 
   /** Bytes of body blocks this isolate holds now. */

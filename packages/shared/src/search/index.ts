@@ -2,7 +2,7 @@ export { Analyzer, type AnalyzerOptions, DEFAULT_ANALYZER, DEFAULT_ANALYZER_OPTI
 export { type Bm25Params, DEFAULT_BM25 } from './bm25'
 export { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS } from './limits'
 export { type BodyToRead, SearchIndex, type SearchPage } from './search-index'
-export { Segment, splitSegment } from './segment'
+export { Segment, type StoredText, splitSegment } from './segment'
 export { SegmentBuilder } from './segment-builder'
 export { FORMAT_VERSION, SegmentFormatError } from './segment-format'
 export type { FacetCount, FacetField, IndexDoc, SearchHit, SearchParams, SearchResult, Suggestion } from './types'

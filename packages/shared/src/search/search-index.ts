@@ -28,14 +28,17 @@ export interface SearchIndexOptions {
 }
 
 /** A base segment with its deletion marks (owned by the live index, never written into the segment). */
-/** A hit whose snippet waits for its body, in a body block of `segment` (opened over its head) not in memory. */
+/**
+ * A hit whose url and snippet wait for its stored text, in a body block of `segment` (opened over its head) not in
+ * memory.
+ */
 export interface BodyToRead {
   hit: SearchHit
   segment: Segment
   doc: number
 }
 
-/** What `SearchIndex.searchPage` answers: the result, the bodies its snippets wait for, and the snippet maker. */
+/** What `SearchIndex.searchPage` answers: the result, the stored texts its hits wait for, and the snippet maker. */
 export interface SearchPage {
   result: SearchResult
   bodiesToRead: BodyToRead[]
@@ -413,10 +416,10 @@ export class SearchIndex {
   }
 
   /**
-   * Runs a query like `search`, but leaves the snippet empty where a hit's body is in a body block not in memory (a
-   * segment opened over its head): the caller reads those blocks (`Segment.bodyBlockOf`, `Segment.bodyIn`) and sets
-   * each such hit's snippet with `page.snippet(body)`. The page names the segment objects themselves, so a swap of
-   * the index meanwhile changes nothing.
+   * Runs a query like `search`, but leaves the url null and the snippet empty where a hit's stored text is in a body
+   * block not in memory (a segment opened over its head): the caller reads those blocks (`Segment.bodyBlockOf`,
+   * `Segment.storedIn`) and sets each such hit's url, and its snippet with `page.snippet(body)`. The page names the
+   * segment objects themselves, so a swap of the index meanwhile changes nothing.
    */
   searchPage(params: SearchParams): SearchPage {
     const limit = clamp(Math.floor(params.limit), 0, this.limits.maxLimit)
@@ -664,7 +667,7 @@ export class SearchIndex {
     return seg === undefined ? 0 : (seg.titleLength[c.doc] ?? 0) + (seg.bodyLength[c.doc] ?? 0)
   }
 
-  /** One result: stored fields of the candidate and its snippet, or, where its body is not in memory, what to read. */
+  /** One result: stored fields of the candidate and its snippet, or, where its url and body are not in memory, what to read. */
   private hit(c: Candidate, snippet: (body: string) => string, bodiesToRead: BodyToRead[]): SearchHit {
     const score = Math.round(c.score * 10000) / 10000
     if (c.seg < 0) {
@@ -674,9 +677,13 @@ export class SearchIndex {
     }
     const segment = this.states[c.seg]?.segment
     if (segment === undefined) throw new Error('segment candidate vanished')
-    const hit = hitOf(segment.fields(c.doc), score, segment.hasBodies ? snippet(segment.body(c.doc)) : '')
-    if (!segment.hasBodies) bodiesToRead.push({ hit, segment, doc: c.doc })
-    return hit
+    if (!segment.hasBodies) {
+      const hit = hitOf({ ...segment.fields(c.doc), url: null }, score, '')
+      bodiesToRead.push({ hit, segment, doc: c.doc })
+      return hit
+    }
+    const { url, body } = segment.stored(c.doc)
+    return hitOf({ ...segment.fields(c.doc), url }, score, snippet(body))
   }
 
   private fieldTitle(c: Candidate): string {

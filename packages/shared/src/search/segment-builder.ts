@@ -244,8 +244,7 @@ function* encodePostings(
 interface StoredFields {
   ids: StringColumnWriter
   titles: StringColumnWriter
-  urls: StringColumnWriter
-  /** per document, where its body's UTF-8 starts in the bodies section (`count + 1` offsets) */
+  /** per document, where its entry (url, then body) starts in the bodies section (`count + 1` offsets) */
   bodyOffsets: Uint32Array
   /** per body block, its first document, then the document count (see BODY_BLOCK_BYTES) */
   bodyBlocks: number[]
@@ -271,7 +270,6 @@ function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, Store
   const s: StoredFields = {
     ids: new StringColumnWriter(),
     titles: new StringColumnWriter(),
-    urls: new StringColumnWriter(),
     bodyOffsets: new Uint32Array(n + 1),
     bodyBlocks: n > 0 ? [0] : [],
     published: new Float64Array(n),
@@ -292,10 +290,9 @@ function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, Store
     if (doc === undefined || doc === null) continue
     s.ids.add(doc.id)
     s.titles.add(doc.title)
-    s.urls.add(doc.url ?? '')
-    // A new block when this body would take the block past its size (a block always holds one body at least).
+    // A new block when this entry would take the block past its size (a block always holds one entry at least).
     const blockFrom = s.bodyOffsets[s.bodyBlocks[s.bodyBlocks.length - 1] ?? 0] ?? 0
-    const bodyEnd = bodyBytes + utf8Length(doc.body)
+    const bodyEnd = bodyBytes + entryLength(doc)
     if (bodyEnd - blockFrom > BODY_BLOCK_BYTES && bodyBytes > blockFrom) s.bodyBlocks.push(i)
     bodyBytes = bodyEnd
     s.bodyOffsets[i + 1] = bodyBytes
@@ -310,6 +307,31 @@ function* storeFields(docs: readonly (IndexDoc | null)[]): Generator<void, Store
   }
   if (n > 0) s.bodyBlocks.push(n)
   return s
+}
+
+/** Bytes of a document's entry in the bodies section: its url's length as a varint, its url, its body. */
+function entryLength(doc: IndexDoc): number {
+  const url = utf8Length(doc.url ?? '')
+  return varintLength(url) + url + utf8Length(doc.body)
+}
+
+function varintLength(value: number): number {
+  let n = 1
+  for (let v = value >>> 7; v > 0; v >>>= 7) n++
+  return n
+}
+
+/** Writes a document's entry (see entryLength) into `into`, exactly its size. */
+function writeEntry(encoder: TextEncoder, doc: IndexDoc, into: Uint8Array): boolean {
+  const url = doc.url ?? ''
+  let at = 0
+  let v = utf8Length(url)
+  for (; v > 0x7f; v >>>= 7) into[at++] = (v & 0x7f) | 0x80
+  into[at++] = v
+  const u = encoder.encodeInto(url, into.subarray(at))
+  at += u.written
+  const b = encoder.encodeInto(doc.body, into.subarray(at))
+  return u.read === url.length && b.read === doc.body.length && at + b.written === into.length
 }
 
 /**
@@ -380,8 +402,6 @@ function sectionsOf(
   sections[Section.ids] = bytesSection(s.ids.data.view())
   sections[Section.titleOffsets] = bytesSection(bytesOf(Uint32Array.from(s.titles.offsets)))
   sections[Section.titles] = bytesSection(s.titles.data.view())
-  sections[Section.urlOffsets] = bytesSection(bytesOf(Uint32Array.from(s.urls.offsets)))
-  sections[Section.urls] = bytesSection(s.urls.data.view())
   sections[Section.bodyOffsets] = bytesSection(bytesOf(s.bodyOffsets))
   sections[Section.bodies] = {
     length: s.bodyOffsets[docs.length] ?? 0,
@@ -394,9 +414,8 @@ function sectionsOf(
         if (doc === undefined || doc === null) continue
         const from = s.bodyOffsets[i] ?? 0
         const to = s.bodyOffsets[i + 1] ?? 0
-        const { read, written } = encoder.encodeInto(doc.body, into.subarray(from, to))
-        if (read !== doc.body.length || written !== to - from) {
-          throw new Error(`body ${i} took ${written} bytes of UTF-8, measured ${to - from}`)
+        if (!writeEntry(encoder, doc, into.subarray(from, to))) {
+          throw new Error(`the url and body of document ${i} did not take the ${to - from} bytes measured`)
         }
         // A stored document costs about as much as copying its body: count a posting's worth per 64 characters.
         if (meter.add(1 + (doc.body.length >> 6))) yield

@@ -13,12 +13,15 @@ import type { Bm25Params } from './bm25'
  * bit stream in a Rice code (positions.ts; 25 % fewer bytes) and ends the postings section with WINDOW_PADDING zero
  * bytes. Version 4 lays the bodies out last, cut into blocks of about BODY_BLOCK_BYTES that each start at a document
  * (the bodyBlocks section): everything before the bodies is the segment's head, which a reader holds, and a body
- * block is read only when a hit needs its snippet (three quarters of a Reuters segment is body text). Older segments
- * are refused on open and rebuilt by the writer.
+ * block is read only when a hit needs its snippet (three quarters of a Reuters segment is body text). Version 5 moves
+ * the urls out of the head into the same blocks: a document's entry in the bodies section is its url (its UTF-8
+ * length as a varint, then the url) and then its body, since a hit that shows a url reads its block for the snippet
+ * anyway (urls were 81 bytes an article of a head's 620 in an archive). Older segments are refused on open and
+ * rebuilt by the writer.
  */
 export const SEGMENT_MAGIC = 0x47535745 // "EWSG" little-endian
 /** Bumped on any change to the layout or the meaning of a section; older segments are refused on open. */
-export const FORMAT_VERSION = 4
+export const FORMAT_VERSION = 5
 export const HEADER_BYTES = 16
 export const SECTION_ALIGN = 8
 
@@ -34,22 +37,22 @@ export const Section = {
   ids: 7,
   titleOffsets: 8,
   titles: 9,
-  urlOffsets: 10,
-  urls: 11,
-  bodyOffsets: 12,
-  bodies: 13,
-  published: 14,
-  lang: 15,
-  source: 16,
-  author: 17,
-  tagOffsets: 18,
-  tagValues: 19,
-  titleLength: 20,
-  bodyLength: 21,
+  /** per document, where its entry in `bodies` starts (one more: the end) */
+  bodyOffsets: 10,
+  /** per document: its url's UTF-8 length (LEB128 varint), its url, its body (UTF-8) */
+  bodies: 11,
+  published: 12,
+  lang: 13,
+  source: 14,
+  author: 15,
+  tagOffsets: 16,
+  tagValues: 17,
+  titleLength: 18,
+  bodyLength: 19,
   /** per body block, its first document, then the document count (blocks + 1 entries) */
-  bodyBlocks: 22,
+  bodyBlocks: 20,
 } as const
-export const SECTION_COUNT = 23
+export const SECTION_COUNT = 21
 
 /**
  * Bytes of body text a body block holds at most, unless one document's body alone is larger. A hit reads one block

@@ -121,11 +121,18 @@ describe('Segment format', () => {
       '\udc00 low first',
       '',
     ]
-    const docs = bodies.map((body, i) => ({ ...article, id: `u-${i}`, body }))
+    // Urls stored beside the bodies: none, and ones whose length takes one, two and three bytes of varint.
+    const urls = [
+      null,
+      'https://news.example/a',
+      `https://news.example/${'é'.repeat(100)}`,
+      `https://x.example/${'a'.repeat(20000)}`,
+    ]
+    const docs = bodies.map((body, i) => ({ ...article, id: `u-${i}`, body, url: urls[i % urls.length] ?? null }))
     const segment = Segment.open(bytesOf(docs))
     const roundTrip = (text: string) => new TextDecoder().decode(new TextEncoder().encode(text))
     bodies.forEach((body, i) => {
-      expect(segment.body(i)).toBe(roundTrip(body))
+      expect(segment.stored(i)).toEqual({ url: urls[i % urls.length], body: roundTrip(body) })
     })
   })
 })
@@ -153,7 +160,7 @@ describe('A segment cut into its head and body blocks', () => {
       expect(heads.title(doc)).toBe(whole.title(doc))
       expect(heads.tagsOf(doc)).toEqual(whole.tagsOf(doc))
     }
-    expect(() => heads.body(0)).toThrow(/without its bodies/)
+    expect(() => heads.stored(0)).toThrow(/without its bodies/)
   })
 
   it('reads every body from its block, each block within BODY_BLOCK_BYTES unless one body alone is larger', () => {
@@ -166,7 +173,7 @@ describe('A segment cut into its head and body blocks', () => {
       docsIn.set(k, (docsIn.get(k) ?? 0) + 1)
       const block = bodyBlocks[k]
       if (!block) throw new Error(`no block ${k}`)
-      expect(heads.bodyIn(doc, block)).toBe(docs[doc]?.body)
+      expect(heads.storedIn(doc, block)).toEqual({ url: docs[doc]?.url, body: docs[doc]?.body })
     }
     bodyBlocks.forEach((block, k) => {
       if (block.length > BODY_BLOCK_BYTES) expect(docsIn.get(k)).toBe(1)
@@ -186,7 +193,10 @@ describe('A segment cut into its head and body blocks', () => {
       const page = heads.searchPage(params)
       expect(page.bodiesToRead.length).toBe(page.result.hits.length)
       for (const { hit, segment, doc } of page.bodiesToRead) {
-        hit.snippet = page.snippet(segment.bodyIn(doc, bodyBlocks[segment.bodyBlockOf(doc)] ?? new Uint8Array()))
+        expect(hit.url).toBeNull()
+        const stored = segment.storedIn(doc, bodyBlocks[segment.bodyBlockOf(doc)] ?? new Uint8Array())
+        hit.url = stored.url
+        hit.snippet = page.snippet(stored.body)
       }
       expect(page.result).toEqual(whole.search(params))
     }

@@ -27,7 +27,8 @@ export interface SegmentOpenOptions {
  * the heap holds little beyond the bytes: where each term starts, 4 bytes a term.
  *
  * Opened over the whole segment, it holds its bodies. Opened over its head alone (see `splitSegment`), it answers
- * everything but a body: `bodyBlockOf` names the block that holds one, and `bodyIn` reads it from that block.
+ * everything but a document's url and body (its `StoredText`): `bodyBlockOf` names the block that holds them, and
+ * `storedIn` reads them from that block.
  */
 export class Segment {
   readonly meta: SegmentMeta
@@ -58,8 +59,6 @@ export class Segment {
   private readonly termStarts: Uint32Array
   private readonly titleOffsets: Uint32Array
   private readonly titles: Uint8Array
-  private readonly urlOffsets: Uint32Array
-  private readonly urls: Uint8Array
   private readonly bodyOffsets: Uint32Array
   /** null when opened over the head alone */
   private readonly bodies: Uint8Array | null
@@ -107,8 +106,6 @@ export class Segment {
     this.idBytes = section(Section.ids)
     this.titleOffsets = u32(Section.titleOffsets)
     this.titles = section(Section.titles)
-    this.urlOffsets = u32(Section.urlOffsets)
-    this.urls = section(Section.urls)
     this.bodyOffsets = u32(Section.bodyOffsets)
     // The head ends where the bodies start (they come last). Bodies of no bytes are there in any case.
     const bodies = sectionAt(view, Section.bodies)
@@ -127,7 +124,6 @@ export class Segment {
     for (const [name, column] of [
       ['ids', this.idOffsets],
       ['titles', this.titleOffsets],
-      ['urls', this.urlOffsets],
       ['bodies', this.bodyOffsets],
       ['tags', this.tagOffsets],
     ] as const) {
@@ -197,11 +193,6 @@ export class Segment {
     return stringAt(this.titles, this.titleOffsets, doc)
   }
 
-  url(doc: number): string | null {
-    const url = stringAt(this.urls, this.urlOffsets, doc)
-    return url === '' ? null : url
-  }
-
   /** Whether the bodies are in memory (opened over the whole segment), or in blocks to read (over its head). */
   get hasBodies(): boolean {
     return this.bodies !== null
@@ -212,10 +203,10 @@ export class Segment {
     return Math.max(0, this.bodyBlockFirst.length - 1)
   }
 
-  /** The body, decoded from UTF-8 only when asked; throws if the segment was opened without its bodies. */
-  body(doc: number): string {
-    if (this.bodies === null) throw new Error('segment opened without its bodies: read the body block (bodyIn)')
-    return stringAt(this.bodies, this.bodyOffsets, doc)
+  /** The url and body, decoded from UTF-8 only when asked; throws if the segment was opened without its bodies. */
+  stored(doc: number): StoredText {
+    if (this.bodies === null) throw new Error('segment opened without its bodies: read the body block (storedIn)')
+    return storedText(this.bodies, this.bodyOffsets[doc] ?? 0, this.bodyOffsets[doc + 1] ?? 0)
   }
 
   /** The body block that holds doc's body. */
@@ -242,13 +233,13 @@ export class Segment {
     return (this.bodyOffsets[this.bodyBlockFirst[block + 1] ?? 0] ?? from) - from
   }
 
-  /** The body of doc, read from the bytes of its block (`bodyBlockOf`), as `splitSegment` cut them. */
-  bodyIn(doc: number, block: Uint8Array): string {
+  /** The url and body of doc, read from the bytes of its block (`bodyBlockOf`), as `splitSegment` cut them. */
+  storedIn(doc: number, block: Uint8Array): StoredText {
     const from = this.bodyOffsets[this.bodyBlockFirst[this.bodyBlockOf(doc)] ?? 0] ?? 0
     const start = (this.bodyOffsets[doc] ?? 0) - from
     const end = (this.bodyOffsets[doc + 1] ?? 0) - from
     if (end > block.length) throw new SegmentFormatError(`body block of doc ${doc} is ${block.length} bytes short`)
-    return start === end ? '' : decoder.decode(block.subarray(start, end))
+    return storedText(block, start, end)
   }
 
   sourceOf(doc: number): string | null {
@@ -278,12 +269,11 @@ export class Segment {
     return Number.isNaN(p) ? null : p
   }
 
-  /** The stored fields a hit shows, all but the body. */
-  fields(doc: number): Omit<IndexDoc, 'body'> {
+  /** The stored fields a hit shows that the head holds: all but the url and body. */
+  fields(doc: number): Omit<IndexDoc, 'body' | 'url'> {
     return {
       id: this.docId(doc),
       title: this.title(doc),
-      url: this.url(doc),
       source: this.sourceOf(doc),
       author: this.authorOf(doc),
       lang: this.langOf(doc),
@@ -294,7 +284,7 @@ export class Segment {
 
   /** The whole stored document; throws if the segment was opened without its bodies. */
   document(doc: number): IndexDoc {
-    return { ...this.fields(doc), body: this.body(doc) }
+    return { ...this.fields(doc), ...this.stored(doc) }
   }
 }
 
@@ -344,6 +334,30 @@ function termStarts(bytes: Uint8Array, count: number): Uint32Array {
   if (count > 0 && term !== count) throw new SegmentFormatError('term count mismatch')
   starts[count] = bytes.length + 1
   return starts
+}
+
+/** A document's url and body, as its segment stores them apart from its head. */
+export interface StoredText {
+  url: string | null
+  body: string
+}
+
+/** Reads an entry of the bodies section (`data[from, to)`): the url's byte length (varint), the url, the body. */
+function storedText(data: Uint8Array, from: number, to: number): StoredText {
+  if (from === to) return { url: null, body: '' }
+  let at = from
+  let urlBytes = 0
+  for (let shift = 0; ; shift += 7) {
+    const b = data[at++] ?? 0
+    urlBytes += (b & 0x7f) * 2 ** shift
+    if (b < 0x80) break
+  }
+  const urlEnd = at + urlBytes
+  if (urlEnd > to) throw new SegmentFormatError('url runs past its entry')
+  return {
+    url: urlBytes === 0 ? null : decoder.decode(data.subarray(at, urlEnd)),
+    body: urlEnd === to ? '' : decoder.decode(data.subarray(urlEnd, to)),
+  }
 }
 
 function stringAt(data: Uint8Array, offsets: Uint32Array, i: number): string {
