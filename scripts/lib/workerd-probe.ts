@@ -229,6 +229,47 @@ export async function sampleHeap(
   }
 }
 
+class SessionUnanswered extends Error {}
+
+/** The chunks of one heap snapshot, through a session of its own; SessionUnanswered when it is not answered at all. */
+async function takeSnapshot(inspectorUrl: string, poke: () => Promise<unknown>): Promise<string[]> {
+  const ws = new WebSocket(inspectorUrl)
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve
+    ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
+  })
+  const chunks: string[] = []
+  let nextId = 0
+  const waiting = new Map<number, () => void>()
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: { chunk: string } }
+    if (message.method === 'HeapProfiler.addHeapSnapshotChunk' && message.params) chunks.push(message.params.chunk)
+    if (message.id !== undefined) waiting.get(message.id)?.()
+  }
+  const call = async (method: string, params: Record<string, unknown> | null, waitMs: number): Promise<boolean> => {
+    const id = ++nextId
+    const answered = new Promise<true>((resolve) => waiting.set(id, () => resolve(true)))
+    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      // One request, then a pause: the isolate reads inspector messages only while it has work.
+      await poke().catch(() => undefined)
+      const done = await Promise.race([answered, sleep(250).then(() => false)])
+      if (done) return true
+      if (Date.now() > deadline) return false
+    }
+  }
+  try {
+    if (!(await call('HeapProfiler.enable', null, 5_000))) throw new SessionUnanswered()
+    if (!(await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false }, 300_000))) {
+      throw new Error('the inspector did not finish a heap snapshot in 5 minutes')
+    }
+    return chunks
+  } finally {
+    ws.close()
+  }
+}
+
 /** What a heap snapshot found, grouped: V8's node type and, for objects, their constructor (bytes of self size). */
 export interface HeapComposition {
   /** self sizes of every node in the snapshot (JS heap and the native backing stores V8 reports) */
@@ -247,36 +288,15 @@ export async function heapComposition(
   poke: () => Promise<unknown>,
   top = 25,
 ): Promise<HeapComposition> {
-  const ws = new WebSocket(inspectorUrl)
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve
-    ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
-  })
-  const chunks: string[] = []
-  let nextId = 0
-  const waiting = new Map<number, () => void>()
-  ws.onmessage = (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: { chunk: string } }
-    if (message.method === 'HeapProfiler.addHeapSnapshotChunk' && message.params) chunks.push(message.params.chunk)
-    if (message.id !== undefined) waiting.get(message.id)?.()
-  }
-  const call = async (method: string, params?: Record<string, unknown>): Promise<void> => {
-    const id = ++nextId
-    const answered = new Promise<true>((resolve) => waiting.set(id, () => resolve(true)))
-    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
-    const deadline = Date.now() + 300_000
-    for (;;) {
-      const done = await Promise.race([answered, sleep(250).then(() => false)])
-      if (done) return
-      if (Date.now() > deadline) throw new Error(`the inspector did not answer ${method}`)
-      await poke().catch(() => undefined)
+  // As in isolateHeap: workerd may leave a session unanswered (right after another closed); a new one then works.
+  let chunks: string[] = []
+  for (let attempt = 1; ; attempt++) {
+    try {
+      chunks = await takeSnapshot(inspectorUrl, poke)
+      break
+    } catch (err) {
+      if (attempt >= 4 || !(err instanceof SessionUnanswered)) throw err
     }
-  }
-  try {
-    await call('HeapProfiler.enable')
-    await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
-  } finally {
-    ws.close()
   }
   const snapshot = JSON.parse(chunks.join('')) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }
