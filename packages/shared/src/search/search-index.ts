@@ -27,7 +27,6 @@ export interface SearchIndexOptions {
   proximityFullWords?: number
 }
 
-/** A base segment with its deletion marks (owned by the live index, never written into the segment). */
 /**
  * A hit whose url and snippet wait for its stored text, in a body block of `segment` (opened over its head) not in
  * memory.
@@ -45,6 +44,7 @@ export interface SearchPage {
   snippet(body: string): string
 }
 
+/** A base segment with its deletion marks (owned by the live index, never written into the segment). */
 interface SegmentState {
   segment: Segment
   deleted: Uint8Array | null

@@ -330,7 +330,9 @@ function termStarts(bytes: Uint8Array, count: number): Uint32Array {
   const starts = new Uint32Array(count + 1)
   const separator = TERM_SEPARATOR.charCodeAt(0)
   let term = 1
-  for (let k = 0; k < bytes.length && term < count; k++) if (bytes[k] === separator) starts[term++] = k + 1
+  for (let k = bytes.indexOf(separator); k >= 0 && term < count; k = bytes.indexOf(separator, k + 1)) {
+    starts[term++] = k + 1
+  }
   if (count > 0 && term !== count) throw new SegmentFormatError('term count mismatch')
   starts[count] = bytes.length + 1
   return starts

@@ -132,12 +132,6 @@ export class TermListWriter {
     for (let k = a; k < b; k++) units[this.at++] = source[k] as number
   }
 
-  /** Appends a term given as a string. */
-  pushString(term: string): void {
-    this.starts[this.count++] = this.at
-    for (let k = 0; k < term.length; k++) this.units[this.at++] = term.charCodeAt(k)
-  }
-
   /** The list written (copied to its size when shorter than reserved, so the reserve is let go). */
   finish(): TermList {
     this.starts[this.count] = this.at
