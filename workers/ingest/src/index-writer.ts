@@ -662,7 +662,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       docs,
       bytes: head.length,
       parts: parts.length,
-      body_bytes: bodyBlocks.reduce((n, block) => n + block.length, 0),
+      body_bytes: bodies.length,
       body_blocks: bodyBlocks.length,
       format: SEGMENT_FORMAT,
     }

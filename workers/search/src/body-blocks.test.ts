@@ -53,13 +53,13 @@ describe('body blocks of an isolate', () => {
     expect(bodyBlocks.length).toBeGreaterThan(3)
     const a = firstDocOf(1)
     const asked = await Promise.all([
-      bodies.stored(segment, a),
-      bodies.stored(segment, a),
-      bodies.stored(segment, a + 1),
+      bodies.stored(segment, a, 'kv'),
+      bodies.stored(segment, a, 'kv'),
+      bodies.stored(segment, a + 1, 'kv'),
     ])
     expect(asked.map((t) => t?.body)).toEqual([docs[a]?.body, docs[a]?.body, docs[a + 1]?.body])
     expect(reads).toEqual(segment.bodyBlockOf(a + 1) === 1 ? [1] : [1, segment.bodyBlockOf(a + 1)])
-    await bodies.stored(segment, a)
+    await bodies.stored(segment, a, 'kv')
     expect(reads.filter((b) => b === 1)).toHaveLength(1)
     expect(bodies.bytes).toBe(reads.reduce((n, b) => n + (bodyBlocks[b]?.length ?? 0), 0))
   })
@@ -70,13 +70,13 @@ describe('body blocks of an isolate', () => {
     const budget = [0, 1, 2].reduce((n, b) => n + (bodyBlocks[b]?.length ?? 0), 0) - 1
     const { segment, reads, bodies, firstDocOf } = registered(budget)
     for (const block of [0, 1, 0, 2, 0, 1]) {
-      expect((await bodies.stored(segment, firstDocOf(block)))?.body).toBe(docs[firstDocOf(block)]?.body)
+      expect((await bodies.stored(segment, firstDocOf(block), 'kv'))?.body).toBe(docs[firstDocOf(block)]?.body)
       expect(bodies.bytes).toBeLessThanOrEqual(Math.max(budget, ...bodyBlocks.map((b) => b.length)))
     }
     // 0 and 1 read; 0 used again; 2 lets 1 go (0 was used since); 0 held; 1 read again, letting 2 go.
     expect(reads).toEqual([0, 1, 2, 1])
     // A budget below one block still answers, holding the last block read alone.
-    expect((await all.bodies.stored(all.segment, all.firstDocOf(2)))?.body).toBe(docs[all.firstDocOf(2)]?.body)
+    expect((await all.bodies.stored(all.segment, all.firstDocOf(2), 'kv'))?.body).toBe(docs[all.firstDocOf(2)]?.body)
     expect(all.bodies.bytes).toBe(bodyBlocks[2]?.length)
   })
 
@@ -92,7 +92,7 @@ describe('body blocks of an isolate', () => {
     expect(rounds).toEqual([...Array(Math.ceil(all.bodyBlocks.length / 2) - 1).fill('more'), 'done'])
     expect(all.bodies.bytes).toBe(all.bodyBlocks.reduce((n, b) => n + b.length, 0))
     // Held: searches read nothing more.
-    expect((await all.bodies.stored(all.segment, all.firstDocOf(3)))?.body).toBe(docs[all.firstDocOf(3)]?.body)
+    expect((await all.bodies.stored(all.segment, all.firstDocOf(3), 'kv'))?.body).toBe(docs[all.firstDocOf(3)]?.body)
     expect(all.reads).toHaveLength(all.bodyBlocks.length)
     all.bodies.forget(all.segment)
     expect(all.bodies.bytes).toBe(0)
@@ -120,8 +120,8 @@ describe('body blocks of an isolate', () => {
     expect(await old.bodies.prefetch([fresh.segment, old.segment], 1000)).toBe('later')
     expect(old.reads).toEqual(old.bodyBlocks.map((_, b) => b))
     expect(writerCalls).toEqual([])
-    // A search's snippet does ask the writer.
-    expect((await old.bodies.stored(fresh.segment, 0))?.body).toBe(docs[0]?.body)
+    // A search's snippet does ask the writer (its last try).
+    expect((await old.bodies.stored(fresh.segment, 0, 'writer'))?.body).toBe(docs[0]?.body)
     expect(writerCalls).toEqual([0])
     shown = true
     expect(await old.bodies.prefetch([fresh.segment, old.segment], 1000)).toBe('done')
@@ -140,7 +140,7 @@ describe('body blocks of an isolate', () => {
         return headAndBlocks().joined.slice().buffer
       },
     })
-    await one.bodies.stored(one.segment, one.firstDocOf(0))
+    await one.bodies.stored(one.segment, one.firstDocOf(0), 'kv')
     let alive = 0
     await one.bodies.load([one.segment, two.segment], () => alive++)
     expect([one.reads, one.allReads, two.allReads]).toEqual([[0], [1], [1]])
@@ -162,8 +162,8 @@ describe('body blocks of an isolate', () => {
     const { segment, bodies, firstDocOf } = registered(1 << 20)
     const gone = new BodyBlocks()
     gone.register(segment, { kv: async () => null, writer: async () => null, all: async () => null })
-    expect(await gone.stored(segment, firstDocOf(0))).toBeNull()
-    expect(await bodies.stored(headAndBlocks().segment, 0)).toBeNull()
+    expect(await gone.stored(segment, firstDocOf(0), 'kv')).toBeNull()
+    expect(await bodies.stored(headAndBlocks().segment, 0, 'kv')).toBeNull()
     expect(gone.bytes).toBe(0)
   })
 })

@@ -56,7 +56,7 @@ export class BodyBlocks {
       const reader = this.#readers.get(segment)
       if (!reader || segment.hasBodies) continue
       for (let block = 0; block < segment.bodyBlockCount; block++) {
-        const key = `${reader.uid}/${block}`
+        const key = blockKey(reader.uid, block)
         if (this.#blocks.has(key) || this.#reading.has(key)) continue
         if (this.#bytes + segment.bodyBlockBytes(block) > this.maxBytes) return later ? 'later' : 'done'
         if (reads === maxReads) return 'more'
@@ -75,7 +75,7 @@ export class BodyBlocks {
     const reader = this.#readers.get(segment)
     if (!reader) return
     for (let block = 0; block < segment.bodyBlockCount; block++) {
-      const key = `${reader.uid}/${block}`
+      const key = blockKey(reader.uid, block)
       const held = this.#blocks.get(key)
       if (held === undefined) continue
       this.#blocks.delete(key)
@@ -89,28 +89,17 @@ export class BodyBlocks {
   }
 
   /**
-   * The url and body of `doc` in `segment`, from its block: held, being read, or read now from `from`: KV, the writer, or KV
-   * and then the writer. Null when none asked has it (KV does not show it yet; a merge replaced the segment long ago),
-   * or the segment was never registered.
+   * The url and body of `doc` in `segment`, from its block: held, being read, or read now from `from` (KV, or the
+   * writer: a search asks the writer last, after KV's block and KV's article). Null when the one asked does not have
+   * it (KV does not show it yet; a merge replaced the segment long ago), or the segment was never registered.
    */
-  async stored(
-    segment: Segment,
-    doc: number,
-    from: 'kv' | 'writer' | 'kv, then the writer' = 'kv, then the writer',
-  ): Promise<StoredText | null> {
+  async stored(segment: Segment, doc: number, from: 'kv' | 'writer'): Promise<StoredText | null> {
     if (segment.hasBodies) return segment.stored(doc)
     const reader = this.#readers.get(segment)
     if (!reader) return null
     const block = segment.bodyBlockOf(doc)
-    const key = `${reader.uid}/${block}`
-    const { kv, writer } = reader.source
-    const read =
-      from === 'kv'
-        ? () => kv(block)
-        : from === 'writer'
-          ? () => writer(block)
-          : async () => (await kv(block)) ?? writer(block)
-    const bytes = this.#touch(key) ?? (await this.#read(key, read))
+    const key = blockKey(reader.uid, block)
+    const bytes = this.#touch(key) ?? (await this.#read(key, () => reader.source[from](block)))
     return bytes === null ? null : segment.storedIn(doc, bytes)
   }
 
@@ -134,7 +123,7 @@ export class BodyBlocks {
       if (all === null || all.byteLength !== bytes) continue
       for (let block = 0, from = 0; block < segment.bodyBlockCount; block++) {
         const to = from + segment.bodyBlockBytes(block)
-        const key = `${reader.uid}/${block}`
+        const key = blockKey(reader.uid, block)
         // Copied: a block let go must free its bytes, not keep the whole value alive.
         if (!this.#touch(key)) this.#keep(key, new Uint8Array(all.slice(from, to)))
         from = to
@@ -176,4 +165,9 @@ export class BodyBlocks {
       this.#bytes -= held.byteLength
     }
   }
+}
+
+/** A held block's key: the segment's number in this isolate, and the block's. */
+function blockKey(uid: number, block: number): string {
+  return `${uid}/${block}`
 }

@@ -66,18 +66,10 @@ export class Segment {
   private readonly bodyBlockFirst: Uint32Array
 
   private constructor(bytes: Uint8Array, options: SegmentOpenOptions) {
-    if (bytes.byteLength < HEADER_BYTES + SECTION_COUNT * 8) throw new SegmentFormatError('segment too short')
     // Typed-array views need aligned offsets; bytes sliced out of a larger buffer may not be.
     const aligned = bytes.byteOffset % SECTION_ALIGN === 0 ? bytes : bytes.slice()
     this.bytes = aligned
-    const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength)
-    if (view.getUint32(0, true) !== SEGMENT_MAGIC) throw new SegmentFormatError('not an Edgewire search segment')
-    const version = view.getUint32(4, true)
-    if (version !== FORMAT_VERSION) {
-      throw new SegmentFormatError(`segment format version ${version}, this code reads ${FORMAT_VERSION}`)
-    }
-    const sectionCount = view.getUint32(8, true)
-    if (sectionCount !== SECTION_COUNT) throw new SegmentFormatError(`segment has ${sectionCount} sections`)
+    const view = checkedHeader(aligned)
     const section = (i: number): Uint8Array => {
       const { offset, length } = sectionAt(view, i)
       if (offset % SECTION_ALIGN !== 0 || offset + length > aligned.byteLength) {
@@ -294,10 +286,7 @@ export class Segment {
  * is all the blocks one after another. Views of `bytes`, no copy.
  */
 export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks: Uint8Array[]; bodies: Uint8Array } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (view.getUint32(0, true) !== SEGMENT_MAGIC || view.getUint32(4, true) !== FORMAT_VERSION) {
-    throw new SegmentFormatError('not an Edgewire search segment of this format')
-  }
+  const view = checkedHeader(bytes)
   const bodies = sectionAt(view, Section.bodies)
   const u32 = (i: number): Uint32Array => {
     const { offset, length } = sectionAt(view, i)
@@ -318,6 +307,23 @@ export function splitSegment(bytes: Uint8Array): { head: Uint8Array; bodyBlocks:
     bodyBlocks,
     bodies: bytes.subarray(bodies.offset, bodies.offset + bodies.length),
   }
+}
+
+/**
+ * A view of segment bytes whose header is this code's: long enough for the section table, the magic, this format's
+ * version and its section count. Throws SegmentFormatError otherwise.
+ */
+function checkedHeader(bytes: Uint8Array): DataView {
+  if (bytes.byteLength < HEADER_BYTES + SECTION_COUNT * 8) throw new SegmentFormatError('segment too short')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (view.getUint32(0, true) !== SEGMENT_MAGIC) throw new SegmentFormatError('not an Edgewire search segment')
+  const version = view.getUint32(4, true)
+  if (version !== FORMAT_VERSION) {
+    throw new SegmentFormatError(`segment format version ${version}, this code reads ${FORMAT_VERSION}`)
+  }
+  const sectionCount = view.getUint32(8, true)
+  if (sectionCount !== SECTION_COUNT) throw new SegmentFormatError(`segment has ${sectionCount} sections`)
+  return view
 }
 
 /** Where section i lies in the segment, from its table. */
