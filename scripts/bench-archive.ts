@@ -37,7 +37,7 @@ import { KvCounter } from './lib/kv-counter'
 import { ROOT } from './lib/local-config'
 import { Progress } from './lib/progress'
 import { WebhookClient } from './lib/webhook-client'
-import { heapComposition, isolateHeap } from './lib/workerd-probe'
+import { type CpuSummary, cpuProfile, heapComposition, isolateHeap } from './lib/workerd-probe'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
@@ -62,6 +62,14 @@ const STALL_MS = arg('stall-minutes', 10) * 60_000
 const FTS5_FRESHNESS_SAMPLES = 100
 /** `--heap-snapshot`: after the first search of the restarted reader, what its heap is made of (stops it for seconds). */
 const HEAP_SNAPSHOT = process.argv.includes('--heap-snapshot')
+/**
+ * `--cpu-profile`: CPU profiles, summed by function, of the ingest isolate (the webhook and the writers) from the
+ * first batch until all are searchable (what bounds the ingest rate), and of the search isolate during the timed
+ * warm searches (what a query's time goes to). Sampling slows an isolate a little, so a profiled run's timings are
+ * not the bench's; and workerd answers one inspector session at a time, so neither isolate's heap is sampled while
+ * it is profiled (the writer's peak then leaves out the load).
+ */
+const CPU_PROFILE = process.argv.includes('--cpu-profile')
 const FACETS = 'source,author,lang,tags'
 const OUT = join(ROOT, 'bench-results', 'bench-archive.json')
 
@@ -115,6 +123,15 @@ interface Latency {
   workerP99Ms: number
   non200: number
 }
+/** Prints where a profiled isolate's CPU went: its busiest functions by own time and by time on the stack. */
+function logCpu(what: string, cpu: CpuSummary): void {
+  log(`  CPU of ${what}: busy ${fmt(cpu.busyMs / 1000, 1)} of ${fmt(cpu.profiledMs / 1000, 1)} s`)
+  log('    self ms · function')
+  for (const f of cpu.self) log(`    ${int(f.ms).padStart(8)} · ${f.fn}`)
+  log('    total ms · function (on the stack)')
+  for (const f of cpu.total) log(`    ${int(f.ms).padStart(8)} · ${f.fn}`)
+}
+
 const q50 = (xs: number[]) => quantile(xs, 0.5)
 const q99 = (xs: number[]) => quantile(xs, 0.99)
 
@@ -179,6 +196,8 @@ try {
   // 2. Ingest, with freshness probes beside.
   log(`Ingesting in signed batches of ${BATCH} (${CONCURRENCY} in flight), a freshness probe a second…`)
   const progress = new Progress('ingest', ARTICLES)
+  if (CPU_PROFILE) await writerHeap.stop()
+  const ingestProfile = CPU_PROFILE ? await cpuProfile(sockets.ingest.inspector, poke(sockets.ingest.entry)) : null
   const t0 = performance.now()
   let accepted = 0
   let rejected = 0
@@ -287,6 +306,12 @@ try {
   const searchableMs = performance.now() - t0
   ingesting = false
   await probing
+  if (ingestProfile) {
+    const cpu = await ingestProfile.stop(30)
+    results.ingestCpu = cpu
+    logCpu('the ingest isolate, from the first batch until all were searchable', cpu)
+    await writerHeap.start()
+  }
   edgewire.ingestPerSec = stalled ? Number.NaN : expected / (searchableMs / 1000)
   edgewire.freshnessP50Ms = q50(probes)
   edgewire.freshnessP99Ms = q99(probes)
@@ -339,6 +364,9 @@ try {
     entry,
     warmup.map((q) => searchPath(q)),
   )
+  // One inspector session at a time: the reader's heap is not sampled while its CPU is profiled.
+  if (CPU_PROFILE) await readerHeap.stop()
+  const searchProfile = CPU_PROFILE ? await cpuProfile(sockets.search.inspector, poke(entry)) : null
   const plainLatency = await timeSearches(
     entry,
     plain.map((q) => searchPath(q)),
@@ -351,6 +379,11 @@ try {
     entry,
     dated.map((q, i) => searchPath(q, datePart(i))),
   )
+  if (searchProfile) {
+    const cpu = await searchProfile.stop(30)
+    results.warmSearchCpu = cpu
+    logCpu('the search isolate during the timed warm searches', cpu)
+  }
   results.warmSearch = { plain: plainLatency, facets: facetLatency, dateFilter: dateLatency }
   edgewire.searchP50Ms = plainLatency.workerP50Ms
   edgewire.searchP99Ms = plainLatency.workerP99Ms

@@ -334,3 +334,148 @@ export async function heapComposition(
       .slice(0, top),
   }
 }
+
+/** A node of V8's CPU profile (`Profiler.stop`): a call frame, its callees by id. */
+interface CpuProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+
+/** Where an isolate's CPU went while profiled: by function, its own samples and those with it on the stack. */
+export interface CpuSummary {
+  /** time the profile covers and time the isolate was running code (not idle), ms */
+  profiledMs: number
+  busyMs: number
+  /** the functions that ran most themselves (self) and were on the stack most (total), ms; `name (file:line)` */
+  self: { fn: string; ms: number }[]
+  total: { fn: string; ms: number }[]
+}
+
+/**
+ * Profiles an isolate's CPU through its inspector (`Profiler.start` … `Profiler.stop`, a sample every `intervalUs`)
+ * until `stop()`, and sums where the time went. Says what bounds a phase (the ingest isolate while an archive comes
+ * in: normalizing, SQLite, builds, the KV outbox), where a heap figure cannot. Sampling costs the isolate a little:
+ * figures of a profiled run are not the bench's timings.
+ */
+export async function cpuProfile(
+  inspectorUrl: string,
+  poke: () => Promise<unknown>,
+  intervalUs = 1000,
+): Promise<{ stop(top?: number): Promise<CpuSummary> }> {
+  // As in isolateHeap: workerd may leave a session unanswered (right after another closed); a new one then works.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProfile(inspectorUrl, poke, intervalUs)
+    } catch (err) {
+      if (attempt >= 4 || !(err instanceof SessionUnanswered)) throw err
+    }
+  }
+}
+
+async function startProfile(
+  inspectorUrl: string,
+  poke: () => Promise<unknown>,
+  intervalUs: number,
+): Promise<{ stop(top?: number): Promise<CpuSummary> }> {
+  const ws = new WebSocket(inspectorUrl)
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve
+    ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
+  })
+  let nextId = 0
+  const waiting = new Map<number, (result: unknown) => void>()
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } }
+    if (message.error) throw new Error(`the inspector refused a call: ${message.error.message}`)
+    // workerd answers Profiler.enable, setSamplingInterval and start with the call's own method and no result.
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? {})
+  }
+  /** One call; undefined when not answered within `waitMs`. */
+  const call = async <T>(method: string, params: Record<string, unknown> | null, waitMs: number) => {
+    const id = ++nextId
+    const answered = new Promise<T>((resolve) => waiting.set(id, (result) => resolve(result as T)))
+    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      // The isolate reads inspector messages only while it has work: a request, then a pause.
+      const result = await Promise.race([answered, sleep(250).then(() => undefined)])
+      if (result !== undefined) return result
+      if (Date.now() > deadline) return undefined
+      await poke().catch(() => undefined)
+    }
+  }
+  if ((await call('Profiler.enable', null, 5_000)) === undefined) {
+    ws.close()
+    throw new SessionUnanswered()
+  }
+  await call('Profiler.setSamplingInterval', { interval: intervalUs }, 30_000)
+  await call('Profiler.start', null, 30_000)
+  return {
+    async stop(top = 25) {
+      try {
+        const stopped = await call<{
+          profile: {
+            nodes: CpuProfileNode[]
+            startTime: number
+            endTime: number
+            samples: number[]
+            timeDeltas: number[]
+          }
+        }>('Profiler.stop', null, 120_000)
+        if (stopped === undefined) throw new Error('the inspector did not answer Profiler.stop in 2 minutes')
+        return summarizeCpuProfile(stopped.profile, top)
+      } finally {
+        ws.close()
+      }
+    },
+  }
+}
+
+/** Self and total time per function of a V8 CPU profile. */
+function summarizeCpuProfile(
+  profile: { nodes: CpuProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] },
+  top = 25,
+): CpuSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const name = (n: CpuProfileNode) => {
+    const { functionName, url, lineNumber } = n.callFrame
+    const file = url.split('/').pop() ?? ''
+    return file ? `${functionName || '(anonymous)'} (${file}:${lineNumber + 1})` : functionName || '(anonymous)'
+  }
+  const self = new Map<string, number>()
+  const total = new Map<string, number>()
+  let busy = 0
+  profile.samples.forEach((id, i) => {
+    // The delta before a sample is the time it stands for (V8's own reading of a profile).
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000
+    const node = byId.get(id)
+    if (node === undefined) return
+    const own = name(node)
+    self.set(own, (self.get(own) ?? 0) + ms)
+    if (node.callFrame.functionName === '(idle)' || node.callFrame.functionName === '(program)') return
+    busy += ms
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const n = byId.get(at)
+      if (n === undefined || n.callFrame.functionName === '(root)') continue
+      const fn = name(n)
+      if (seen.has(fn)) continue
+      seen.add(fn)
+      total.set(fn, (total.get(fn) ?? 0) + ms)
+    }
+  })
+  const ranked = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([fn, ms]) => ({ fn, ms }))
+  return {
+    profiledMs: (profile.endTime - profile.startTime) / 1000,
+    busyMs: busy,
+    self: ranked(self),
+    total: ranked(total),
+  }
+}

@@ -6,7 +6,7 @@ import { readArticles } from '../../scripts/lib/corpus'
 import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
 import { ROOT } from '../../scripts/lib/local-config'
 import { WebhookClient } from '../../scripts/lib/webhook-client'
-import { findUserWorkerd, isolateHeap } from '../../scripts/lib/workerd-probe'
+import { cpuProfile, findUserWorkerd, isolateHeap } from '../../scripts/lib/workerd-probe'
 import { eventually } from '../eventually'
 
 // The real thing: both workers under wrangler (its programmatic startWorker, as the bench runs them; the browser test
@@ -113,5 +113,22 @@ describe('npm start, end to end over HTTP', () => {
       (r) => r.total > 0,
     )
     expect(found.total).toBe(1)
+  })
+
+  it("profiles the ingest isolate's CPU through its inspector: a webhook's time goes to normalizing the article", async () => {
+    const worker = findUserWorkerd(servers, 'ingest')
+    const poke = () => fetch(`${worker.entry}/healthz`).then((r) => r.arrayBuffer())
+    const profile = await cpuProfile(worker.inspector, poke, 200)
+    const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+    const [seed] = await readArticles(join(ROOT, 'corpus', 'seed-article.txt'))
+    for (let i = 0; i < 20; i++) {
+      expect((await client.send('article.upsert', { ...seed, url: `https://profile.example/${i}` })).status).toBe(202)
+    }
+    const cpu = await profile.stop(200)
+    expect(cpu.busyMs).toBeGreaterThan(0)
+    expect(cpu.busyMs).toBeLessThanOrEqual(cpu.profiledMs)
+    const normalizing = cpu.total.find((f) => f.fn.startsWith('normalizeArticle '))
+    expect(normalizing?.ms).toBeGreaterThan(0)
+    expect(normalizing?.ms).toBeLessThanOrEqual(cpu.busyMs)
   })
 })
