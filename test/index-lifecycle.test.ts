@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
-import { type Article, normalizeArticle } from '@edgewire/shared'
-import { articleKey, FLUSH_MAX_CHARS } from '@edgewire/shared/lifecycle'
+import { type Article, normalizeArticle, Segment } from '@edgewire/shared'
+import { articleKey, bodiesPart, FLUSH_MAX_CHARS, segmentPartKey } from '@edgewire/shared/lifecycle'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import sample from '../packages/shared/src/search/fixtures/news-sample.json'
@@ -174,6 +174,100 @@ describe('the index lifecycle', () => {
     const live = await coldReader()
     expect(new Set(allIds(live, 'vanadium'))).toEqual(new Set(all))
     expect(live.index.documentCount).toBe((await writer().stats()).documents)
+  })
+
+  /**
+   * Deliveries during a burst, each flushed into a segment of its own: per round, five of `made` rewritten (tungsten
+   * for vanadium) and two deleted. Returns the ids still live with their first text, and the rewritten ones.
+   */
+  async function rewriteInRounds(key: string, made: Article[], rounds = 4) {
+    const rewritten: string[] = []
+    const deleted = new Set<string>()
+    for (let round = 0; round < rounds; round++) {
+      const ops: WriteOp[] = []
+      for (let i = round * 7; i < round * 7 + 5; i++) {
+        const a = await article(`${key}-${i}`, `Cargo manifest ${key} ${i} listed tungsten for the port.`)
+        rewritten.push(a.id)
+        ops.push({ kind: 'upsert', article: a })
+      }
+      for (const gone of made.slice(round * 7 + 5, round * 7 + 7)) {
+        deleted.add(gone.id)
+        ops.push({ kind: 'delete', id: gone.id })
+      }
+      await apply(...ops)
+      await settle({ burst: true })
+    }
+    const first = made.map((a) => a.id).filter((id) => !deleted.has(id) && !rewritten.includes(id))
+    return { first, rewritten, deleted: [...deleted] }
+  }
+
+  /** How many copies of each id the published segments hold (read from their heads in KV). */
+  async function copiesInSegments(): Promise<Map<string, number>> {
+    const copies = new Map<string, number>()
+    for (const ref of (await writer().manifest()).segments) {
+      const parts = await Promise.all(
+        Array.from({ length: ref.parts }, (_, i) => searchEnv.ARTICLES.get(segmentPartKey(ref.id, i), 'arrayBuffer')),
+      )
+      const head = new Uint8Array(await new Blob(parts.map((p) => p ?? new ArrayBuffer(0))).arrayBuffer())
+      const segment = Segment.open(head)
+      for (let d = 0; d < segment.docCount; d++) {
+        const id = segment.docId(d)
+        copies.set(id, (copies.get(id) ?? 0) + 1)
+      }
+    }
+    return copies
+  }
+
+  /** What a cold reader finds, and that the segments hold one copy of each live article and none of the deleted. */
+  async function checkMerged({
+    first,
+    rewritten,
+    deleted,
+  }: {
+    first: string[]
+    rewritten: string[]
+    deleted: string[]
+  }) {
+    const live = await coldReader()
+    // Other tests' cargo carried vanadium too: only this burst's articles count.
+    const ours = new Set([...first, ...rewritten, ...deleted])
+    const found = (q: string) => new Set(allIds(live, q).filter((id) => ours.has(id)))
+    expect(found('vanadium')).toEqual(new Set(first))
+    expect(found('tungsten')).toEqual(new Set(rewritten))
+    const copies = await copiesInSegments()
+    for (const id of [...first, ...rewritten]) expect(copies.get(id), id).toBe(1)
+    for (const id of deleted) expect(copies.get(id), id).toBeUndefined()
+  }
+
+  it('merges from the segments themselves, leaving out the copies updated or deleted since', async () => {
+    await settle()
+    const was = (await writer().stats()).merges
+    const made = await burst('mseg')
+    await settle({ burst: true })
+    const changed = await rewriteInRounds('mseg', made)
+    // Before the merge, the burst's segment still holds the first copies of what was rewritten or deleted since.
+    expect((await copiesInSegments()).get(changed.deleted[0] ?? '')).toBe(1)
+    await settle()
+    const merges = (await writer().stats()).merges
+    expect(merges.fromSegments).toBeGreaterThan(was.fromSegments)
+    expect(merges.fromRows).toBe(was.fromRows)
+    await checkMerged(changed)
+  })
+
+  it('rebuilds a merge from the articles when KV does not give back one of its segments', async () => {
+    await settle()
+    const was = (await writer().stats()).merges
+    const made = await burst('mrow')
+    await settle({ burst: true })
+    // The burst's own segment, the newest, loses its joined bodies in KV: a merge cannot read it whole.
+    const burstSegment = (await writer().manifest()).segments.at(-1)
+    if (burstSegment?.docs !== made.length) throw new Error('the burst made no segment of its own')
+    const changed = await rewriteInRounds('mrow', made)
+    await searchEnv.ARTICLES.delete(segmentPartKey(burstSegment.id, bodiesPart(burstSegment)))
+    await settle()
+    const merges = (await writer().stats()).merges
+    expect(merges.fromRows).toBeGreaterThan(was.fromRows)
+    await checkMerged(changed)
   })
 
   it('keeps KV writes out of a burst and makes them when it pauses', async () => {

@@ -61,6 +61,10 @@ const writerFigures = {
   readerCalls: z
     .record(z.enum(['head', 'changeBlock', 'manifest', 'segmentPart', 'getArticle']), z.number().int())
     .meta({ description: 'Calls readers made, by method, since the writer object started' }),
+  merges: z.object({ fromSegments: z.number().int(), fromRows: z.number().int() }).meta({
+    description:
+      'Merges since the writer object started: from the merged segments themselves, or rebuilt from the articles (a segment of another format, or one KV did not give back)',
+  }),
   upSeconds: z.number().meta({ description: 'Since the writer object started' }),
 }
 

@@ -102,6 +102,8 @@ export interface WriterStats {
   segmentBytes: number
   /** reader calls since the object started, and how long ago that was */
   readerCalls: ReaderCalls
+  /** merges since the object started: from the merged segments themselves, or rebuilt from rows */
+  merges: { fromSegments: number; fromRows: number }
   upSeconds: number
 }
 

@@ -89,6 +89,10 @@ export function summedStats(shards: WriterStats[]): WriterStats {
     segments: total((s) => s.segments),
     segmentBytes: total((s) => s.segmentBytes),
     readerCalls,
+    merges: {
+      fromSegments: total((s) => s.merges.fromSegments),
+      fromRows: total((s) => s.merges.fromRows),
+    },
     upSeconds: Math.min(...shards.map((s) => s.upSeconds)),
   }
 }

@@ -400,6 +400,33 @@ function walkShortTerm(
   }
 }
 
+/**
+ * Calls `visit` for every posting of the term, in doc order: its document, its impact byte and its positions. One
+ * pass over the pairs, then one over the positions, without a skip index (a merge reads each term once).
+ */
+export function forEachPosting(
+  seg: Segment,
+  termNo: number,
+  visit: (doc: number, impact: number, positions: number[]) => void,
+): void {
+  const bytes = seg.postings
+  const df = seg.termDocFreq[termNo] ?? 0
+  const cursor = { at: seg.termPostingOffsets[termNo] ?? 0 }
+  const docs = new Int32Array(df)
+  const impacts = new Uint8Array(df)
+  let doc = -1
+  for (let i = 0; i < df; i++) {
+    doc += readVarint(bytes, cursor) + 1
+    docs[i] = doc
+    impacts[i] = bytes[cursor.at++] ?? 0
+  }
+  const reader = new BitReader(bytes, cursor.at * 8)
+  for (let i = 0; i < df; i++) {
+    const d = docs[i] ?? 0
+    visit(d, impacts[i] ?? 0, readPositions(seg, reader, d))
+  }
+}
+
 /** Calls `visit` for each document of the term, in doc order (no positions read). */
 export function forEachDoc(seg: Segment, termNo: number, visit: (doc: number) => void): void {
   const bytes = seg.postings

@@ -87,42 +87,60 @@ export class SegmentBuilder {
     this.pool = new TermPool()
     const inverted = yield* invert(analysed)
     const postings = yield* encodePostings(inverted, analysed, this.bm25)
-    const stored = yield* storeFields(docs)
-    const meta: SegmentMeta = {
-      analyzer: this.analyzer.id,
-      bm25: this.bm25,
-      docCount: docs.length,
-      termCount: postings.terms.length,
-      totalTitleTerms: inverted.totalTitleTerms,
-      totalBodyTerms: inverted.totalBodyTerms,
-      langs: stored.langs.values,
-      sources: stored.sources.values,
-      authors: stored.authors.values,
-      tags: stored.tags.values,
-    }
-    return yield* assemble(sectionsOf(meta, postings, stored, inverted, docs))
+    return yield* packSegment(this.analyzer.id, this.bm25, postings, inverted, docs)
   }
+}
+
+/**
+ * Steps 3 to 5, shared by the builder and the merge of segments (segment-merge.ts): the stored fields and facet
+ * columns of `docs` (in doc-number order; each let go once its body is in the segment), then the whole segment.
+ */
+export function* packSegment(
+  analyzer: string,
+  bm25: Bm25Params,
+  postings: EncodedPostings,
+  lengths: FieldLengths,
+  docs: (IndexDoc | null)[],
+): Generator<void, Uint8Array, void> {
+  const stored = yield* storeFields(docs)
+  const meta: SegmentMeta = {
+    analyzer,
+    bm25,
+    docCount: docs.length,
+    termCount: postings.terms.length,
+    totalTitleTerms: lengths.totalTitleTerms,
+    totalBodyTerms: lengths.totalBodyTerms,
+    langs: stored.langs.values,
+    sources: stored.sources.values,
+    authors: stored.authors.values,
+    tags: stored.tags.values,
+  }
+  return yield* assemble(sectionsOf(meta, postings, stored, lengths, docs))
 }
 
 /** Packs title and body tf of one posting with its doc number into one float64-safe integer. */
 const DOC_SHIFT = 65536
 
-/** The documents analysed and inverted: per term its postings; the field lengths. */
-interface Inverted {
-  /**
-   * per term, two numbers per posting: doc number · DOC_SHIFT + title tf · 256 + body tf, then the term's index in
-   * that document's analysis, where its positions stay until they are encoded (one flat array per term: most terms
-   * of long articles have one posting, and an object of arrays per term cost more than the term)
-   */
-  terms: Map<string, number[]>
+/** Each document's title and body length in terms, and their sums. */
+export interface FieldLengths {
   titleLength: Uint32Array
   bodyLength: Uint32Array
   totalTitleTerms: number
   totalBodyTerms: number
 }
 
+/** The documents analysed and inverted: per term its postings; the field lengths. */
+interface Inverted extends FieldLengths {
+  /**
+   * per term, two numbers per posting: doc number · DOC_SHIFT + title tf · 256 + body tf, then the term's index in
+   * that document's analysis, where its positions stay until they are encoded (one flat array per term: most terms
+   * of long articles have one posting, and an object of arrays per term cost more than the term)
+   */
+  terms: Map<string, number[]>
+}
+
 /** Counts work done and says when a step's worth is done (then it starts counting again). */
-class StepMeter {
+export class StepMeter {
   private done = 0
 
   /** Adds `work` units; true once FINISH_STEP_WORK have been done since the last true. */
@@ -166,7 +184,7 @@ function* invert(docs: readonly (DocTerms | null)[]): Generator<void, Inverted, 
 }
 
 /** The term dictionary and postings as stored. */
-interface EncodedPostings {
+export interface EncodedPostings {
   terms: string[]
   termPostingOffsets: Uint32Array
   termDocFreq: Uint32Array
@@ -381,7 +399,7 @@ function sectionsOf(
   meta: SegmentMeta,
   postings: EncodedPostings,
   s: StoredFields,
-  inverted: Inverted,
+  lengths: FieldLengths,
   docs: (IndexDoc | null)[],
 ): SectionSource[] {
   const encoder = new TextEncoder()
@@ -428,8 +446,8 @@ function sectionsOf(
   sections[Section.author] = bytesSection(bytesOf(s.author))
   sections[Section.tagOffsets] = bytesSection(bytesOf(s.tagOffsets))
   sections[Section.tagValues] = bytesSection(bytesOf(Uint32Array.from(s.tagValues)))
-  sections[Section.titleLength] = bytesSection(bytesOf(inverted.titleLength))
-  sections[Section.bodyLength] = bytesSection(bytesOf(inverted.bodyLength))
+  sections[Section.titleLength] = bytesSection(bytesOf(lengths.titleLength))
+  sections[Section.bodyLength] = bytesSection(bytesOf(lengths.bodyLength))
   sections[Section.bodyBlocks] = bytesSection(bytesOf(Uint32Array.from(s.bodyBlocks)))
   return sections
 }
