@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { cleanInline, cleanMarkupInline, decodeEntities, dropHugeTokens, foldCharacters } from './text-clean'
 
@@ -21,6 +22,21 @@ describe('foldCharacters', () => {
 })
 
 describe('dropHugeTokens', () => {
+  it('drops what the pattern \\S{257,} finds, whatever whitespace separates the runs', () => {
+    // Characters a regular expression's \s matches, and some it does not (U+180E, U+200B, U+0085).
+    const spaces = [...' \t\n\v\f\r\u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff']
+    const others = ['a', 'é', '\u180e', '\u200b', '\u0085', '字']
+    const run = fc.tuple(fc.constantFrom(...others), fc.integer({ min: 250, max: 262 })).map(([c, n]) => c.repeat(n))
+    const piece = fc.oneof(fc.constantFrom(...spaces, ...others), run)
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const text = pieces.join('')
+        const byPattern = text.replace(/\S{257,}/g, (token) => (/\p{Script=Han}/u.test(token) ? token : ''))
+        expect(dropHugeTokens(text)).toBe(byPattern)
+      }),
+      { numRuns: 300 },
+    )
+  })
   it('drops a whitespace-free run too long to be a word', () => {
     expect(dropHugeTokens(`keep ${'A'.repeat(300)} this`)).toBe('keep  this')
   })
