@@ -63,13 +63,21 @@ const FTS5_FRESHNESS_SAMPLES = 100
 /** `--heap-snapshot`: after the first search of the restarted reader, what its heap is made of (stops it for seconds). */
 const HEAP_SNAPSHOT = process.argv.includes('--heap-snapshot')
 /**
- * `--cpu-profile`: CPU profiles, summed by function, of the ingest isolate (the webhook and the writers) from the
- * first batch until all are searchable (what bounds the ingest rate), and of the search isolate during the timed
- * warm searches (what a query's time goes to). Sampling slows an isolate a little, so a profiled run's timings are
- * not the bench's; and workerd answers one inspector session at a time, so neither isolate's heap is sampled while
- * it is profiled (the writer's peak then leaves out the load).
+ * `--cpu-profile[=ingest|search]` (both when not said): CPU profiles, summed by function, of the ingest isolate (the
+ * webhook and the writers) from the first batch until all are searchable (what bounds the ingest rate; sampling slows
+ * it a little, and workerd answers one inspector session at a time, so the writer's heap is not sampled meanwhile and
+ * its peak leaves out the load), and of the search isolate during a second pass of the timed warm searches, after
+ * them (what a query's time goes to; the timed figures are not profiled).
  */
-const CPU_PROFILE = process.argv.includes('--cpu-profile')
+const CPU_PROFILE = (() => {
+  const flag = process.argv.find((a) => a === '--cpu-profile' || a.startsWith('--cpu-profile='))
+  const which = flag?.split('=')[1]
+  if (which !== undefined && which !== 'ingest' && which !== 'search') {
+    console.error(`--cpu-profile takes ingest or search, got ${which}`)
+    process.exit(2)
+  }
+  return { ingest: flag !== undefined && which !== 'search', search: flag !== undefined && which !== 'ingest' }
+})()
 const FACETS = 'source,author,lang,tags'
 const OUT = join(ROOT, 'bench-results', 'bench-archive.json')
 
@@ -196,8 +204,10 @@ try {
   // 2. Ingest, with freshness probes beside.
   log(`Ingesting in signed batches of ${BATCH} (${CONCURRENCY} in flight), a freshness probe a second…`)
   const progress = new Progress('ingest', ARTICLES)
-  if (CPU_PROFILE) await writerHeap.stop()
-  const ingestProfile = CPU_PROFILE ? await cpuProfile(sockets.ingest.inspector, poke(sockets.ingest.entry)) : null
+  if (CPU_PROFILE.ingest) await writerHeap.stop()
+  const ingestProfile = CPU_PROFILE.ingest
+    ? await cpuProfile(sockets.ingest.inspector, poke(sockets.ingest.entry))
+    : null
   const t0 = performance.now()
   let accepted = 0
   let rejected = 0
@@ -364,9 +374,6 @@ try {
     entry,
     warmup.map((q) => searchPath(q)),
   )
-  // One inspector session at a time: the reader's heap is not sampled while its CPU is profiled.
-  if (CPU_PROFILE) await readerHeap.stop()
-  const searchProfile = CPU_PROFILE ? await cpuProfile(sockets.search.inspector, poke(entry)) : null
   const plainLatency = await timeSearches(
     entry,
     plain.map((q) => searchPath(q)),
@@ -379,11 +386,6 @@ try {
     entry,
     dated.map((q, i) => searchPath(q, datePart(i))),
   )
-  if (searchProfile) {
-    const cpu = await searchProfile.stop(30)
-    results.warmSearchCpu = cpu
-    logCpu('the search isolate during the timed warm searches', cpu)
-  }
   results.warmSearch = { plain: plainLatency, facets: facetLatency, dateFilter: dateLatency }
   edgewire.searchP50Ms = plainLatency.workerP50Ms
   edgewire.searchP99Ms = plainLatency.workerP99Ms
@@ -402,6 +404,17 @@ try {
   }
   // One inspector session at a time: the sampler's ends before the probe's opens.
   await readerHeap.stop()
+  if (CPU_PROFILE.search) {
+    const profile = await cpuProfile(sockets.search.inspector, poke(entry))
+    await timeSearches(entry, [
+      ...plain.map((q) => searchPath(q)),
+      ...faceted.map((q) => searchPath(q, `&facets=${FACETS}`)),
+      ...dated.map((q, i) => searchPath(q, datePart(i))),
+    ])
+    const cpu = await profile.stop(30)
+    results.warmSearchCpu = cpu
+    logCpu('the search isolate, the timed warm searches again', cpu)
+  }
   const readerSettled = await isolateHeap(sockets.search.inspector, poke(entry))
 
   // 5. The search worker restarted alone: a new isolate over the same state.
