@@ -62,12 +62,16 @@ const STALL_MS = arg('stall-minutes', 10) * 60_000
 const FTS5_FRESHNESS_SAMPLES = 100
 /** `--heap-snapshot`: after the first search of the restarted reader, what its heap is made of (stops it for seconds). */
 const HEAP_SNAPSHOT = process.argv.includes('--heap-snapshot')
+/** `--keep-state`: the workers' local state (KV, the writers' SQLite) is left where it was made, and its path printed. */
+const KEEP_STATE = process.argv.includes('--keep-state')
 /**
  * `--cpu-profile[=ingest|search]` (both when not said): CPU profiles, summed by function, of the ingest isolate (the
- * webhook and the writers) from the first batch until all are searchable (what bounds the ingest rate; sampling slows
- * it a little, and workerd answers one inspector session at a time, so the writer's heap is not sampled meanwhile and
- * its peak leaves out the load), and of the search isolate during a second pass of the timed warm searches, after
- * them (what a query's time goes to; the timed figures are not profiled).
+ * webhook and the writers) and of the search isolate from the first batch until all are searchable (what bounds the
+ * ingest rate), of the search isolate during a second pass of the timed warm searches, after them (what a query's
+ * time goes to; the timed warm figures are not profiled), and of the restarted search isolate through its first
+ * search. Sampling slows an isolate a little, so a profiled load or first search is not the bench's figure; and
+ * workerd answers one inspector session at a time, so an isolate's heap is not sampled while it is profiled (its
+ * peak then leaves out the load, or the cold load).
  */
 const CPU_PROFILE = (() => {
   const flag = process.argv.find((a) => a === '--cpu-profile' || a.startsWith('--cpu-profile='))
@@ -113,7 +117,9 @@ const dir = mkdtempSync(join(tmpdir(), 'edgewire-archive-'))
 const persistTo = join(dir, 'state')
 const PORT = 31001 + Math.floor(Math.random() * 1000) * 2
 let servers: DevServers | null = null
-stopWorkersOnSignal(() => rmSync(dir, { recursive: true, force: true }))
+stopWorkersOnSignal(() => {
+  if (!KEEP_STATE) rmSync(dir, { recursive: true, force: true })
+})
 
 interface ReaderStats {
   documents: number
@@ -207,6 +213,10 @@ try {
   if (CPU_PROFILE.ingest) await writerHeap.stop()
   const ingestProfile = CPU_PROFILE.ingest
     ? await cpuProfile(sockets.ingest.inspector, poke(sockets.ingest.entry))
+    : null
+  if (CPU_PROFILE.search) await readerHeap.stop()
+  const readerProfile = CPU_PROFILE.search
+    ? await cpuProfile(sockets.search.inspector, poke(sockets.search.entry))
     : null
   const t0 = performance.now()
   let accepted = 0
@@ -322,6 +332,12 @@ try {
     logCpu('the ingest isolate, from the first batch until all were searchable', cpu)
     await writerHeap.start()
   }
+  if (readerProfile) {
+    const cpu = await readerProfile.stop(30)
+    results.loadSearchCpu = cpu
+    logCpu('the search isolate, from the first batch until all were searchable', cpu)
+    await readerHeap.start()
+  }
   edgewire.ingestPerSec = stalled ? Number.NaN : expected / (searchableMs / 1000)
   edgewire.freshnessP50Ms = q50(probes)
   edgewire.freshnessP99Ms = q99(probes)
@@ -421,19 +437,29 @@ try {
   log(`Restarting the search worker… · ${elapsed()}`)
   const fresh = await up.restartSearch()
   const coldHeap = new HeapSampler(fresh.inspector, poke(fresh.entry), 50)
-  await coldHeap.start()
-  // A new isolate may leave its first inspector session unanswered: have one answer (an empty /healthz loads no
-  // index) before the first search, so the samples cover it.
-  for (let i = 0; i < 5 && coldHeap.samples === 0; i++) await coldHeap.sample()
-  samplers = [writerHeap, coldHeap]
+  // Profiled, the cold load's heap is not sampled (one inspector session at a time): its peak is the load's.
+  const coldProfile = CPU_PROFILE.search ? await cpuProfile(fresh.inspector, poke(fresh.entry), 250) : null
+  if (!coldProfile) {
+    await coldHeap.start()
+    // A new isolate may leave its first inspector session unanswered: have one answer (an empty /healthz loads no
+    // index) before the first search, so the samples cover it.
+    for (let i = 0; i < 5 && coldHeap.samples === 0; i++) await coldHeap.sample()
+    samplers = [writerHeap, coldHeap]
+  }
   const coldQuery = plain[0] ?? 'oil'
   const t1 = performance.now()
   const first = await fetch(`${fresh.entry}${searchPath(coldQuery)}`)
   await first.arrayBuffer()
   edgewire.firstSearchMs = performance.now() - t1
   if (first.status !== 200) throw new Error(`the first search after the restart answered ${first.status}`)
-  await coldHeap.sample()
-  await coldHeap.stop()
+  if (coldProfile) {
+    const cpu = await coldProfile.stop(30)
+    results.firstSearchCpu = cpu
+    logCpu('the restarted search isolate through its first search (timed while profiled)', cpu)
+  } else {
+    await coldHeap.sample()
+    await coldHeap.stop()
+  }
   const readerCold = await isolateHeap(fresh.inspector, poke(fresh.entry))
   log(`  first search after the restart: ${fmt(edgewire.firstSearchMs, 0)} ms`)
   if (HEAP_SNAPSHOT) {
@@ -520,8 +546,12 @@ try {
     }
     results.orphanProcesses = survivors.length
   }
-  log(`Removing the local state (${int(kv?.puts ?? 0)} KV values among others)… · ${elapsed()}`)
-  rmSync(dir, { recursive: true, force: true })
+  if (KEEP_STATE) {
+    log(`The local state is kept in ${persistTo} (${int(kv?.puts ?? 0)} KV values among others) · ${elapsed()}`)
+  } else {
+    log(`Removing the local state (${int(kv?.puts ?? 0)} KV values among others)… · ${elapsed()}`)
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 // 7. SQLite FTS5 on the same articles and queries.
