@@ -599,9 +599,10 @@ export class LiveIndex {
     // The new segments' merged dictionary, built before the swap instead of in its first query (14–80 ms at Reuters),
     // in steps between which requests run. Not at the first load: requests wait for that one, and a query reads the
     // dictionary only when it expands a word (a rare one, or a last word that is not common), so they answer first
-    // and it is built beside the requests after them (see ready).
+    // and it is built beside the requests after them (see ready). The old segments' part is the index in use's when
+    // they are still the first segments (segment-terms.ts): a swap merges the young segments' terms only.
     if (this.manifestVersion >= 0) {
-      for (const steps = index.prepareInSteps(); !steps.next().done; ) {
+      for (const steps = index.prepareInSteps(this.index); !steps.next().done; ) {
         if (this.slices) await yieldToRequests()
         alive()
       }

@@ -127,27 +127,54 @@ export function mergeSorted(lists: TermList[]): TermList {
 
 /** `mergeSorted`, pausing after about every `stepTerms` terms written: the caller may yield between steps. */
 export function* mergeSortedInSteps(lists: TermList[], stepTerms = MERGE_STEP_TERMS): Generator<void, TermList> {
-  if (lists.length === 0) return TermList.EMPTY
+  return (yield* mergeCountedInSteps(
+    lists.map((terms) => ({ terms, counts: null })),
+    stepTerms,
+  )).terms
+}
+
+/** A sorted, duplicate-free term list, and a count per term (a document frequency), or none. */
+export interface CountedTerms {
+  terms: TermList
+  counts: Uint32Array | null
+}
+
+/**
+ * `mergeSortedInSteps` of lists that carry a count per term: a term in several lists gets their counts summed (the
+ * lists must all carry counts, or none).
+ */
+export function* mergeCountedInSteps(
+  lists: CountedTerms[],
+  stepTerms = MERGE_STEP_TERMS,
+): Generator<void, CountedTerms> {
+  if (lists.length === 0) return { terms: TermList.EMPTY, counts: null }
   let level = lists
   while (level.length > 1) {
-    const next: TermList[] = []
+    const next: CountedTerms[] = []
     for (let i = 0; i < level.length; i += 2) {
-      const a = level[i] ?? TermList.EMPTY
+      const a = level[i] as CountedTerms
       const b = level[i + 1]
       next.push(b === undefined ? a : yield* mergeTwoInSteps(a, b, stepTerms))
     }
     level = next
   }
-  return level[0] ?? TermList.EMPTY
+  return level[0] as CountedTerms
 }
 
-function* mergeTwoInSteps(a: TermList, b: TermList, stepTerms: number): Generator<void, TermList> {
+function* mergeTwoInSteps(x: CountedTerms, y: CountedTerms, stepTerms: number): Generator<void, CountedTerms> {
+  const a = x.terms
+  const b = y.terms
   const out = new TermListWriter(a.length + b.length, a.units.length + b.units.length)
+  const counts = x.counts !== null && y.counts !== null ? new Uint32Array(a.length + b.length) : null
   let i = 0
   let j = 0
   let pause = stepTerms
   while (i < a.length || j < b.length) {
     const order = j >= b.length ? -1 : i >= a.length ? 1 : compareTerms(a, i, b, j)
+    if (counts !== null) {
+      const k = out.length
+      counts[k] = (order <= 0 ? (x.counts?.[i] ?? 0) : 0) + (order >= 0 ? (y.counts?.[j] ?? 0) : 0)
+    }
     if (order < 0) out.push(a, i++)
     else if (order > 0) out.push(b, j++)
     else {
@@ -159,7 +186,8 @@ function* mergeTwoInSteps(a: TermList, b: TermList, stepTerms: number): Generato
       yield
     }
   }
-  return out.finish()
+  const terms = out.finish()
+  return { terms, counts: counts === null ? null : counts.slice(0, terms.length) }
 }
 
 /** The range of terms written in the same script block as `query`'s first letter (a typo keeps the script). */

@@ -1,12 +1,13 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
-import { mergeSorted, mergeSortedInSteps, TermDictionary, typoWalk } from './fuzzy'
+import { type TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
 import { docHasPhrase, forEachPositions, type Phrase, proximityAccumulators, segmentPhraseDocs } from './positions'
 import { type ParsedQuery, parseQuery, type TermSource, type WeightedTerm } from './query'
 import type { Segment } from './segment'
 import { SegmentIds } from './segment-ids'
+import { type MergedTerms, segmentTermsInSteps } from './segment-terms'
 import { snippetMaker } from './snippet'
 import type { TermList } from './term-list'
 import { TopK } from './top-k'
@@ -103,11 +104,19 @@ class TermLookups {
   constructor(
     private readonly states: readonly SegmentState[],
     private readonly memtable: Memtable,
+    /** the segments' merged terms, once built (their document frequencies answer docFreq without a segment each) */
+    private readonly merged: () => readonly MergedTerms[] | null,
   ) {}
 
   /** Documents containing `term`, over segments and memtable. */
   docFreq(term: string): number {
-    return this.find(term).docFreq
+    const known = this.known.get(term)
+    if (known !== undefined) return known.docFreq
+    const parts = this.merged()
+    if (parts === null) return this.find(term).docFreq
+    let docFreq = this.memtable.docFreq(term)
+    for (const part of parts) docFreq += part.docFreq(term)
+    return docFreq
   }
 
   /** The term's number in segment `segNo`, or -1. */
@@ -309,16 +318,6 @@ function walkNeighbours(dictionary: TermDictionary, term: string, typos: number)
   return out
 }
 
-/** The segments' terms merged (mergeSortedInSteps), pausing after each segment's terms are decoded too. */
-function* segmentTermsInSteps(segments: readonly Segment[]): Generator<void, TermList> {
-  const lists: TermList[] = []
-  for (const segment of segments) {
-    lists.push(segment.termList())
-    yield
-  }
-  return yield* mergeSortedInSteps(lists)
-}
-
 /** Suggestions are read from the titles of this many best matches. */
 const SUGGEST_HITS = 50
 
@@ -337,10 +336,11 @@ export class SearchIndex {
   private memtable: Memtable
   /** where each id's live copy sits in the base segments; built on the first upsert, delete or lookup */
   private idTable: SegmentIds | null = null
-  /** all segments' terms, merged and sorted; built on the first fuzzy or prefix expansion */
-  private segmentTerms: TermList | null = null
-  /** the same as a dictionary for typo walks; built on the first fuzzy expansion */
-  private segmentDict: TermDictionary | null = null
+  /**
+   * all segments' terms, merged and sorted, in two lists: the old segments' and the young's (segment-terms.ts), each
+   * with its dictionary for typo walks; built on the first fuzzy or prefix expansion, or by prepareInSteps
+   */
+  private segmentTerms: [old: MergedTerms, young: MergedTerms] | null = null
   /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
   private fuzzyCache = new Map<string, ReadonlyMap<string, number>>()
 
@@ -489,7 +489,7 @@ export class SearchIndex {
     k: number,
     typing = false,
   ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
-    const terms = new TermLookups(this.states, this.memtable)
+    const terms = new TermLookups(this.states, this.memtable, () => this.segmentTerms)
     const query = this.parse(params, typing, terms)
     const plan = this.plan(query, terms)
     const sort = params.sort === 'relevance' && plan.listsAll ? 'newest' : params.sort
@@ -715,13 +715,19 @@ export class SearchIndex {
    * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
    * segments cost one walk, not ten) and the memtable's.
    */
-  private dictionaries(): TermList[] {
-    const segments = this.mergedSegmentTerms()
-    return this.memtable.size > 0 ? [segments, this.memtable.sortedTerms()] : [segments]
-  }
-
-  private mergedSegmentTerms(): TermList {
-    this.segmentTerms ??= mergeSorted(this.states.map((s) => s.segment.termList()))
+  private mergedSegmentTerms(): [old: MergedTerms, young: MergedTerms] {
+    if (this.segmentTerms === null) {
+      const steps = segmentTermsInSteps(
+        this.states.map((s) => s.segment),
+        null,
+      )
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) {
+          this.segmentTerms = step.value
+          break
+        }
+      }
+    }
     return this.segmentTerms
   }
 
@@ -734,35 +740,31 @@ export class SearchIndex {
   }
 
   /**
-   * Builds what typo and prefix expansion read (the segments' merged term list and its dictionary, the memtable's),
-   * so that the first query does not pay for it, pausing about every MERGE_STEP_TERMS terms merged or counted: the
-   * caller may yield to requests between steps. A live index runs it before it swaps an index in, or beside requests
-   * once the index serves (its first load); anything built is kept.
+   * Builds what typo and prefix expansion read (the segments' merged term lists and their dictionaries, the
+   * memtable's), so that the first query does not pay for it, pausing about every MERGE_STEP_TERMS terms merged or
+   * counted: the caller may yield to requests between steps. A live index runs it before it swaps an index in, or
+   * beside requests once the index serves (its first load); anything built is kept. `previous`, the index this one
+   * replaces: its old segments' merged terms and dictionary are taken as they are when they are still this index's
+   * first segments (segment-terms.ts).
    */
-  *prepareInSteps(): Generator<void, void> {
-    // A query between two steps that expanded a word built the list or the dictionary in one piece: that one is kept.
+  *prepareInSteps(previous?: SearchIndex): Generator<void, void> {
+    // A query between two steps that expanded a word built the lists in one piece: those are kept.
     if (this.segmentTerms === null) {
-      const steps = segmentTermsInSteps(this.states.map((s) => s.segment))
+      const steps = segmentTermsInSteps(
+        this.states.map((s) => s.segment),
+        previous?.segmentTerms?.[0] ?? null,
+      )
       // Read before the yields, `??=` would overwrite what a query built meanwhile: the result is assigned after.
       const merged = yield* untilBuilt(steps, () => this.segmentTerms !== null)
       this.segmentTerms ??= merged
     }
-    if (this.segmentDict === null) {
-      const steps = TermDictionary.inSteps(this.mergedSegmentTerms())
-      const dictionary = yield* untilBuilt(steps, () => this.segmentDict !== null)
-      this.segmentDict ??= dictionary
-    }
+    for (const part of this.mergedSegmentTerms()) yield* part.dictionaryInSteps()
     this.memtable.termDictionary()
   }
 
   /** Whether what typo and prefix expansion read is built (see prepareInSteps): a query then builds nothing. */
   get prepared(): boolean {
-    return this.segmentDict !== null && this.memtable.dictionaryBuilt
-  }
-
-  private segmentDictionary(): TermDictionary {
-    this.segmentDict ??= new TermDictionary(this.mergedSegmentTerms())
-    return this.segmentDict
+    return (this.segmentTerms?.every((part) => part.dictionaryBuilt) ?? false) && this.memtable.dictionaryBuilt
   }
 
   /**
@@ -778,7 +780,12 @@ export class SearchIndex {
       this.fuzzyCache.set(key, cached)
       return cached
     }
-    const found = walkNeighbours(this.segmentDictionary(), term, distance)
+    const found = new Map<string, number>()
+    for (const part of this.mergedSegmentTerms()) {
+      for (const [candidate, d] of walkNeighbours(part.dictionary(), term, distance)) {
+        if ((found.get(candidate) ?? Number.POSITIVE_INFINITY) > d) found.set(candidate, d)
+      }
+    }
     if (this.fuzzyCache.size >= FUZZY_CACHE_ENTRIES) {
       const oldest = this.fuzzyCache.keys().next().value
       if (oldest !== undefined) this.fuzzyCache.delete(oldest)
@@ -800,15 +807,22 @@ export class SearchIndex {
         return out
       },
       completions: (prefix, limit) => {
-        const out = new Set<string>()
-        const scan = (terms: TermList): void => {
-          for (let i = terms.lowerBound(prefix); i < terms.length && out.size < limit; i++) {
+        // The segments' completions in the order of one merged list (their two lists' first `limit` each, merged),
+        // then the memtable's while there is room.
+        const scan = (terms: TermList): string[] => {
+          const found: string[] = []
+          for (let i = terms.lowerBound(prefix); i < terms.length && found.length < limit; i++) {
             const t = terms.at(i)
             if (!t.startsWith(prefix)) break
-            if (t !== prefix) out.add(t)
+            if (t !== prefix) found.push(t)
           }
+          return found
         }
-        for (const terms of this.dictionaries()) scan(terms)
+        const [old, young] = this.mergedSegmentTerms()
+        const out = new Set([...new Set([...scan(old.terms), ...scan(young.terms)])].sort().slice(0, limit))
+        if (this.memtable.size > 0) {
+          for (const t of scan(this.memtable.sortedTerms())) if (out.size < limit) out.add(t)
+        }
         return [...out]
       },
       docFreq: (term) => terms.docFreq(term),
