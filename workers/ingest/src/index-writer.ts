@@ -600,10 +600,7 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
 
   /**
    * Writes the live articles whose latest change lies in (seqFrom, seqTo] as one segment in KV; returns its row,
-   * or null when none is live. The bytes go to KV before any table points at them.
-   */
-  /**
-   * Builds the segment of the live articles whose latest change lies in (seqFrom, seqTo]: from the segments of `run`
+   * or null when none is live. The bytes go to KV before any table points at them. Built from the segments of `run`
    * when given (a merge; they cover that range), else, or when one of them cannot be read, from the rows.
    */
   async #writeSegment(seqFrom: number, seqTo: number, run?: readonly SegmentRow[]): Promise<SegmentRow | null> {
@@ -648,7 +645,9 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
     )) {
       latest.set(row.id, row.seq)
     }
+    if (latest.size === 0) return null
     const inputs: MergeInput[] = []
+    let docs = 0
     for (const r of run) {
       const bytes = await this.#readSegment(r)
       if (bytes === null) return undefined
@@ -658,22 +657,24 @@ export class IndexWriter extends DurableObject<IngestEnv> implements IndexWriter
       } catch {
         return undefined
       }
-      inputs.push({
-        segment,
-        keep: (doc) => {
-          const seq = latest.get(segment.docId(doc))
-          return seq !== undefined && seq > r.seq_from && seq <= r.seq_to
-        },
-      })
+      const kept = new Uint8Array(segment.docCount)
+      for (let doc = 0; doc < segment.docCount; doc++) {
+        const seq = latest.get(segment.docId(doc))
+        if (seq !== undefined && seq > r.seq_from && seq <= r.seq_to) {
+          kept[doc] = 1
+          docs++
+        }
+      }
+      inputs.push({ segment, keep: (doc) => kept[doc] === 1 })
     }
-    if (latest.size === 0) return null
+    if (docs === 0) return null
     const steps = mergeSegmentsInSteps(inputs)
     let step = steps.next()
     while (!step.done) {
       await yieldToRequests()
       step = steps.next()
     }
-    return this.#putSegment(id, seqFrom, seqTo, latest.size, step.value)
+    return this.#putSegment(id, seqFrom, seqTo, docs, step.value)
   }
 
   /** A segment's whole bytes from KV (its head's parts, then its joined bodies), or null when a part is missing. */

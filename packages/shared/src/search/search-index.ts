@@ -712,8 +712,8 @@ export class SearchIndex {
   }
 
   /**
-   * The sorted term lists expansion walks: the segments' terms merged into one list (built on first use, so ten
-   * segments cost one walk, not ten) and the memtable's.
+   * The segments' terms merged, as the two sorted lists expansion walks (segment-terms.ts) beside the memtable's: built
+   * in one piece on first use when prepareInSteps has not built them (so ten segments cost one walk, not ten).
    */
   private mergedSegmentTerms(): [old: MergedTerms, young: MergedTerms] {
     if (this.segmentTerms === null) {
