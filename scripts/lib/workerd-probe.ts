@@ -384,17 +384,21 @@ async function startProfile(
     ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
   })
   let nextId = 0
-  const waiting = new Map<number, (result: unknown) => void>()
+  const waiting = new Map<number, { resolve(result: unknown): void; reject(err: Error): void }>()
   ws.onmessage = (event) => {
     const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } }
-    if (message.error) throw new Error(`the inspector refused a call: ${message.error.message}`)
+    if (message.id === undefined) return
+    const caller = waiting.get(message.id)
+    if (message.error) caller?.reject(new Error(`the inspector refused a call: ${message.error.message}`))
     // workerd answers Profiler.enable, setSamplingInterval and start with the call's own method and no result.
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? {})
+    else caller?.resolve(message.result ?? {})
   }
   /** One call; undefined when not answered within `waitMs`. */
   const call = async <T>(method: string, params: Record<string, unknown> | null, waitMs: number) => {
     const id = ++nextId
-    const answered = new Promise<T>((resolve) => waiting.set(id, (result) => resolve(result as T)))
+    const answered = new Promise<T>((resolve, reject) =>
+      waiting.set(id, { resolve: (result) => resolve(result as T), reject }),
+    )
     ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
     const deadline = Date.now() + waitMs
     for (;;) {

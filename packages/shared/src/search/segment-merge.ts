@@ -24,11 +24,12 @@ export function mergeSegments(inputs: readonly MergeInput[]): Uint8Array {
  * Merges segments into one without analysing their documents again: the kept documents of each input in turn (the
  * first input's first), each term's postings carried over with their documents renumbered, their positions and their
  * impacts as stored. A segment built from the same documents by `SegmentBuilder` has the same terms, postings,
- * positions, stored fields and columns; only impacts may differ, by a step of quantisation or so, since each was
- * computed against its own segment's average field lengths (as every segment's are; DESIGN.md, "One ranking").
+ * positions, stored fields and columns; only impacts may differ: each stays as it was computed against the average
+ * field lengths of the segment its document was first built in (as every segment's impacts are against its own;
+ * DESIGN.md, "One ranking").
  *
- * A rebuild analyses every document again: most of a build's time (the index writer's CPU profile while an archive
- * comes in, README), for what the inputs already hold. Steps as `SegmentBuilder.finishInSteps`, so the writer lets
+ * A rebuild analyses every document again, most of a build's time, for what the inputs already hold (README, "Session
+ * 15": the ingest isolate's CPU profile while an archive comes in). Steps as `SegmentBuilder.finishInSteps`, so the writer lets
  * calls in between. Every input must have the same analyzer and BM25 parameters.
  */
 export function* mergeSegmentsInSteps(inputs: readonly MergeInput[]): Generator<void, Uint8Array, void> {
