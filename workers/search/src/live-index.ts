@@ -568,7 +568,8 @@ export class LiveIndex {
   async #swapTo(heads: readonly ShardHead[], manifests: Manifest[], alive: Alive): Promise<boolean> {
     this.#forgetUnneeded(heads, manifests)
     const { segments, opened, unreadable, fetchMs } = await this.#openSegments(heads, manifests, alive)
-    const index = new SearchIndex(opened)
+    // The index in use lends its old segments' id table and merged terms while they are still the first segments.
+    const index = new SearchIndex(opened, {}, this.index)
     for (const manifest of manifests) for (const id of manifest.tombstones) index.delete(id)
     // A segment this code cannot read (built with another analyzer or a newer format, while the writer rebuilds
     // after a deploy): its articles come from the writer's change blocks instead, into the memtable. Only those whose

@@ -344,7 +344,11 @@ export class SearchIndex {
   /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
   private fuzzyCache = new Map<string, ReadonlyMap<string, number>>()
 
-  constructor(segments: Segment[] = [], options: SearchIndexOptions = {}) {
+  /**
+   * `previous`: the index this one replaces (a reader's swap), whose table of its old segments' ids this one takes
+   * while those segments are still its first (segment-ids.ts).
+   */
+  constructor(segments: Segment[] = [], options: SearchIndexOptions = {}, previous?: SearchIndex) {
     this.analyzer = options.analyzer ?? DEFAULT_ANALYZER
     // Anything built now (memtable impacts) uses the current parameters; segments keep their own
     // stored impacts until compacted.
@@ -356,7 +360,7 @@ export class SearchIndex {
     this.states = segments.map(newState)
     this.memtable = new Memtable(this.analyzer)
     // With several segments the same id may appear twice: the later segment wins, so resolve at once.
-    if (segments.length > 1) this.ids()
+    if (segments.length > 1) this.ids(previous?.idTable ?? undefined)
   }
 
   /** Documents search can find now. */
@@ -831,11 +835,12 @@ export class SearchIndex {
   }
 
   /** Where each id's copy is, built once (a later segment's copy wins: earlier ones are marked deleted). */
-  private ids(): SegmentIds {
+  private ids(previous?: SegmentIds): SegmentIds {
     this.idTable ??= new SegmentIds(
       this.states.map((s) => s.segment),
       (at) => this.markDeleted(at.seg, at.doc),
       (at) => this.states[at.seg]?.deleted?.[at.doc] === 1,
+      previous,
     )
     return this.idTable
   }

@@ -4,7 +4,7 @@ import { indexDoc } from './fixtures/index-doc'
 import { SearchIndex } from './search-index'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
-import { type SegmentDoc, SegmentIds } from './segment-ids'
+import { type SegmentDoc, SegmentIds, YOUNG_ID_SEGMENTS } from './segment-ids'
 import type { IndexDoc } from './types'
 
 const doc = (id: string, title: string): IndexDoc => indexDoc(id, title, `${title} body`)
@@ -48,6 +48,51 @@ describe('SegmentIds', () => {
           expect(sortedDocs(superseded)).toEqual(sortedDocs(expectedSuperseded))
         },
       ),
+    )
+  })
+
+  it("finds and supersedes what a table built anew would, when it takes the old segments' table of the index before", () => {
+    const idsOf = fc.uniqueArray(anId, { minLength: 1, maxLength: 3 })
+    fc.assert(
+      fc.property(
+        fc.array(idsOf, { minLength: YOUNG_ID_SEGMENTS + 2, maxLength: 2 * YOUNG_ID_SEGMENTS + 8 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(idsOf, { maxLength: 8 }),
+        fc.boolean(),
+        (firstIds, merged, addedIds, firstGone) => {
+          const before = firstIds.map((ids) => segmentOf(ids.map((id) => doc(id, 'x'))))
+          const previous = new SegmentIds(
+            before,
+            () => undefined,
+            () => false,
+          )
+          // A swap: the newest segments merged away (here: dropped), new ones added; sometimes the oldest is gone too.
+          const kept = before.slice(firstGone ? 1 : 0, before.length - merged)
+          const next = [...kept, ...addedIds.map((ids) => segmentOf(ids.map((id) => doc(`${id}n`, 'x'))))]
+          const withPrevious: SegmentDoc[] = []
+          const taken = new SegmentIds(
+            next,
+            (at) => withPrevious.push(at),
+            () => false,
+            previous,
+          )
+          const anew: SegmentDoc[] = []
+          const fresh = new SegmentIds(
+            next,
+            (at) => anew.push(at),
+            () => false,
+          )
+          for (const ids of [...firstIds, ...addedIds.map((ids) => ids.map((id) => `${id}n`))]) {
+            for (const id of ids) expect(taken.find(id), id).toEqual(fresh.find(id))
+          }
+          // The same copies told, each at least once (an index marks a copy deleted once, however often told).
+          expect(new Set(sortedDocs(withPrevious))).toEqual(new Set(sortedDocs(anew)))
+          const reusable = !firstGone && next.length - (previous.old?.count ?? 0) <= 2 * YOUNG_ID_SEGMENTS
+          if (previous.old !== null && reusable) expect(taken.old).toBe(previous.old)
+          if (firstGone) expect(taken.old).not.toBe(previous.old)
+        },
+      ),
+      { numRuns: 40 },
     )
   })
 
