@@ -4,8 +4,9 @@ import { indexDoc } from './fixtures/index-doc'
 import { SearchIndex } from './search-index'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
-import { type SegmentDoc, SegmentIds, YOUNG_ID_SEGMENTS } from './segment-ids'
+import { type SegmentDoc, SegmentIds } from './segment-ids'
 import type { IndexDoc } from './types'
+import { YOUNG_SEGMENTS } from './young-segments'
 
 const doc = (id: string, title: string): IndexDoc => indexDoc(id, title, `${title} body`)
 
@@ -55,7 +56,7 @@ describe('SegmentIds', () => {
     const idsOf = fc.uniqueArray(anId, { minLength: 1, maxLength: 3 })
     fc.assert(
       fc.property(
-        fc.array(idsOf, { minLength: YOUNG_ID_SEGMENTS + 2, maxLength: 2 * YOUNG_ID_SEGMENTS + 8 }),
+        fc.array(idsOf, { minLength: YOUNG_SEGMENTS + 2, maxLength: 2 * YOUNG_SEGMENTS + 8 }),
         fc.integer({ min: 0, max: 5 }),
         fc.array(idsOf, { maxLength: 8 }),
         fc.boolean(),
@@ -87,7 +88,7 @@ describe('SegmentIds', () => {
           }
           // The same copies told, each at least once (an index marks a copy deleted once, however often told).
           expect(new Set(sortedDocs(withPrevious))).toEqual(new Set(sortedDocs(anew)))
-          const reusable = !firstGone && next.length - (previous.old?.count ?? 0) <= 2 * YOUNG_ID_SEGMENTS
+          const reusable = !firstGone && next.length - (previous.old?.segments.length ?? 0) <= 2 * YOUNG_SEGMENTS
           if (previous.old !== null && reusable) expect(taken.old).toBe(previous.old)
           if (firstGone) expect(taken.old).not.toBe(previous.old)
         },

@@ -1,4 +1,5 @@
 import type { Segment } from './segment'
+import { keepsOld, youngFrom } from './young-segments'
 
 /** Where a document sits among an index's segments. */
 export interface SegmentDoc {
@@ -12,21 +13,14 @@ const FNV_PRIME = 0x01000193
 const encoder = new TextEncoder()
 
 /**
- * The newest segments of an index whose ids are held in a table of their own, apart from the older segments'. An
- * index swapped in after a flush or a merge usually starts with the same old segments as the index it replaces (the
- * writer's merges replace the newest segments far more often than old ones): it takes their table as it is, and
- * hashes only the young segments' ids. Built whole, the table over 1,000,000 ids took 139–180 ms in Node (125
- * segments of 8,000), in one piece that held a search isolate's thread at every swap.
- */
-export const YOUNG_ID_SEGMENTS = 16
-
-/**
  * Every id of an index's segments, for finding a document's copy by its id: open-addressing hash tables over the
  * ids' UTF-8 bytes as the segments store them (FNV-1a), holding document numbers counted across the segments. It
  * is built from the bytes, without a string per document: a Map of the decoded ids cost every cold load and every
  * swap a string and an object per document (tens of milliseconds at Reuters, GC included, in a CPU profile of the
- * search isolate); a table is one Int32Array. Two tables: the old segments' (taken from `previous`, the table of the
- * index this one replaces, while its old segments are still the first of `segments`) and the young ones'.
+ * search isolate); a table is one Int32Array. Two tables (young-segments.ts): the old segments' (taken from
+ * `previous`, the table of the index this one replaces, while its old segments are still the first of `segments`)
+ * and the young ones'. Built whole, the table over 1,000,000 ids took 139–180 ms in Node (125 segments of 8,000), in
+ * one piece that held a search isolate's thread at every swap.
  *
  * A later segment's copy of an id wins: building it calls `superseded` with each earlier copy. A copy `isGone`
  * reports (hidden since) is not found.
@@ -43,18 +37,19 @@ export class SegmentIds {
     private readonly isGone: (at: SegmentDoc) => boolean,
     previous?: SegmentIds,
   ) {
-    const youngFrom = Math.max(0, segments.length - YOUNG_ID_SEGMENTS)
     const inherited = previous?.old ?? null
+    const oldTo = youngFrom(segments.length)
     let old: IdTable | null = null
-    if (inherited?.isPrefixOf(segments) && segments.length - inherited.count <= 2 * YOUNG_ID_SEGMENTS) {
+    if (inherited !== null && keepsOld(segments, inherited.segments)) {
       old = inherited
       // What its build found superseded among the old segments is superseded here too.
       for (const at of old.superseded()) superseded(at)
-    } else if (youngFrom > 0) {
-      old = new IdTable(segments.slice(0, youngFrom), 0, superseded, null)
+    } else if (oldTo > 0) {
+      old = new IdTable(segments.slice(0, oldTo), 0, superseded, null)
     }
     this.old = old
-    this.#young = new IdTable(segments.slice(old?.count ?? 0), old?.count ?? 0, superseded, old)
+    const young = old?.segments.length ?? 0
+    this.#young = new IdTable(segments.slice(young), young, superseded, old)
   }
 
   /** Where the id's copy is, unless it is gone. */
@@ -79,7 +74,7 @@ class IdTable {
   readonly #superseded: number[] = []
 
   constructor(
-    private readonly segments: readonly Segment[],
+    readonly segments: readonly Segment[],
     private readonly first: number,
     superseded: (at: SegmentDoc) => void,
     /** the older segments' table: a copy there is superseded by one here */
@@ -104,18 +99,6 @@ class IdTable {
         this.#insert(s, seg, doc, superseded)
       }
     })
-  }
-
-  /** Segments this table covers. */
-  get count(): number {
-    return this.segments.length
-  }
-
-  /** Whether this table's segments are the first of `segments`, the same objects. */
-  isPrefixOf(segments: readonly Segment[]): boolean {
-    return (
-      this.first === 0 && this.segments.length <= segments.length && this.segments.every((s, i) => segments[i] === s)
-    )
   }
 
   /** The copies this table's build found superseded, as index positions. */

@@ -3,8 +3,9 @@ import { indexDoc } from './fixtures/index-doc'
 import { SearchIndex } from './search-index'
 import { Segment } from './segment'
 import { SegmentBuilder } from './segment-builder'
-import { segmentTermsInSteps, YOUNG_SEGMENTS } from './segment-terms'
+import { segmentTermsInSteps } from './segment-terms'
 import type { SearchParams } from './types'
+import { YOUNG_SEGMENTS } from './young-segments'
 
 const WORDS = ['copper', 'cocoa', 'coffee', 'crude', 'cotton', 'corn', 'wheat', 'whale', 'wharf', 'barley', 'bank']
 

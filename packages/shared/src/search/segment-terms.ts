@@ -1,13 +1,7 @@
 import { type CountedTerms, mergeCountedInSteps, TermDictionary } from './fuzzy'
 import type { Segment } from './segment'
 import { TermList } from './term-list'
-
-/**
- * Segments at the end of an index (the newest) whose terms are merged apart from the older ones'. The writer's merges
- * replace the newest, smallest segments far more often than old ones, so an index swapped in after a flush or a merge
- * usually starts with the same old segments as the index it replaces, and takes their merged terms as they are.
- */
-export const YOUNG_SEGMENTS = 16
+import { keepsOld, startsWith, youngFrom } from './young-segments'
 
 /**
  * The terms of a run of segments (oldest first) merged into one sorted list, each with the documents of those segments
@@ -72,19 +66,16 @@ export function* segmentTermsInSteps(
   segments: readonly Segment[],
   previous: MergedTerms | null,
 ): Generator<void, [old: MergedTerms, young: MergedTerms]> {
-  const youngFrom = Math.max(0, segments.length - YOUNG_SEGMENTS)
+  const oldTo = youngFrom(segments.length)
   let old: MergedTerms
-  if (previous !== null && startsWith(segments, previous.segments)) {
-    const have = previous.segments.length
-    old =
-      segments.length - have <= 2 * YOUNG_SEGMENTS
-        ? previous
-        : new MergedTerms(
-            segments.slice(0, youngFrom),
-            yield* mergeCountedInSteps([previous.counted(), yield* mergedInSteps(segments.slice(have, youngFrom))]),
-          )
+  if (previous !== null && keepsOld(segments, previous.segments)) {
+    old = previous
+  } else if (previous !== null && startsWith(segments, previous.segments)) {
+    // Grown: the previous old terms, and those of the segments that have become old since.
+    const newlyOld = yield* mergedInSteps(segments.slice(previous.segments.length, oldTo))
+    old = new MergedTerms(segments.slice(0, oldTo), yield* mergeCountedInSteps([previous.counted(), newlyOld]))
   } else {
-    old = new MergedTerms(segments.slice(0, youngFrom), yield* mergedInSteps(segments.slice(0, youngFrom)))
+    old = new MergedTerms(segments.slice(0, oldTo), yield* mergedInSteps(segments.slice(0, oldTo)))
   }
   const young = new MergedTerms(
     segments.slice(old.segments.length),
@@ -102,8 +93,4 @@ function* mergedInSteps(segments: readonly Segment[]): Generator<void, CountedTe
     yield
   }
   return yield* mergeCountedInSteps(lists)
-}
-
-function startsWith(segments: readonly Segment[], prefix: readonly Segment[]): boolean {
-  return prefix.length <= segments.length && prefix.every((s, i) => segments[i] === s)
 }
