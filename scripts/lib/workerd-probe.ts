@@ -229,94 +229,44 @@ export async function sampleHeap(
   }
 }
 
-/**
- * One inspector session, for calls answered between the isolate's tasks: workerd reads inspector messages only while
- * the isolate has work, so a call pokes the worker (a request) while it waits. Events (a method without an id) go to
- * `onEvent`.
- */
-class InspectorSession {
-  #nextId = 0
-  readonly #waiting = new Map<number, { resolve(result: unknown): void; reject(err: Error): void }>()
-  onEvent: ((method: string, params: unknown) => void) | null = null
+class SessionUnanswered extends Error {}
 
-  private constructor(
-    private readonly ws: WebSocket,
-    private readonly poke: () => Promise<unknown>,
-  ) {
-    ws.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as {
-        id?: number
-        method?: string
-        params?: unknown
-        result?: unknown
-        error?: { message: string }
-      }
-      if (message.id === undefined) {
-        if (message.method) this.onEvent?.(message.method, message.params)
-        return
-      }
-      const caller = this.#waiting.get(message.id)
-      this.#waiting.delete(message.id)
-      if (message.error) caller?.reject(new Error(`the inspector refused a call: ${message.error.message}`))
-      // workerd answers Profiler.enable, setSamplingInterval and start with the call's own method and no result.
-      else caller?.resolve(message.result ?? {})
-    }
+/** The chunks of one heap snapshot, through a session of its own; SessionUnanswered when it is not answered at all. */
+async function takeSnapshot(inspectorUrl: string, poke: () => Promise<unknown>): Promise<string[]> {
+  const ws = new WebSocket(inspectorUrl)
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve
+    ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
+  })
+  const chunks: string[] = []
+  let nextId = 0
+  const waiting = new Map<number, () => void>()
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: { chunk: string } }
+    if (message.method === 'HeapProfiler.addHeapSnapshotChunk' && message.params) chunks.push(message.params.chunk)
+    if (message.id !== undefined) waiting.get(message.id)?.()
   }
-
-  /**
-   * A session whose first call, `enable` (a domain's), is answered within 5 s. Right after a start, or after another
-   * session closed, workerd may leave a session unanswered for good; a new one then works (four tries).
-   */
-  static async open(url: string, poke: () => Promise<unknown>, enable: string): Promise<InspectorSession> {
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      const ws = new WebSocket(url)
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve
-        ws.onerror = () => reject(new Error(`cannot open the inspector at ${url}`))
-      })
-      const session = new InspectorSession(ws, poke)
-      if ((await session.call(enable, null, 5_000)) !== undefined) return session
-      session.close()
-    }
-    throw new Error(`the inspector did not answer ${enable} in four sessions`)
-  }
-
-  /** One call: its result, or undefined when it is not answered within `waitMs`; rejects when it is refused. */
-  async call<T>(method: string, params: Record<string, unknown> | null, waitMs: number): Promise<T | undefined> {
-    const id = ++this.#nextId
-    const answered = new Promise<T>((resolve, reject) =>
-      this.#waiting.set(id, { resolve: (result) => resolve(result as T), reject }),
-    )
-    this.ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
+  const call = async (method: string, params: Record<string, unknown> | null, waitMs: number): Promise<boolean> => {
+    const id = ++nextId
+    const answered = new Promise<true>((resolve) => waiting.set(id, () => resolve(true)))
+    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
     const deadline = Date.now() + waitMs
     for (;;) {
-      // One request, then a pause.
-      await this.poke().catch(() => undefined)
-      const result = await Promise.race([answered, sleep(250).then(() => undefined)])
-      if (result !== undefined) return result
-      if (Date.now() > deadline) return undefined
+      // One request, then a pause: the isolate reads inspector messages only while it has work.
+      await poke().catch(() => undefined)
+      const done = await Promise.race([answered, sleep(250).then(() => false)])
+      if (done) return true
+      if (Date.now() > deadline) return false
     }
   }
-
-  close(): void {
-    this.ws.close()
-  }
-}
-
-/** The chunks of one heap snapshot, through a session of its own. */
-async function takeSnapshot(inspectorUrl: string, poke: () => Promise<unknown>): Promise<string[]> {
-  const session = await InspectorSession.open(inspectorUrl, poke, 'HeapProfiler.enable')
-  const chunks: string[] = []
-  session.onEvent = (method, params) => {
-    if (method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push((params as { chunk: string }).chunk)
-  }
   try {
-    if ((await session.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false }, 300_000)) === undefined) {
+    if (!(await call('HeapProfiler.enable', null, 5_000))) throw new SessionUnanswered()
+    if (!(await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false }, 300_000))) {
       throw new Error('the inspector did not finish a heap snapshot in 5 minutes')
     }
     return chunks
   } finally {
-    session.close()
+    ws.close()
   }
 }
 
@@ -338,7 +288,16 @@ export async function heapComposition(
   poke: () => Promise<unknown>,
   top = 25,
 ): Promise<HeapComposition> {
-  const chunks = await takeSnapshot(inspectorUrl, poke)
+  // As in isolateHeap: workerd may leave a session unanswered (right after another closed); a new one then works.
+  let chunks: string[] = []
+  for (let attempt = 1; ; attempt++) {
+    try {
+      chunks = await takeSnapshot(inspectorUrl, poke)
+      break
+    } catch (err) {
+      if (attempt >= 4 || !(err instanceof SessionUnanswered)) throw err
+    }
+  }
   const snapshot = JSON.parse(chunks.join('')) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }
     nodes: number[]
@@ -404,13 +363,62 @@ export async function cpuProfile(
   poke: () => Promise<unknown>,
   intervalUs = 1000,
 ): Promise<{ stop(top?: number): Promise<CpuSummary> }> {
-  const session = await InspectorSession.open(inspectorUrl, poke, 'Profiler.enable')
-  await session.call('Profiler.setSamplingInterval', { interval: intervalUs }, 30_000)
-  await session.call('Profiler.start', null, 30_000)
+  // As in isolateHeap: workerd may leave a session unanswered (right after another closed); a new one then works.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProfile(inspectorUrl, poke, intervalUs)
+    } catch (err) {
+      if (attempt >= 4 || !(err instanceof SessionUnanswered)) throw err
+    }
+  }
+}
+
+async function startProfile(
+  inspectorUrl: string,
+  poke: () => Promise<unknown>,
+  intervalUs: number,
+): Promise<{ stop(top?: number): Promise<CpuSummary> }> {
+  const ws = new WebSocket(inspectorUrl)
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve
+    ws.onerror = () => reject(new Error(`cannot open the inspector at ${inspectorUrl}`))
+  })
+  let nextId = 0
+  const waiting = new Map<number, { resolve(result: unknown): void; reject(err: Error): void }>()
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } }
+    if (message.id === undefined) return
+    const caller = waiting.get(message.id)
+    if (message.error) caller?.reject(new Error(`the inspector refused a call: ${message.error.message}`))
+    // workerd answers Profiler.enable, setSamplingInterval and start with the call's own method and no result.
+    else caller?.resolve(message.result ?? {})
+  }
+  /** One call; undefined when not answered within `waitMs`. */
+  const call = async <T>(method: string, params: Record<string, unknown> | null, waitMs: number) => {
+    const id = ++nextId
+    const answered = new Promise<T>((resolve, reject) =>
+      waiting.set(id, { resolve: (result) => resolve(result as T), reject }),
+    )
+    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }))
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      // The isolate reads inspector messages only while it has work: a request, then a pause.
+      const result = await Promise.race([answered, sleep(250).then(() => undefined)])
+      if (result !== undefined) return result
+      if (Date.now() > deadline) return undefined
+      await poke().catch(() => undefined)
+    }
+  }
+  if ((await call('Profiler.enable', null, 5_000)) === undefined) {
+    ws.close()
+    throw new SessionUnanswered()
+  }
+  await call('Profiler.setSamplingInterval', { interval: intervalUs }, 30_000)
+  await call('Profiler.start', null, 30_000)
   return {
     async stop(top = 25) {
       try {
-        const stopped = await session.call<{
+        const stopped = await call<{
           profile: {
             nodes: CpuProfileNode[]
             startTime: number
@@ -422,7 +430,7 @@ export async function cpuProfile(
         if (stopped === undefined) throw new Error('the inspector did not answer Profiler.stop in 2 minutes')
         return summarizeCpuProfile(stopped.profile, top)
       } finally {
-        session.close()
+        ws.close()
       }
     },
   }
