@@ -30,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type ArchiveArticle, ArchiveCorpus, EPOCH_MS, REUTERS, SPAN_MS } from './lib/archive-corpus'
 import { BENCH_SECRET, benchVars, settledWriterStats, writerStats } from './lib/bench-servers'
 import { fmt, quantile, rng, titleQuerySets } from './lib/bench-stats'
-import { type DevServers, startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
+import { type DevServers, startDevServers, stopWorkersOnSignal, type WorkerName } from './lib/dev-servers'
 import { HeapSampler } from './lib/heap-sampler'
 import { PairedTimer } from './lib/http-timer'
 import { KvCounter } from './lib/kv-counter'
@@ -65,9 +65,9 @@ const HEAP_SNAPSHOT = process.argv.includes('--heap-snapshot')
 /** `--keep-state`: the workers' local state (KV, the writers' SQLite) is left where it was made, and its path printed. */
 const KEEP_STATE = process.argv.includes('--keep-state')
 /**
- * `--cpu-profile[=ingest|search]` (both when not said): CPU profiles, summed by function, of the ingest isolate (the
- * webhook and the writers) and of the search isolate from the first batch until all are searchable (what bounds the
- * ingest rate), of the search isolate during a second pass of the timed warm searches, after them (what a query's
+ * `--cpu-profile[=writer|ingest|search]` (all three when not said): CPU profiles, summed by function, of the writer
+ * isolate (the writers and their relays), the ingest isolate (the webhook) and the search isolate from the first
+ * batch until all are searchable (what bounds the ingest rate), of the search isolate during a second pass of the timed warm searches, after them (what a query's
  * time goes to; the timed warm figures are not profiled), and of the restarted search isolate through its first
  * search. Sampling slows an isolate a little, so a profiled load or first search is not the bench's figure; and
  * workerd answers one inspector session at a time, so an isolate's heap is not sampled while it is profiled (its
@@ -76,11 +76,12 @@ const KEEP_STATE = process.argv.includes('--keep-state')
 const CPU_PROFILE = (() => {
   const flag = process.argv.find((a) => a === '--cpu-profile' || a.startsWith('--cpu-profile='))
   const which = flag?.split('=')[1]
-  if (which !== undefined && which !== 'ingest' && which !== 'search') {
-    console.error(`--cpu-profile takes ingest or search, got ${which}`)
+  if (which !== undefined && which !== 'writer' && which !== 'ingest' && which !== 'search') {
+    console.error(`--cpu-profile takes writer, ingest or search, got ${which}`)
     process.exit(2)
   }
-  return { ingest: flag !== undefined && which !== 'search', search: flag !== undefined && which !== 'ingest' }
+  const profiled = (worker: WorkerName) => flag !== undefined && (which === undefined || which === worker)
+  return { writer: profiled('writer'), ingest: profiled('ingest'), search: profiled('search') }
 })()
 const FACETS = 'source,author,lang,tags'
 const OUT = join(ROOT, 'bench-results', 'bench-archive.json')
@@ -192,9 +193,10 @@ try {
   kv = new KvCounter(persistTo)
   kv.start()
   const poke = (entry: string) => () => fetch(`${entry}/healthz`).then((r) => r.arrayBuffer())
-  const writerHeap = new HeapSampler(sockets.ingest.inspector, poke(sockets.ingest.entry), 250)
+  const writerHeap = new HeapSampler(sockets.writer.inspector, poke(sockets.writer.entry), 250)
+  const ingestHeap = new HeapSampler(sockets.ingest.inspector, poke(sockets.ingest.entry), 250)
   const readerHeap = new HeapSampler(sockets.search.inspector, poke(sockets.search.entry), 250)
-  samplers = [writerHeap, readerHeap]
+  samplers = [writerHeap, ingestHeap, readerHeap]
   await Promise.all(samplers.map((s) => s.start()))
   const client = new WebhookClient(`${up.ingest}/webhooks/articles`, BENCH_SECRET)
   /** The search isolate's own figures (GET /stats at its socket). */
@@ -210,7 +212,11 @@ try {
   // 2. Ingest, with freshness probes beside.
   log(`Ingesting in signed batches of ${BATCH} (${CONCURRENCY} in flight), a freshness probe a second…`)
   const progress = new Progress('ingest', ARTICLES)
-  if (CPU_PROFILE.ingest) await writerHeap.stop()
+  if (CPU_PROFILE.writer) await writerHeap.stop()
+  const writerProfile = CPU_PROFILE.writer
+    ? await cpuProfile(sockets.writer.inspector, poke(sockets.writer.entry))
+    : null
+  if (CPU_PROFILE.ingest) await ingestHeap.stop()
   const ingestProfile = CPU_PROFILE.ingest
     ? await cpuProfile(sockets.ingest.inspector, poke(sockets.ingest.entry))
     : null
@@ -326,11 +332,17 @@ try {
   const searchableMs = performance.now() - t0
   ingesting = false
   await probing
+  if (writerProfile) {
+    const cpu = await writerProfile.stop(30)
+    results.writerCpu = cpu
+    logCpu('the writer isolate, from the first batch until all were searchable', cpu)
+    await writerHeap.start()
+  }
   if (ingestProfile) {
     const cpu = await ingestProfile.stop(30)
     results.ingestCpu = cpu
     logCpu('the ingest isolate, from the first batch until all were searchable', cpu)
-    await writerHeap.start()
+    await ingestHeap.start()
   }
   if (readerProfile) {
     const cpu = await readerProfile.stop(30)
@@ -472,9 +484,9 @@ try {
     for (const g of held?.groups ?? [])
       log(`    ${fmt(MB(g.bytes), 2).padStart(8)} MB  ${int(g.count).padStart(10)}  ${g.group}`)
   }
-  await writerHeap.stop()
+  await Promise.all([writerHeap.stop(), ingestHeap.stop()])
   samplers = []
-  const writerSettled = await isolateHeap(sockets.ingest.inspector, poke(sockets.ingest.entry))
+  const writerSettled = await isolateHeap(sockets.writer.inspector, poke(sockets.writer.entry))
   edgewire.writerPeakHeapMB = MB(writerHeap.peak)
   edgewire.readerPeakHeapMB = MB(Math.max(readerHeap.peak, coldHeap.peak))
   const heapFigures = (h: { afterGc: { usedSize: number; backingStorageSize: number } }) => ({
@@ -491,6 +503,11 @@ try {
       unanswered: writerHeap.unanswered,
       settled: heapFigures(writerSettled),
     },
+    ingest: {
+      peakMB: MB(ingestHeap.peak),
+      samples: ingestHeap.samples,
+      unanswered: ingestHeap.unanswered,
+    },
     reader: {
       peakDuringLoadAndSearchMB: MB(readerHeap.peak),
       peakAroundFirstSearchMB: MB(coldHeap.peak),
@@ -501,7 +518,7 @@ try {
     },
   }
   log(
-    `  peak heap + ArrayBuffers: writer (ingest isolate) ${fmt(edgewire.writerPeakHeapMB, 0)} MB, reader ${fmt(edgewire.readerPeakHeapMB, 0)} MB (after a GC: reader ${fmt(MB(readerCold.afterGc.usedSize + readerCold.afterGc.backingStorageSize), 1)} MB after the first search)`,
+    `  peak heap + ArrayBuffers: writer ${fmt(edgewire.writerPeakHeapMB, 0)} MB (the ingest isolate ${fmt(MB(ingestHeap.peak), 0)}), reader ${fmt(edgewire.readerPeakHeapMB, 0)} MB (after a GC: reader ${fmt(MB(readerCold.afterGc.usedSize + readerCold.afterGc.backingStorageSize), 1)} MB after the first search)`,
   )
 
   // 6. KV.
@@ -522,7 +539,7 @@ try {
     storedByPrefix: stored.byPrefix,
   }
   // The writer's own storage: its Durable Object's SQLite database (articles, outbox, segments' table, deliveries).
-  const doDir = join(persistTo, 'v3', 'do', 'edgewire-ingest-IndexWriter')
+  const doDir = join(persistTo, 'v3', 'do', 'edgewire-writer-IndexWriter')
   const doBytes = existsSync(doDir)
     ? readdirSync(doDir)
         .filter((f) => !f.startsWith('metadata.'))

@@ -37,7 +37,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { LIMITS } from '@edgewire/shared/article'
 import { BENCH_SECRET, benchVars, writerStats } from './lib/bench-servers'
 import { descendantsNamed, fmt, mib, processMemory } from './lib/bench-stats'
-import { startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
+import { startDevServers, stopWorkersOnSignal, type WorkerName } from './lib/dev-servers'
 import { GcTrace, traceGarbageCollections } from './lib/gc-trace'
 import { ROOT } from './lib/local-config'
 import { prose } from './lib/prose'
@@ -65,7 +65,7 @@ traceGarbageCollections()
 const GC_LOG = process.env.BENCH_GC_LOG
 /** V8's collections in the ingest workerd, since the last reset (scripts/lib/gc-trace.ts). */
 const ingestGc = new GcTrace()
-function onWorkerOutput(worker: 'ingest' | 'search', line: string): void {
+function onWorkerOutput(worker: WorkerName, line: string): void {
   if (worker !== 'ingest') return
   if (GC_LOG && /^\[\d+:0x/.test(line.trim())) appendFileSync(GC_LOG, `${line}\n`)
   ingestGc.read(line)

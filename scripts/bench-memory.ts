@@ -9,9 +9,9 @@
  * Locally nothing limits an isolate's heap, so V8 lets garbage pile up for hundreds of MB before it collects in full;
  * throughout each window both isolates are therefore also collected in full between their tasks, as fast as they
  * answer (workerd-probe.ts: sampleHeap, as bench:hostile does): garbage never piles up, the collections' figures come
- * near what the isolate needs, and the samples give the live heap between tasks. Locally the writers, their relays
- * and the ingest worker share one isolate (the ingest workerd's), so the writer's figures are that isolate's; its
- * idle figure is given beside them.
+ * near what the isolate needs, and the samples give the live heap between tasks. The writers and their relays share
+ * the writer worker's isolate (locally every Durable Object of a worker is in one), so the writer's figures are that
+ * isolate's; its idle figure is given beside them.
  *
  * Two parts (`-- --part reuters` or `-- --part large` runs one):
  * - reuters: Reuters-21578 (../shared/corpus) through the signed batch webhook, a search every 100 ms at the search
@@ -39,7 +39,7 @@ import { shardOf } from '@edgewire/shared/shards'
 import { BENCH_SECRET, benchVars, reindex, settledWriterStats, writerStats } from './lib/bench-servers'
 import { fmt, mib, titleQueries } from './lib/bench-stats'
 import { readReuters, reutersInput } from './lib/corpus'
-import { type DevServers, startDevServers, stopWorkersOnSignal } from './lib/dev-servers'
+import { type DevServers, startDevServers, stopWorkersOnSignal, type WorkerName } from './lib/dev-servers'
 import { type GcPeaks, GcTrace, traceGarbageCollections } from './lib/gc-trace'
 import { ROOT } from './lib/local-config'
 import { prose } from './lib/prose'
@@ -68,12 +68,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 
 // Before any workerd starts: V8 reports every collection of every isolate.
 traceGarbageCollections()
-const gc = { ingest: new GcTrace(), search: new GcTrace() }
+const gc = { writer: new GcTrace(), ingest: new GcTrace(), search: new GcTrace() }
 /** The writers' maintenance rounds as they log them, and the reader's swaps (see onOutput). */
 const events = { flushes: 0, merges: 0, swaps: 0, lastSwapAt: 0 }
-function onOutput(worker: 'ingest' | 'search', line: string): void {
+function onOutput(worker: WorkerName, line: string): void {
   if (gc[worker].read(line)) return
-  if (worker === 'ingest' && line.includes('"index maintenance"')) {
+  if (worker === 'writer' && line.includes('"index maintenance"')) {
     const round = parseLogLine(line)
     if (round?.flushed) events.flushes++
     if (round?.merged) events.merges++
@@ -107,26 +107,26 @@ interface WindowFigures {
 
 async function window(label: string, run: () => Promise<void>): Promise<WindowFigures> {
   log(`${label}…`)
-  gc.ingest.reset()
+  gc.writer.reset()
   gc.search.reset()
   const before = { ...events }
-  const sample = async (worker: 'ingest' | 'search') => {
+  const sample = async (worker: WorkerName) => {
     const w = findUserWorkerd(currentServers(), worker)
     return sampleHeap(w.inspector, () => fetch(`${w.entry}/healthz`).then((r) => r.arrayBuffer()))
   }
-  const samplers = [await sample('ingest'), await sample('search')]
+  const samplers = [await sample('writer'), await sample('search')]
   const started = performance.now()
   await run()
   const seconds = (performance.now() - started) / 1000
-  const [ingestSamples = [], searchSamples = []] = await Promise.all(samplers.map((s) => s.stop()))
+  const [writerSamples = [], searchSamples = []] = await Promise.all(samplers.map((s) => s.stop()))
   const live = (samples: HeapSample[]) =>
     samples.reduce((m, s) => Math.max(m, s.afterGc.usedSize + s.afterGc.backingStorageSize), 0)
   const figures: WindowFigures = {
     label,
     seconds,
-    writer: gc.ingest.top(),
+    writer: gc.writer.top(),
     reader: gc.search.top(),
-    writerSampledLive: live(ingestSamples),
+    writerSampledLive: live(writerSamples),
     readerSampledLive: live(searchSamples),
     flushes: events.flushes - before.flushes,
     merges: events.merges - before.merges,
@@ -189,7 +189,7 @@ function keepSearching(servers: DevServers, queries: string[]): { stop(): Promis
 }
 
 /** One isolate after a full collection, through its inspector: what it holds. */
-async function held(servers: DevServers, worker: 'ingest' | 'search'): Promise<{ jsHeap: number; buffers: number }> {
+async function held(servers: DevServers, worker: WorkerName): Promise<{ jsHeap: number; buffers: number }> {
   const w = findUserWorkerd(servers, worker)
   const heap = await isolateHeap(w.inspector, () => fetch(`${w.entry}/healthz`).then((r) => r.arrayBuffer()))
   return { jsHeap: heap.afterGc.usedSize, buffers: heap.afterGc.backingStorageSize }
@@ -231,7 +231,7 @@ async function reutersPart(): Promise<Record<string, unknown>> {
   const docs = await readReuters(CORPUS)
   const queries = titleQueries(docs, 200)
   return withServers('reuters', async (servers) => {
-    const idle = { writer: await held(servers, 'ingest'), reader: await held(servers, 'search') }
+    const idle = { writer: await held(servers, 'writer'), reader: await held(servers, 'search') }
     const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, BENCH_SECRET)
     const inputs = docs.map(reutersInput)
     const searchStats = async () =>
@@ -264,7 +264,7 @@ async function reutersPart(): Promise<Record<string, unknown>> {
       })
     })
     expectWriterLogs()
-    const afterIngest = { reader: await held(servers, 'search'), writer: await held(servers, 'ingest') }
+    const afterIngest = { reader: await held(servers, 'search'), writer: await held(servers, 'writer') }
     const rebuild = await window(`Reuters: reindex, ${segments} segments rebuilt one per round`, async () => {
       const merges = events.merges
       await reindex(servers)
@@ -304,7 +304,7 @@ function* shardZeroIds(prefix: string): Generator<string> {
 
 async function largePart(): Promise<Record<string, unknown>> {
   return withServers('large', async (servers) => {
-    const idle = await held(servers, 'ingest')
+    const idle = await held(servers, 'writer')
     const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, BENCH_SECRET)
     const ids = shardZeroIds(`long-${Date.now().toString(36)}`)
     const article = (chars: number) => {
@@ -362,7 +362,7 @@ async function largePart(): Promise<Record<string, unknown>> {
     log(`  ${afterMerge.segments} segments of ${mib(afterMerge.segmentBytes)} in all`)
     // What the isolate holds before the rebuilds (its code, the language data the webhook loaded, the writer's
     // state): the rebuilds' peaks above it are theirs.
-    const beforeRebuild = await held(servers, 'ingest')
+    const beforeRebuild = await held(servers, 'writer')
     log(
       `  the writer's isolate before the rebuilds, after a full collection: ${mib(beforeRebuild.jsHeap + beforeRebuild.buffers)}`,
     )

@@ -212,7 +212,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'edgewire-scale-'))
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }))
 const segmentFile = (shards: number, k: number) => join(tmp, `segment-${shards}-${k}.bin`)
 
-/** The writer's articles table (workers/ingest/src/index-writer.ts). */
+/** The writer's articles table (workers/writer/src/index-writer.ts). */
 const ARTICLES_TABLE = `
 CREATE TABLE articles (
   id TEXT PRIMARY KEY, seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, record_hash TEXT,

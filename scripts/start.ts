@@ -1,6 +1,6 @@
 /**
- * `npm start`: both workers under `wrangler dev` over one local state in .wrangler/state, then corpus/ loaded
- * through the real signed webhook. SEED=0 starts empty; INGEST_PORT / SEARCH_PORT move the ports;
+ * `npm start`: the three workers under `wrangler dev` over one local state in .wrangler/state, then corpus/ loaded
+ * through the real signed webhook. SEED=0 starts empty; INGEST_PORT / SEARCH_PORT / WRITER_PORT move the ports;
  * WEBHOOK_SECRET / ADMIN_TOKEN override the local defaults. Stays up until Ctrl-C.
  */
 import { join } from 'node:path'
@@ -11,6 +11,7 @@ import { localSecrets, ROOT } from './lib/local-config'
 
 const ingestPort = Number(process.env.INGEST_PORT || 8787)
 const searchPort = Number(process.env.SEARCH_PORT || 8788)
+const writerPort = Number(process.env.WRITER_PORT || 8789)
 const seed = process.env.SEED !== '0'
 const secrets = localSecrets()
 
@@ -26,6 +27,7 @@ console.log('Starting Edgewire (wrangler dev, local state in .wrangler/state)…
 const servers = await startDevServers({
   ingestPort,
   searchPort,
+  writerPort,
   persistTo: join(ROOT, '.wrangler', 'state'),
   // KV_PROPAGATION_MS=N: the search worker reads KV as a location N ms from the writer would (README).
   vars: { ...secrets, ...(process.env.KV_PROPAGATION_MS ? { KV_PROPAGATION_MS: process.env.KV_PROPAGATION_MS } : {}) },
@@ -58,5 +60,6 @@ if (seed) {
 console.log(`
   Ingest  ${servers.ingest}   POST /webhooks/articles (signed, Standard Webhooks)
   Search  ${servers.search}   the search page, /search?q=GSOMIA, /stats, /openapi.json
+  Writer  ${servers.writer}   the index's Durable Objects (the other two call them)
 
-Ctrl-C stops both.`)
+Ctrl-C stops all three.`)

@@ -4,6 +4,9 @@ import { articleKey, bodiesPart, FLUSH_MAX_CHARS, segmentPartKey } from '@edgewi
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
 import sample from '../packages/shared/src/search/fixtures/news-sample.json'
+import type { SearchEnv } from '../workers/search/src/context'
+import { LiveIndex } from '../workers/search/src/live-index'
+import { directFeed } from '../workers/search/src/writer-feed'
 import {
   BUILD_PAGE_CHARS,
   BURST_QUIET_MS,
@@ -11,10 +14,7 @@ import {
   KV_STEP_MIN_ROWS,
   KV_STEP_ROWS,
   nextStepRows,
-} from '../workers/ingest/src/index-writer'
-import type { SearchEnv } from '../workers/search/src/context'
-import { LiveIndex } from '../workers/search/src/live-index'
-import { directFeed } from '../workers/search/src/writer-feed'
+} from '../workers/writer/src/index-writer'
 import { eventually } from './eventually'
 
 // The index lifecycle against the real Durable Object, SQLite and KV inside workerd. Each LiveIndex stands for a

@@ -2,9 +2,9 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { type Article, normalizeArticle } from '@edgewire/shared'
 import type { WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
-import { BUILD_PAGE_ROWS, BURST_QUIET_MS, IndexWriter } from '../workers/ingest/src/index-writer'
 import type { SearchEnv } from '../workers/search/src/context'
 import { LiveIndex } from '../workers/search/src/live-index'
+import { BUILD_PAGE_ROWS, BURST_QUIET_MS, IndexWriter } from '../workers/writer/src/index-writer'
 
 // Tombstones are bounded by the segments that need them: a deleted article is hidden only where a copy may be.
 const searchEnv = env as unknown as SearchEnv

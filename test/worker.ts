@@ -1,5 +1,5 @@
-// Entry of the test worker: exposes both apps and the Durable Object classes inside one workerd.
-export { IndexWriter, WriterRelay } from '../workers/ingest/src/index'
+// Entry of the test worker: exposes both apps and the writer worker's Durable Object classes inside one workerd.
+export { IndexWriter, WriterRelay } from '../workers/writer/src/index'
 
 import type { IngestEnv } from '../workers/ingest/src/context'
 import ingest from '../workers/ingest/src/index'

@@ -3,15 +3,15 @@ import { type Article, articleIdFor, normalizeArticle } from '@edgewire/shared'
 import { writerName } from '@edgewire/shared/shards'
 import { CHANGE_BLOCK_SEQS, type WriteOp } from '@edgewire/shared/writer-rpc'
 import { describe, expect, it } from 'vitest'
-import type { IngestEnv } from '../workers/ingest/src/context'
-import { IndexWriter } from '../workers/ingest/src/index-writer'
-import { blockBytes, SEALED_BLOCKS_MAX_BYTES, WriterRelay } from '../workers/ingest/src/writer-relay'
+import type { WriterEnv } from '../workers/writer/src/context'
+import { IndexWriter } from '../workers/writer/src/index-writer'
+import { blockBytes, SEALED_BLOCKS_MAX_BYTES, WriterRelay } from '../workers/writer/src/writer-relay'
 import { SHARDS, urlInShard } from './faults'
 
 // The index writer's RPC surface (packages/shared/src/writer-rpc.ts) through a real stub inside workerd: what the
 // interface names answers, and the writer's internals cannot be called at all. TypeScript's `private` would not stop
 // these calls at run time; `#private` does.
-const namespace = (env as unknown as IngestEnv).INDEX
+const namespace = (env as unknown as WriterEnv).INDEX
 const stub = () => namespace.get(namespace.idFromName('main'))
 
 /** Every member RPC can reach: the prototype's methods, which must be exactly those of IndexWriterRpc (and alarm). */
@@ -78,7 +78,7 @@ describe("the writer's relay over RPC", () => {
   })
 
   it('refuses a call that names no shard (a search worker from before shards), which then calls its writer itself', async () => {
-    const relays = (env as unknown as IngestEnv).RELAY
+    const relays = (env as unknown as WriterEnv).RELAY
     const untyped = relays.get(relays.idFromName('relay:rpc-test')) as unknown as Record<
       string,
       (...args: unknown[]) => Promise<unknown>
@@ -94,7 +94,7 @@ describe("the writer's relay over RPC", () => {
   })
 
   it.each([0, SHARDS - 1])("answers as the writer of shard %i does, for that writer's epoch", async (shard) => {
-    const relays = (env as unknown as IngestEnv).RELAY
+    const relays = (env as unknown as WriterEnv).RELAY
     const relay = relays.get(relays.idFromName(`relay:rpc-test:shard-${shard}`))
     const writer = namespace.get(namespace.idFromName(writerName(shard)))
     const head = await relay.head(shard)
@@ -150,7 +150,7 @@ describe("the writer's relay keeps sealed blocks within SEALED_BLOCKS_MAX_BYTES"
     }
     await apply(await articles('newer', 3, long))
 
-    const relays = (env as unknown as IngestEnv).RELAY
+    const relays = (env as unknown as WriterEnv).RELAY
     const relay = relays.get(relays.idFromName(`relay:bytes-test:${crypto.randomUUID()}`))
     const { epoch } = await relay.head(shard)
     const calls = await changeBlockCalls()

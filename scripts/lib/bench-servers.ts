@@ -53,10 +53,10 @@ export interface Pinning {
 }
 
 /**
- * `BENCH_PIN=1`: the search worker's processes get the last core, and the ingest worker's and the bench's own (its
- * feed, its probes) share the others; the process that times searches joins the search worker (`besideSearch`: it
+ * `BENCH_PIN=1`: the search worker's processes get the last core, and the writer and ingest workers' and the bench's
+ * own (its feed, its probes) share the others; the process that times searches joins the search worker (`besideSearch`: it
  * waits while the worker answers, so the two do not compete). Deployed, a search isolate shares its machine with
- * neither the ingest worker nor the clients, while here two cores carry all of them, and the search worker's timings
+ * neither the other workers nor the clients, while here two cores carry all of them, and the search worker's timings
  * then include waiting for a core. Linux only (taskset); null where it cannot.
  */
 export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): Pinning | null {
@@ -73,9 +73,9 @@ export function pinSearchWorker(servers: Pick<DevServers, 'pids'>): Pinning | nu
   const searchCore = String(cores - 1)
   const others = cores === 2 ? '0' : `0-${cores - 2}`
   pin(group(servers.pids.search), searchCore)
-  pin([...group(servers.pids.ingest), String(process.pid)], others)
+  pin([...group(servers.pids.writer), ...group(servers.pids.ingest), String(process.pid)], others)
   return {
-    description: `search worker and the process timing its searches on core ${searchCore}; ingest worker and the rest of the bench on ${others}`,
+    description: `search worker and the process timing its searches on core ${searchCore}; writer and ingest workers and the rest of the bench on ${others}`,
     besideSearch: (pid) => pin([String(pid)], searchCore),
   }
 }

@@ -8,14 +8,16 @@ import type { WorkerAddresses, WorkerFailure, WorkerProcessOptions } from './wor
 export interface DevServers {
   ingest: string
   search: string
-  /** pids of the two worker processes (`wrangler dev` or worker-process.ts; their workerd runs beneath each) */
-  pids: { ingest: number; search: number }
+  /** the writer worker (the index's Durable Objects); its only route is /healthz */
+  writer: string
+  /** pids of the three worker processes (`wrangler dev` or worker-process.ts; their workerd runs beneath each) */
+  pids: Record<WorkerName, number>
   /** Miniflare's own sockets of each worker (entry without wrangler's proxy, isolate inspector); null under the CLI */
-  sockets: { ingest: WorkerAddresses; search: WorkerAddresses } | null
+  sockets: Record<WorkerName, WorkerAddresses> | null
   /** the search processes beyond the first (`searchProcesses`), each another isolate over the same local state */
   moreSearch: WorkerAddresses[]
   stop(): Promise<void>
-  /** Kills both at once with SIGKILL, as a crash or a pulled plug would: no graceful shutdown. */
+  /** Kills all three at once with SIGKILL, as a crash or a pulled plug would: no graceful shutdown. */
   crash(): void
   /**
    * Stops the (first) search worker process and starts a new one on the same port over the same state, as a deploy
@@ -27,15 +29,20 @@ export interface DevServers {
   survivors(): number[]
 }
 
+/** The workers of wrangler.toml, by their environment's name. */
+export type WorkerName = 'writer' | 'ingest' | 'search'
+
 export interface DevServerOptions {
   ingestPort: number
   searchPort: number
+  /** the writer worker's port; default ingestPort + 2000 */
+  writerPort?: number
   persistTo: string
   vars: Record<string, string>
   /** where wrangler's output goes; 'inherit' shows it, 'ignore' hides it */
   output?: 'inherit' | 'ignore' | 'pipe'
   /** takes each line of a worker's output instead (stdout and stderr; with EDGEWIRE_LOG_LEVEL=log, workerd's own) */
-  onOutput?: (worker: 'ingest' | 'search', line: string) => void
+  onOutput?: (worker: WorkerName, line: string) => void
   /**
    * 'wrangler dev' runs the CLI, as a user does (`npm start`); 'startWorker' (the default) runs each worker through
    * wrangler's programmatic API in worker-process.ts, which also reports Miniflare's sockets of the worker.
@@ -53,9 +60,9 @@ const WRANGLER = join(BIN, 'wrangler')
 const WORKER_PROCESS = join(ROOT, 'scripts', 'lib', 'worker-process.ts')
 
 /**
- * Runs both workers with wrangler (the `wrangler dev` CLI or its programmatic API) over one persisted local state.
- * The ingest worker starts first: it hosts the index writer, which the search worker reaches through wrangler's
- * local dev registry.
+ * Runs the three workers with wrangler (the `wrangler dev` CLI or its programmatic API) over one persisted local
+ * state, each in a process (and so on a thread) of its own. The writer worker starts first: it hosts the index's
+ * Durable Objects, which the other two reach through wrangler's local dev registry.
  */
 export async function startDevServers(options: DevServerOptions): Promise<DevServers> {
   const children: ChildProcess[] = []
@@ -64,8 +71,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   // keeps two pipelines on one machine (a test run beside `npm start`) from reaching each other's workers.
   const registry = join(options.persistTo, '..', 'dev-registry')
   const via = options.via ?? 'startWorker'
-  // One writer, unless the caller or the shell says otherwise: workerd runs every Durable Object of a process on one
-  // thread, so more writers only add work locally, where deployed each has its own (README, "Shards").
+  // One writer, unless the caller or the shell says otherwise: workerd runs every Durable Object of the writer
+  // worker's process on one thread, so more writers only add work locally, where deployed each has its own (README, "Shards").
   // `WRITER_SHARDS=4 npm start` runs the index as deployed.
   const vars = { WRITER_SHARDS: process.env.WRITER_SHARDS || '1', ...options.vars }
   const environment = {
@@ -88,14 +95,14 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   }
   const output = options.onOutput ? 'pipe' : (options.output ?? 'inherit')
   /** Hands each line of the child's output to onOutput, when one is given. */
-  const follow = (child: ChildProcess, env: 'ingest' | 'search') => {
+  const follow = (child: ChildProcess, env: WorkerName) => {
     const onOutput = options.onOutput
     if (!onOutput) return
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => onOutput(env, line))
     }
   }
-  const start = (env: 'ingest' | 'search', port: number) => {
+  const start = (env: WorkerName, port: number) => {
     if (via === 'startWorker') {
       const worker: WorkerProcessOptions = { env, port, persistTo: options.persistTo, registry, vars }
       const child = spawn(join(BIN, 'node'), ['--import', 'tsx', WORKER_PROCESS], {
@@ -164,15 +171,22 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     Promise.all([waitForHealth(base, which), sockets]).then(([, addresses]) => addresses)
   const search = `http://127.0.0.1:${options.searchPort}`
   const ingest = `http://127.0.0.1:${options.ingestPort}`
+  const writerPort = options.writerPort ?? options.ingestPort + 2000
+  const writer = `http://127.0.0.1:${writerPort}`
   try {
+    const writerChild = start('writer', writerPort)
+    const writerSockets = via === 'startWorker' ? addresses(writerChild) : null
+    await healthy(writer, writerSockets)
     const ingestChild = start('ingest', options.ingestPort)
     const ingestSockets = via === 'startWorker' ? addresses(ingestChild) : null
-    await healthy(ingest, ingestSockets)
     const searchChild = start('search', options.searchPort)
     const searchSockets = via === 'startWorker' ? addresses(searchChild) : null
-    await healthy(search, searchSockets)
+    await Promise.all([healthy(ingest, ingestSockets), healthy(search, searchSockets)])
     let searchProcess = searchChild
-    const sockets = ingestSockets && searchSockets ? { ingest: await ingestSockets, search: await searchSockets } : null
+    const sockets =
+      writerSockets && ingestSockets && searchSockets
+        ? { writer: await writerSockets, ingest: await ingestSockets, search: await searchSockets }
+        : null
     const moreSearch: WorkerAddresses[] = []
     for (let i = 1; via === 'startWorker' && i < (options.searchProcesses ?? 1); i++) {
       const child = start('search', options.searchPort + 1000 + i)
@@ -193,7 +207,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     const servers: DevServers = {
       ingest,
       search,
-      pids: { ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 },
+      writer,
+      pids: { writer: writerChild.pid ?? 0, ingest: ingestChild.pid ?? 0, search: searchChild.pid ?? 0 },
       sockets,
       moreSearch,
       stop,
@@ -203,8 +218,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
         await stopChildren([searchProcess])
         searchProcess = start('search', options.searchPort)
         const fresh = await healthy(search, addresses(searchProcess), [searchProcess])
-        servers.sockets = { ingest: servers.sockets.ingest, search: fresh }
-        servers.pids = { ingest: servers.pids.ingest, search: searchProcess.pid ?? 0 }
+        servers.sockets = { ...servers.sockets, search: fresh }
+        servers.pids = { ...servers.pids, search: searchProcess.pid ?? 0 }
         return servers.sockets.search
       },
       survivors: () => processesInGroups(children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]))),

@@ -14,13 +14,14 @@
  */
 import { join } from 'node:path'
 import { unstable_DevEnv } from 'wrangler'
+import type { WorkerName } from './dev-servers'
 import { ROOT } from './local-config'
 
 export interface WorkerProcessOptions {
-  env: 'ingest' | 'search'
+  env: WorkerName
   port: number
   persistTo: string
-  /** wrangler's dev registry folder, through which search reaches the ingest worker's Durable Object */
+  /** wrangler's dev registry folder, through which ingest and search reach the writer worker's Durable Objects */
   registry: string
   vars: Record<string, string>
 }

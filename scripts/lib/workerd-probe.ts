@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { DevServers } from './dev-servers'
+import type { DevServers, WorkerName } from './dev-servers'
 
 /**
  * The user worker's own workerd sockets under one startDevServers run, as Miniflare reports them to wrangler's
@@ -17,8 +17,8 @@ export interface UserWorkerd {
   inspector: string
 }
 
-/** The sockets of one of the two workers; servers started with the `wrangler dev` CLI do not report them. */
-export function findUserWorkerd(servers: DevServers, worker: 'ingest' | 'search'): UserWorkerd {
+/** The sockets of one of the three workers; servers started with the `wrangler dev` CLI do not report them. */
+export function findUserWorkerd(servers: DevServers, worker: WorkerName): UserWorkerd {
   if (!servers.sockets) throw new Error("the wrangler dev CLI does not report Miniflare's sockets: use startWorker")
   const { entry, inspector } = servers.sockets[worker]
   return { entry, inspector }
@@ -229,6 +229,12 @@ export async function sampleHeap(
   }
 }
 
+/**
+ * A session that workerd left unanswered, or closed: right after another session on the same isolate ended, workerd
+ * may answer a new one's first call and then close it (seen in the end-to-end test, one run in three: the calls
+ * after `Profiler.enable` went into a closed socket, and the profile waited for `Profiler.stop` until the test timed
+ * out). A new session then works.
+ */
 class SessionUnanswered extends Error {}
 
 /** The chunks of one heap snapshot, through a session of its own; SessionUnanswered when it is not answered at all. */
@@ -385,6 +391,10 @@ async function startProfile(
   })
   let nextId = 0
   const waiting = new Map<number, { resolve(result: unknown): void; reject(err: Error): void }>()
+  ws.onclose = () => {
+    for (const caller of waiting.values()) caller.reject(new SessionUnanswered('the inspector closed the session'))
+    waiting.clear()
+  }
   ws.onmessage = (event) => {
     const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } }
     if (message.id === undefined) return
@@ -395,6 +405,8 @@ async function startProfile(
   }
   /** One call; undefined when not answered within `waitMs`. */
   const call = async <T>(method: string, params: Record<string, unknown> | null, waitMs: number) => {
+    // A closed socket drops what is sent into it without a word (the WebSocket standard): say so at once.
+    if (ws.readyState !== WebSocket.OPEN) throw new SessionUnanswered('the inspector closed the session')
     const id = ++nextId
     const answered = new Promise<T>((resolve, reject) =>
       waiting.set(id, { resolve: (result) => resolve(result as T), reject }),
@@ -413,8 +425,13 @@ async function startProfile(
     ws.close()
     throw new SessionUnanswered()
   }
-  await call('Profiler.setSamplingInterval', { interval: intervalUs }, 30_000)
-  await call('Profiler.start', null, 30_000)
+  try {
+    const set = await call('Profiler.setSamplingInterval', { interval: intervalUs }, 30_000)
+    if (set === undefined || (await call('Profiler.start', null, 30_000)) === undefined) throw new SessionUnanswered()
+  } catch (err) {
+    ws.close()
+    throw err
+  }
   return {
     async stop(top = 25) {
       try {

@@ -9,7 +9,7 @@ import { WebhookClient } from '../../scripts/lib/webhook-client'
 import { cpuProfile, findUserWorkerd, isolateHeap } from '../../scripts/lib/workerd-probe'
 import { eventually } from '../eventually'
 
-// The real thing: both workers under wrangler (its programmatic startWorker, as the bench runs them; the browser test
+// The real thing: the three workers under wrangler (its programmatic startWorker, as the bench runs them; the browser test
 // runs the `wrangler dev` CLI), one persisted local state, the signed webhook over HTTP.
 const SECRET = 'whsec_ZTJlLXRlc3Qtc2VjcmV0LWZvci1lZGdld2lyZQ=='
 const BASE_PORT = 18787 + Math.floor(Math.random() * 500)
@@ -130,5 +130,27 @@ describe('npm start, end to end over HTTP', () => {
     const normalizing = cpu.total.find((f) => f.fn.startsWith('normalizeArticle '))
     expect(normalizing?.ms).toBeGreaterThan(0)
     expect(normalizing?.ms).toBeLessThanOrEqual(cpu.busyMs)
+    // The index writers are Durable Objects of the writer worker: what they do to apply a delivery is not here.
+    expect(cpu.total.filter((f) => /^#apply(New|Upsert) /.test(f.fn))).toEqual([])
+  })
+
+  it('runs the index writers in a worker of their own, which answers nothing but its health check', async () => {
+    const writer = findUserWorkerd(servers, 'writer')
+    expect(writer.inspector).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/core:user:edgewire-writer$/)
+    expect((await fetch(`${servers.writer}/healthz`)).status).toBe(200)
+    const stray = await fetch(`${servers.writer}/webhooks/articles`, { method: 'POST', body: '{}' })
+    expect(stray.status).toBe(404)
+    expect(stray.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    // The writer isolate applies what the ingest worker sends it (through its binding), and normalizes nothing.
+    const poke = () => fetch(`${writer.entry}/healthz`).then((r) => r.arrayBuffer())
+    const profile = await cpuProfile(writer.inspector, poke, 200)
+    const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
+    const [seed] = await readArticles(join(ROOT, 'corpus', 'seed-article.txt'))
+    for (let i = 0; i < 20; i++) {
+      expect((await client.send('article.upsert', { ...seed, url: `https://writer.example/${i}` })).status).toBe(202)
+    }
+    const cpu = await profile.stop(200)
+    expect(cpu.total.find((f) => f.fn.startsWith('#applyNew '))?.ms).toBeGreaterThan(0)
+    expect(cpu.total.filter((f) => f.fn.startsWith('normalizeArticle '))).toEqual([])
   })
 })

@@ -1,6 +1,6 @@
 /**
  * The index writer's RPC surface: what the workers may call on an IndexWriter Durable Object
- * (workers/ingest/src/index-writer.ts; one per shard, see shards.ts), and the shapes that travel over it. The writer implements these interfaces;
+ * (workers/writer/src/index-writer.ts; one per shard, see shards.ts), and the shapes that travel over it. The writer implements these interfaces;
  * callers type their binding with them, so no worker imports another's source. Everything else in the writer is
  * `#private`, which Workers RPC cannot reach.
  */

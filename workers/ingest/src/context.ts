@@ -1,13 +1,11 @@
 import { writerName } from '@edgewire/shared/shards'
-import type { IndexWriterRpc, WriterRelayRpc } from '@edgewire/shared/writer-rpc'
+import type { IndexWriterRpc } from '@edgewire/shared/writer-rpc'
 import type { InboxMessage } from './inbox'
 
 /** Bindings of the ingest worker: generated ones from wrangler.toml, plus secrets and the writer typed for RPC. */
-export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'RELAY' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
-  /** The IndexWriter Durable Objects (index-writer.ts), one per shard (shards.ts), as RPC sees them. */
+export type IngestEnv = Omit<Cloudflare.IngestEnv, 'INDEX' | 'INGEST_QUEUE' | 'INGEST_RATE_LIMIT'> & {
+  /** The writer worker's IndexWriters (workers/writer/src/index-writer.ts), one per shard (shards.ts), for RPC. */
   INDEX: DurableObjectNamespace<IndexWriterRpc>
-  /** The writer's relays (writer-relay.ts), one per search location; the search worker calls them, not this one. */
-  RELAY: DurableObjectNamespace<WriterRelayRpc>
   /** Carries staged deliveries to the consumer (queue-consumer.ts); see inbox.ts. */
   INGEST_QUEUE: Queue<InboxMessage>
   /** Per-address limit on every route; optional so a deployment without it still runs. */

@@ -2,9 +2,6 @@ import type { IngestEnv } from './context'
 import { app } from './ingest.app'
 import { handleQueue } from './queue-consumer'
 
-export { IndexWriter } from './index-writer'
-export { WriterRelay } from './writer-relay'
-
 export default {
   fetch: app.fetch,
   queue: handleQueue,

@@ -3,9 +3,9 @@ import type { IndexReader, SearchWriterRpc, WriterRelayRpc } from '@edgewire/sha
 
 /** Bindings of the search worker: generated ones from wrangler.toml, with the Durable Object typed for RPC. */
 export type SearchEnv = Omit<Cloudflare.SearchEnv, 'INDEX' | 'RELAY'> & {
-  /** The ingest worker's IndexWriters, one per shard (shards.ts): reads, and the admin routes' two writes. */
+  /** The writer worker's IndexWriters, one per shard (shards.ts): reads, and the admin routes' two writes. */
   INDEX: DurableObjectNamespace<SearchWriterRpc>
-  /** The ingest worker's WriterRelay, one per location and shard: how readers follow the writers (see writer-feed.ts). */
+  /** The writer worker's WriterRelay, one per location and shard: how readers follow the writers (see writer-feed.ts). */
   RELAY?: DurableObjectNamespace<WriterRelayRpc>
   ADMIN_TOKEN?: string
 }

@@ -50,7 +50,7 @@ export function requestLocation(request: Request): string {
 }
 
 /**
- * Every call goes to the location's WriterRelay of the shard (workers/ingest/src/writer-relay.ts), which joins the
+ * Every call goes to the location's WriterRelay of the shard (workers/writer/src/writer-relay.ts), which joins the
  * calls of all the location's isolates into one writer call per tick or per item. Without a RELAY binding, or if the
  * relay cannot be reached (a search worker deployed before the ingest worker that defines it), the call goes to the
  * writer.

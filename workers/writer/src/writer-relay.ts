@@ -8,7 +8,7 @@ import {
   type WriterHead,
   type WriterRelayRpc,
 } from '@edgewire/shared/writer-rpc'
-import { type IngestEnv, writerStub } from './context'
+import { type WriterEnv, writerStub } from './context'
 
 /** Sealed blocks kept for the location's readers that catch up behind the others (a block is 256 changes). */
 const SEALED_BLOCKS_KEPT = 64
@@ -51,7 +51,7 @@ export function blockBytes(block: ChangeBlock): number {
  * worker's script beside the writers, is named by the reader's location and the shard it relays (every call names
  * the shard too), and runs where it was first asked for (near that location's readers). See DESIGN.md, "Readers".
  */
-export class WriterRelay extends DurableObject<IngestEnv> implements WriterRelayRpc {
+export class WriterRelay extends DurableObject<WriterEnv> implements WriterRelayRpc {
   /** What is kept per writer (shard): a relay is named by location and shard, so it normally holds one. */
   readonly #writers = new Map<number, RelayedWriter>()
 
