@@ -53,6 +53,11 @@ export interface DevServerOptions {
    * the isolates of one location are (`npm run bench:readers`). Only with 'startWorker'; ports after searchPort + 1000.
    */
   searchProcesses?: number
+  /**
+   * V8 flags for one worker's workerd (Miniflare's MINIFLARE_WORKERD_V8_FLAGS, after any in the environment), such
+   * as `--max-heap-size=64`: a heap limit, where locally nothing else limits an isolate's memory.
+   */
+  v8Flags?: Partial<Record<WorkerName, string>>
 }
 
 const BIN = join(ROOT, 'node_modules', '.bin')
@@ -94,6 +99,11 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
   }
   const output = options.onOutput ? 'pipe' : (options.output ?? 'inherit')
+  const v8FlagsOf = (env: WorkerName) => {
+    const flags = options.v8Flags?.[env]
+    if (!flags) return {}
+    return { MINIFLARE_WORKERD_V8_FLAGS: `${process.env.MINIFLARE_WORKERD_V8_FLAGS ?? ''} ${flags}`.trim() }
+  }
   /** Hands each line of the child's output to onOutput, when one is given. */
   const follow = (child: ChildProcess, env: WorkerName) => {
     const onOutput = options.onOutput
@@ -108,7 +118,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
       const child = spawn(join(BIN, 'node'), ['--import', 'tsx', WORKER_PROCESS], {
         cwd: ROOT,
         stdio: ['ignore', output, output, 'ipc'],
-        env: { ...environment, EDGEWIRE_WORKER: JSON.stringify(worker) },
+        env: { ...environment, ...v8FlagsOf(env), EDGEWIRE_WORKER: JSON.stringify(worker) },
         detached: true,
       })
       children.push(child)
@@ -135,7 +145,7 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,
       stdio: ['ignore', output, output],
-      env: environment,
+      env: { ...environment, ...v8FlagsOf(env) },
       detached: true,
     })
     children.push(child)
