@@ -223,7 +223,7 @@ function deliveries(shape: string, run: string): Delivery[] {
 
 const dir = await mkdtemp(join(tmpdir(), 'edgewire-hostile-'))
 const PORT = 31001 + Math.floor(Math.random() * 500) * 2
-log('Starting both workers…')
+log('Starting the workers…')
 const servers = await startDevServers({
   ingestPort: PORT,
   searchPort: PORT + 1,

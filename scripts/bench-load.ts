@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     log('bench:load passed its time limit; stopping.')
     process.exit(3)
   }, DEADLINE_MS)
-  log('Starting both workers under wrangler dev…')
+  log('Starting the workers under wrangler dev…')
   const servers = await startDevServers({
     ingestPort: port,
     searchPort: port + 1,

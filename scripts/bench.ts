@@ -272,7 +272,9 @@ try {
   const firstSearchMs = await timeSearch(queries[0] ?? 'oil')
   const afterFirst = searchIsolateMemory(servers)
   results.restart = { firstSearchMs }
-  log(`  first search after restart ${fmt(firstSearchMs)} ms (both workers, right after the steady feed)`)
+  log(
+    `  first search after restart ${fmt(firstSearchMs)} ms (all three workers restarted, right after the steady feed)`,
+  )
   // The search isolate itself, read through its V8 inspector: JS heap + ArrayBuffers (the segments), after a full
   // collection. The workerd process's RSS also holds Miniflare's KV and other simulators, so it is reported beside.
   const restarted = findUserWorkerd(servers, 'search')
@@ -348,7 +350,7 @@ try {
     crashable.crash()
     await sending
     log(
-      `Crashed both workers (SIGKILL) in the middle of an ingest, after ${acknowledged.size} articles were answered 202…`,
+      `Crashed the three workers (SIGKILL) in the middle of an ingest, after ${acknowledged.size} articles were answered 202…`,
     )
     crashable = await startCrashable()
     const deadline = Date.now() + 120_000
@@ -474,7 +476,7 @@ await writeFile(join(ROOT, 'bench-results', 'bench.json'), JSON.stringify(result
     )
   }
   console.log(
-    `${'crash mid-ingest (SIGKILL both)'.padEnd(36)} ${r.crash.missingArticles} of ${r.crash.acknowledgedBeforeCrash} acknowledged missing after the restart`,
+    `${'crash mid-ingest (SIGKILL all)'.padEnd(36)} ${r.crash.missingArticles} of ${r.crash.acknowledgedBeforeCrash} acknowledged missing after the restart`,
   )
   console.log('\nAll figures: bench-results/bench.json')
 }

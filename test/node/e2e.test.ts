@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readArticles } from '../../scripts/lib/corpus'
-import { type DevServers, startDevServers } from '../../scripts/lib/dev-servers'
+import { type DevServers, startDevServers, type WorkerName } from '../../scripts/lib/dev-servers'
 import { ROOT } from '../../scripts/lib/local-config'
 import { WebhookClient } from '../../scripts/lib/webhook-client'
 import { cpuProfile, findUserWorkerd, isolateHeap } from '../../scripts/lib/workerd-probe'
@@ -115,16 +115,21 @@ describe('npm start, end to end over HTTP', () => {
     expect(found.total).toBe(1)
   })
 
-  it("profiles the ingest isolate's CPU through its inspector: a webhook's time goes to normalizing the article", async () => {
-    const worker = findUserWorkerd(servers, 'ingest')
+  /** One isolate's CPU profile while 20 new articles come through the signed webhook (a sample every 200 µs). */
+  const profileWhileIngesting = async (which: WorkerName, site: string) => {
+    const worker = findUserWorkerd(servers, which)
     const poke = () => fetch(`${worker.entry}/healthz`).then((r) => r.arrayBuffer())
     const profile = await cpuProfile(worker.inspector, poke, 200)
     const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
     const [seed] = await readArticles(join(ROOT, 'corpus', 'seed-article.txt'))
     for (let i = 0; i < 20; i++) {
-      expect((await client.send('article.upsert', { ...seed, url: `https://profile.example/${i}` })).status).toBe(202)
+      expect((await client.send('article.upsert', { ...seed, url: `https://${site}/${i}` })).status).toBe(202)
     }
-    const cpu = await profile.stop(200)
+    return profile.stop(200)
+  }
+
+  it("profiles the ingest isolate's CPU through its inspector: a webhook's time goes to normalizing the article", async () => {
+    const cpu = await profileWhileIngesting('ingest', 'profile.example')
     expect(cpu.busyMs).toBeGreaterThan(0)
     expect(cpu.busyMs).toBeLessThanOrEqual(cpu.profiledMs)
     const normalizing = cpu.total.find((f) => f.fn.startsWith('normalizeArticle '))
@@ -142,14 +147,7 @@ describe('npm start, end to end over HTTP', () => {
     expect(stray.status).toBe(404)
     expect(stray.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     // The writer isolate applies what the ingest worker sends it (through its binding), and normalizes nothing.
-    const poke = () => fetch(`${writer.entry}/healthz`).then((r) => r.arrayBuffer())
-    const profile = await cpuProfile(writer.inspector, poke, 200)
-    const client = new WebhookClient(`${servers.ingest}/webhooks/articles`, SECRET)
-    const [seed] = await readArticles(join(ROOT, 'corpus', 'seed-article.txt'))
-    for (let i = 0; i < 20; i++) {
-      expect((await client.send('article.upsert', { ...seed, url: `https://writer.example/${i}` })).status).toBe(202)
-    }
-    const cpu = await profile.stop(200)
+    const cpu = await profileWhileIngesting('writer', 'writer.example')
     expect(cpu.total.find((f) => f.fn.startsWith('#applyNew '))?.ms).toBeGreaterThan(0)
     expect(cpu.total.filter((f) => f.fn.startsWith('normalizeArticle '))).toEqual([])
   })

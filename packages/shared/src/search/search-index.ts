@@ -93,29 +93,19 @@ export const PROXIMITY_WEIGHT = 0.2
  */
 export const PROXIMITY_FULL_WORDS = 16
 
-/** A term's number in each segment of an index (-1 where absent), and its document frequency over them. */
-interface SegmentTermNos {
-  termNos: Int32Array
-  docFreq: number
-}
-
 /**
  * Where a query's terms are: their number in each segment (-1 where absent) and their document frequency over the
  * segments and the memtable, looked up once per query. A query asks for a term up to five times (its typo check, its
- * IDF, proximity's IDF, scoring, positions), and a lookup in a segment is a binary search comparing strings: one in
- * each of 175 segments for every scored term, at 1,000,000 articles. The segments never change under an index, so
- * what they answer is kept across queries too (`recent`, bounded); the memtable, which does change, is asked anew.
+ * IDF, proximity's IDF, scoring, positions), and a lookup in a segment is a binary search comparing strings.
  */
 class TermLookups {
-  private readonly known = new Map<string, { termNos: Int32Array; docFreq: number }>()
+  private readonly known = new Map<string, { termNos: number[]; docFreq: number }>()
 
   constructor(
     private readonly states: readonly SegmentState[],
     private readonly memtable: Memtable,
     /** the segments' merged terms, once built (their document frequencies answer docFreq without a segment each) */
     private readonly merged: () => readonly MergedTerms[] | null,
-    /** the index's own record of terms looked up in its segments by earlier queries, most recent last */
-    private readonly recent: Map<string, SegmentTermNos>,
   ) {}
 
   /** Documents containing `term`, over segments and memtable. */
@@ -134,36 +124,18 @@ class TermLookups {
     return this.find(term).termNos[segNo] ?? -1
   }
 
-  private find(term: string): { termNos: Int32Array; docFreq: number } {
+  private find(term: string): { termNos: number[]; docFreq: number } {
     let found = this.known.get(term)
     if (found === undefined) {
-      const inSegments = this.inSegments(term)
-      found = { termNos: inSegments.termNos, docFreq: inSegments.docFreq + this.memtable.docFreq(term) }
+      let docFreq = this.memtable.docFreq(term)
+      const termNos = this.states.map(({ segment }) => {
+        const termNo = segment.findTerm(term)
+        if (termNo >= 0) docFreq += segment.termDocFreq[termNo] ?? 0
+        return termNo
+      })
+      found = { termNos, docFreq }
       this.known.set(term, found)
     }
-    return found
-  }
-
-  private inSegments(term: string): SegmentTermNos {
-    const recent = this.recent.get(term)
-    if (recent !== undefined) {
-      this.recent.delete(term)
-      this.recent.set(term, recent)
-      return recent
-    }
-    const termNos = new Int32Array(this.states.length)
-    let docFreq = 0
-    this.states.forEach(({ segment }, i) => {
-      const termNo = segment.findTerm(term)
-      if (termNo >= 0) docFreq += segment.termDocFreq[termNo] ?? 0
-      termNos[i] = termNo
-    })
-    const found = { termNos, docFreq }
-    if (this.recent.size >= TERM_CACHE_ENTRIES) {
-      const oldest = this.recent.keys().next().value
-      if (oldest !== undefined) this.recent.delete(oldest)
-    }
-    this.recent.set(term, found)
     return found
   }
 }
@@ -335,11 +307,6 @@ function scoreSegment(
 
 /** Query words whose typo neighbours an index keeps (a few hundred kilobytes at most). */
 export const FUZZY_CACHE_ENTRIES = 1024
-/**
- * Terms whose number in each segment an index keeps across queries (see TermLookups): 4 bytes a segment each, 700
- * KB at 175 segments.
- */
-export const TERM_CACHE_ENTRIES = 1024
 
 /** Terms of a sorted dictionary within `typos` of `term` (see typoWalk), with their typo count (the term excluded). */
 function walkNeighbours(dictionary: TermDictionary, term: string, typos: number): Map<string, number> {
@@ -376,8 +343,6 @@ export class SearchIndex {
   private segmentTerms: [old: MergedTerms, young: MergedTerms] | null = null
   /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
   private fuzzyCache = new Map<string, ReadonlyMap<string, number>>()
-  /** terms looked up in every segment by recent queries (bounded; see TERM_CACHE_ENTRIES) */
-  private readonly termCache = new Map<string, SegmentTermNos>()
 
   /**
    * `previous`: the index this one replaces (a reader's swap), whose table of its old segments' ids this one takes
@@ -528,7 +493,7 @@ export class SearchIndex {
     k: number,
     typing = false,
   ): { candidates: Candidate[]; total: number; facets: SearchResult['facets']; query: ParsedQuery | null } {
-    const terms = new TermLookups(this.states, this.memtable, () => this.segmentTerms, this.termCache)
+    const terms = new TermLookups(this.states, this.memtable, () => this.segmentTerms)
     const query = this.parse(params, typing, terms)
     const plan = this.plan(query, terms)
     const sort = params.sort === 'relevance' && plan.listsAll ? 'newest' : params.sort
