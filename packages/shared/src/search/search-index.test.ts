@@ -389,6 +389,48 @@ describe('SearchIndex over several segments', () => {
     expect(index.search(q('', { facets: ['lang'] })).facets?.lang).toEqual([{ value: 'en', count: 3 }])
   })
 
+  it('counts facets over segments with different dictionaries, the memtable and a successor index, as the documents say', () => {
+    const sources = ['Reuters', 'AP', null, 'Kyodo']
+    const authors = ['Ana Souza', null, 'Jo He-rim', 'John Smith', 'Kim Min-ji']
+    const tagSets = [[], ['oil'], ['oil', 'opec'], ['japan'], ['markets', 'oil']]
+    const docs = Array.from({ length: 40 }, (_, i) =>
+      doc(`f${i}`, `Oil report ${i}`, `Oil prices moved on day ${i}.`, {
+        source: sources[(i * 7) % sources.length] ?? null,
+        author: authors[(i * 3) % authors.length] ?? null,
+        lang: i % 5 === 0 ? 'ko' : 'en',
+        tags: tagSets[i % tagSets.length] ?? [],
+      }),
+    )
+    // What the facets must say: every live document matches "oil"; counted here from the documents themselves.
+    const expected = (live: IndexDoc[]) => {
+      const count = (values: (string | null)[]) => {
+        const counts = new Map<string, number>()
+        for (const v of values) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1)
+        return [...counts]
+          .map(([value, n]) => ({ value, count: n }))
+          .sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : 1))
+      }
+      return {
+        source: count(live.map((d) => d.source)),
+        author: count(live.map((d) => d.author)),
+        lang: count(live.map((d) => d.lang)),
+        tags: count(live.flatMap((d) => [...new Set(d.tags)])),
+      }
+    }
+    const facets = ['source', 'author', 'lang', 'tags'] as const
+    const asked = q('oil', { facets: [...facets], limit: 5 })
+    // Each segment numbers its own values: the first holds only some of them, in another order.
+    const [a, b, c] = [segment(docs.slice(0, 9)), segment(docs.slice(9, 25)), segment(docs.slice(25, 35))]
+    const first = new SearchIndex([a, b, c])
+    for (const d of docs.slice(35)) first.upsert(d)
+    expect(first.search(asked).facets).toEqual(expected(docs))
+    // A swap: the first segment gone (its documents rebuilt into a new one with others), the numbering taken over.
+    const merged = segment([...docs.slice(0, 9), ...docs.slice(35)])
+    const next = new SearchIndex([b, c, merged], {}, first)
+    next.delete('f3')
+    expect(next.search(asked).facets).toEqual(expected(docs.filter((d) => d.id !== 'f3')))
+  })
+
   it('prepares its dictionaries in steps, keeping what a query between two steps built, with the same answers', () => {
     // Enough distinct words that merging the segments' terms takes several steps of MERGE_STEP_TERMS.
     const words = (n: number, from: number) => Array.from({ length: n }, (_, i) => `w${(from + i).toString(36)}`)

@@ -1,5 +1,6 @@
 import { type Analyzer, DEFAULT_ANALYZER } from './analyzer'
 import { type Bm25Params, DEFAULT_BM25, IMPACT_SCALE, idf, quantizeImpact, termImpact } from './bm25'
+import { type FacetNumbering, type FacetValues, newFacetNumbering } from './facet-values'
 import { type TermDictionary, typoWalk } from './fuzzy'
 import { DEFAULT_QUERY_OPTIONS, QUERY_LIMITS, type QueryLimits } from './limits'
 import { type MemDoc, Memtable } from './memtable'
@@ -167,7 +168,10 @@ interface QueryPlan {
 /** Counts matches and facets, and keeps the best candidates in sort order. */
 class Collector {
   total = 0
+  /** the memtable's facet counts, by value */
   readonly facetCounts: Map<FacetField, Map<string, number>>
+  /** the segments' facet counts, by the value's number (`FacetValues`), sized once every segment's are numbered */
+  readonly segmentFacetCounts: { values: FacetValues; counts: Uint32Array }[] = []
   private readonly top: TopK<Candidate>
 
   constructor(
@@ -208,6 +212,14 @@ class Collector {
 
   facets(maxValues: number): SearchResult['facets'] {
     if (this.facetFields.length === 0) return undefined
+    for (const { values, counts: numbered } of this.segmentFacetCounts) {
+      const counts = this.facetCounts.get(values.field)
+      if (counts === undefined) continue
+      numbered.forEach((n, i) => {
+        const value = values.values[i]
+        if (n > 0 && value !== undefined) counts.set(value, (counts.get(value) ?? 0) + n)
+      })
+    }
     const out: SearchResult['facets'] = {}
     for (const [field, counts] of this.facetCounts) out[field] = topFacetValues(counts, maxValues)
     return out
@@ -343,6 +355,8 @@ export class SearchIndex {
   private segmentTerms: [old: MergedTerms, young: MergedTerms] | null = null
   /** typo neighbours found in `segmentTerms`, by distance and query term (bounded; see FUZZY_CACHE_ENTRIES) */
   private fuzzyCache = new Map<string, ReadonlyMap<string, number>>()
+  /** facet values numbered over the segments (taken from the index this one replaces; see FacetValues) */
+  private readonly facetValues: FacetNumbering
 
   /**
    * `previous`: the index this one replaces (a reader's swap), whose table of its old segments' ids this one takes
@@ -359,6 +373,7 @@ export class SearchIndex {
     this.proximityFullWords = options.proximityFullWords ?? PROXIMITY_FULL_WORDS
     this.states = segments.map(newState)
     this.memtable = new Memtable(this.analyzer)
+    this.facetValues = previous?.facetValues ?? newFacetNumbering()
     // With several segments the same id may appear twice: the later segment wins, so resolve at once.
     if (segments.length > 1) this.ids(previous?.idTable ?? undefined)
   }
@@ -499,6 +514,11 @@ export class SearchIndex {
     const sort = params.sort === 'relevance' && plan.listsAll ? 'newest' : params.sort
     const rerank = sort === 'relevance' && !typing && this.proximityWeight > 0 && (query?.words.length ?? 0) >= 2
     const collector = new Collector(sort, rerank ? Math.max(k, this.proximityDepth) : k, params.facets ?? [])
+    for (const field of collector.facetFields) {
+      const values = this.facetValues[field]
+      for (const { segment } of this.states) values.codesOf(segment)
+      collector.segmentFacetCounts.push({ values, counts: new Uint32Array(values.values.length) })
+    }
     this.states.forEach((state, segNo) => {
       this.evaluateSegment(state, segNo, plan, params, collector)
     })
@@ -541,7 +561,7 @@ export class SearchIndex {
   ): void {
     const seg = state.segment
     const accepts = segmentAcceptor(state, plan.query, params)
-    const facets = collector.facetFields.length > 0 ? new SegmentFacetCounter(seg, collector.facetFields) : null
+    const facets = collector.facetFields.length > 0 ? new SegmentFacetCounter(seg, collector.segmentFacetCounts) : null
     const consider = (doc: number, score: number): void => {
       if (accepts !== null && !accepts(doc)) return
       facets?.count(doc)
@@ -552,7 +572,6 @@ export class SearchIndex {
     } else {
       scoreSegment(state, segNo, plan, consider)
     }
-    facets?.addTo(collector.facetCounts)
   }
 
   /** The memtable: few docs, scored with the same BM25F (impacts computed on the fly, same quantisation). */
@@ -950,7 +969,7 @@ function docPasses(doc: IndexDoc, p: SearchParams): boolean {
 }
 
 function bump(counts: Uint32Array, i: number | undefined): void {
-  if (i !== undefined && i < counts.length) counts[i] = (counts[i] ?? 0) + 1
+  if (i !== undefined && i >= 0 && i < counts.length) counts[i] = (counts[i] ?? 0) + 1
 }
 
 function hasFilters(p: SearchParams): boolean {
@@ -964,57 +983,30 @@ function hasFilters(p: SearchParams): boolean {
   )
 }
 
-/** Facet counts of one segment by dictionary number (no strings touched per document). */
+/**
+ * Counts one segment's matches into the query's counts by value number (FacetValues): a segment's codes mapped once,
+ * no string touched per document or per segment.
+ */
 class SegmentFacetCounter {
-  private readonly counts: { field: FacetField; counts: Uint32Array }[]
+  private readonly fields: { field: FacetField; codes: Int32Array; counts: Uint32Array }[]
 
   constructor(
     private readonly seg: Segment,
-    fields: FacetField[],
+    counts: readonly { values: FacetValues; counts: Uint32Array }[],
   ) {
-    const size = (f: FacetField): number =>
-      f === 'source'
-        ? seg.meta.sources.length + 1
-        : f === 'author'
-          ? seg.meta.authors.length + 1
-          : f === 'lang'
-            ? seg.meta.langs.length
-            : seg.meta.tags.length
-    this.counts = fields.map((field) => ({ field, counts: new Uint32Array(size(field)) }))
+    this.fields = counts.map(({ values, counts }) => ({ field: values.field, codes: values.codesOf(seg), counts }))
   }
 
   count(doc: number): void {
     const seg = this.seg
-    for (const { field, counts } of this.counts) {
+    for (const { field, codes, counts } of this.fields) {
       if (field === 'tags') {
-        for (let i = seg.tagOffsets[doc] ?? 0; i < (seg.tagOffsets[doc + 1] ?? 0); i++) bump(counts, seg.tagValues[i])
+        for (let i = seg.tagOffsets[doc] ?? 0; i < (seg.tagOffsets[doc + 1] ?? 0); i++) {
+          bump(counts, codes[seg.tagValues[i] ?? 0])
+        }
       } else {
-        bump(counts, (field === 'source' ? seg.source : field === 'author' ? seg.author : seg.lang)[doc])
+        bump(counts, codes[(field === 'source' ? seg.source : field === 'author' ? seg.author : seg.lang)[doc] ?? 0])
       }
-    }
-  }
-
-  addTo(out: Map<FacetField, Map<string, number>>): void {
-    const meta = this.seg.meta
-    for (const { field, counts } of this.counts) {
-      const target = out.get(field)
-      if (target === undefined) continue
-      counts.forEach((n, i) => {
-        if (n === 0) return
-        const value =
-          field === 'source'
-            ? i === 0
-              ? null
-              : meta.sources[i - 1]
-            : field === 'author'
-              ? i === 0
-                ? null
-                : meta.authors[i - 1]
-              : field === 'lang'
-                ? meta.langs[i]
-                : meta.tags[i]
-        if (value !== null && value !== undefined) target.set(value, (target.get(value) ?? 0) + n)
-      })
     }
   }
 }
