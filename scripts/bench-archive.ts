@@ -67,9 +67,9 @@ const KEEP_STATE = process.argv.includes('--keep-state')
 /**
  * `--cpu-profile[=writer|ingest|search]` (all three when not said): CPU profiles, summed by function, of the writer
  * isolate (the writers and their relays), the ingest isolate (the webhook) and the search isolate from the first
- * batch until all are searchable (what bounds the ingest rate), of the search isolate during a second pass of the timed warm searches, after them (what a query's
- * time goes to; the timed warm figures are not profiled), and of the restarted search isolate through its first
- * search. Sampling slows an isolate a little, so a profiled load or first search is not the bench's figure; and
+ * batch until all are searchable (what bounds the ingest rate), of the search isolate during a second pass of the
+ * timed warm searches, after them (what a query's time goes to; the timed warm figures are not profiled), and of the
+ * restarted search isolate through its first search. Sampling slows an isolate a little, so a profiled load or first search is not the bench's figure; and
  * workerd answers one inspector session at a time, so an isolate's heap is not sampled while it is profiled (its
  * peak then leaves out the load, or the cold load).
  */

@@ -54,8 +54,8 @@ export interface Pinning {
 
 /**
  * `BENCH_PIN=1`: the search worker's processes get the last core, and the writer and ingest workers' and the bench's
- * own (its feed, its probes) share the others; the process that times searches joins the search worker (`besideSearch`: it
- * waits while the worker answers, so the two do not compete). Deployed, a search isolate shares its machine with
+ * own (its feed, its probes) share the others; the process that times searches joins the search worker
+ * (`besideSearch`: it waits while the worker answers, so the two do not compete). Deployed, a search isolate shares its machine with
  * neither the other workers nor the clients, while here two cores carry all of them, and the search worker's timings
  * then include waiting for a core. Linux only (taskset); null where it cannot.
  */

@@ -77,8 +77,8 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
   const registry = join(options.persistTo, '..', 'dev-registry')
   const via = options.via ?? 'startWorker'
   // One writer, unless the caller or the shell says otherwise: workerd runs every Durable Object of the writer
-  // worker's process on one thread, so more writers only add work locally, where deployed each has its own (README, "Shards").
-  // `WRITER_SHARDS=4 npm start` runs the index as deployed.
+  // worker's process on one thread, so more writers only add work locally, where deployed each has its own (README,
+  // "Shards"). `WRITER_SHARDS=4 npm start` runs the index as deployed.
   const vars = { WRITER_SHARDS: process.env.WRITER_SHARDS || '1', ...options.vars }
   const environment = {
     ...process.env,

@@ -9,8 +9,8 @@ import { WebhookClient } from '../../scripts/lib/webhook-client'
 import { cpuProfile, findUserWorkerd, isolateHeap } from '../../scripts/lib/workerd-probe'
 import { eventually } from '../eventually'
 
-// The real thing: the three workers under wrangler (its programmatic startWorker, as the bench runs them; the browser test
-// runs the `wrangler dev` CLI), one persisted local state, the signed webhook over HTTP.
+// The real thing: the three workers under wrangler (its programmatic startWorker, as the bench runs them; the browser
+// test runs the `wrangler dev` CLI), one persisted local state, the signed webhook over HTTP.
 const SECRET = 'whsec_ZTJlLXRlc3Qtc2VjcmV0LWZvci1lZGdld2lyZQ=='
 const BASE_PORT = 18787 + Math.floor(Math.random() * 500)
 
