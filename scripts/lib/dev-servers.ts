@@ -187,11 +187,14 @@ export async function startDevServers(options: DevServerOptions): Promise<DevSer
     const writerChild = start('writer', writerPort)
     const writerSockets = via === 'startWorker' ? addresses(writerChild) : null
     await healthy(writer, writerSockets)
+    // One after another: Miniflares starting at once over the same state can find its SQLite files locked
+    // (SQLITE_BUSY, and workerd does not start; seen in CI with the ingest and search workers started together).
     const ingestChild = start('ingest', options.ingestPort)
     const ingestSockets = via === 'startWorker' ? addresses(ingestChild) : null
+    await healthy(ingest, ingestSockets)
     const searchChild = start('search', options.searchPort)
     const searchSockets = via === 'startWorker' ? addresses(searchChild) : null
-    await Promise.all([healthy(ingest, ingestSockets), healthy(search, searchSockets)])
+    await healthy(search, searchSockets)
     let searchProcess = searchChild
     const sockets =
       writerSockets && ingestSockets && searchSockets
