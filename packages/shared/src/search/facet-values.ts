@@ -1,4 +1,5 @@
 import type { Segment } from './segment'
+import { Dictionary } from './segment-builder'
 import type { FacetField } from './types'
 
 /**
@@ -12,22 +13,14 @@ import type { FacetField } from './types'
  * no segment holds any more keeps its number (a string per distinct value the isolate has seen).
  */
 export class FacetValues {
-  private readonly numbers = new Map<string, number>()
-  /** value by number */
-  readonly values: string[] = []
+  private readonly numbers = new Dictionary()
   private readonly codes = new WeakMap<Segment, Int32Array>()
 
   constructor(readonly field: FacetField) {}
 
-  /** The value's number, given it if it has none yet. */
-  numberOf(value: string): number {
-    let n = this.numbers.get(value)
-    if (n === undefined) {
-      n = this.values.length
-      this.values.push(value)
-      this.numbers.set(value, n)
-    }
-    return n
+  /** value by number */
+  get values(): readonly string[] {
+    return this.numbers.values
   }
 
   /** The segment's codes for this field, as numbers here (-1: no value, the null of source and author). */
@@ -41,7 +34,7 @@ export class FacetValues {
       const offset = nullable === null ? 0 : 1
       codes = new Int32Array(list.length + offset).fill(-1)
       list.forEach((value, i) => {
-        if (codes !== undefined) codes[i + offset] = this.numberOf(value)
+        if (codes !== undefined) codes[i + offset] = this.numbers.index(value)
       })
       this.codes.set(seg, codes)
     }

@@ -452,8 +452,8 @@ function sectionsOf(
   return sections
 }
 
-/** Values of a facet column, numbered in order of first appearance. */
-class Dictionary {
+/** Values of a facet column, numbered in order of first appearance (a segment's, and an index's: FacetValues). */
+export class Dictionary {
   readonly values: string[] = []
   private readonly numbers = new Map<string, number>()
 
