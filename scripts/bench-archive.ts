@@ -223,18 +223,27 @@ try {
   // 2. Ingest, with freshness probes beside.
   log(`Ingesting in signed batches of ${BATCH} (${CONCURRENCY} in flight), a freshness probe a second…`)
   const progress = new Progress('ingest', ARTICLES)
-  if (CPU_PROFILE.writer) await writerHeap.stop()
-  const writerProfile = CPU_PROFILE.writer
-    ? await cpuProfile(sockets.writer.inspector, poke(sockets.writer.entry))
-    : null
-  if (CPU_PROFILE.ingest) await ingestHeap.stop()
-  const ingestProfile = CPU_PROFILE.ingest
-    ? await cpuProfile(sockets.ingest.inspector, poke(sockets.ingest.entry))
-    : null
-  if (CPU_PROFILE.search) await readerHeap.stop()
-  const readerProfile = CPU_PROFILE.search
-    ? await cpuProfile(sockets.search.inspector, poke(sockets.search.entry))
-    : null
+  // A profiled isolate's heap is not sampled meanwhile: workerd answers one inspector session at a time.
+  const loadProfiles: {
+    worker: WorkerName
+    heap: HeapSampler
+    key: string
+    profile: Awaited<ReturnType<typeof cpuProfile>>
+  }[] = []
+  for (const [worker, heap, key] of [
+    ['writer', writerHeap, 'writerCpu'],
+    ['ingest', ingestHeap, 'ingestCpu'],
+    ['search', readerHeap, 'loadSearchCpu'],
+  ] as const) {
+    if (!CPU_PROFILE[worker]) continue
+    await heap.stop()
+    loadProfiles.push({
+      worker,
+      heap,
+      key,
+      profile: await cpuProfile(sockets[worker].inspector, poke(sockets[worker].entry)),
+    })
+  }
   const t0 = performance.now()
   let accepted = 0
   let rejected = 0
@@ -343,23 +352,11 @@ try {
   const searchableMs = performance.now() - t0
   ingesting = false
   await probing
-  if (writerProfile) {
-    const cpu = await writerProfile.stop(30)
-    results.writerCpu = cpu
-    logCpu('the writer isolate, from the first batch until all were searchable', cpu)
-    await writerHeap.start()
-  }
-  if (ingestProfile) {
-    const cpu = await ingestProfile.stop(30)
-    results.ingestCpu = cpu
-    logCpu('the ingest isolate, from the first batch until all were searchable', cpu)
-    await ingestHeap.start()
-  }
-  if (readerProfile) {
-    const cpu = await readerProfile.stop(30)
-    results.loadSearchCpu = cpu
-    logCpu('the search isolate, from the first batch until all were searchable', cpu)
-    await readerHeap.start()
+  for (const { worker, heap, key, profile } of loadProfiles) {
+    const cpu = await profile.stop(30)
+    results[key] = cpu
+    logCpu(`the ${worker} isolate, from the first batch until all were searchable`, cpu)
+    await heap.start()
   }
   edgewire.ingestPerSec = stalled ? Number.NaN : expected / (searchableMs / 1000)
   edgewire.freshnessP50Ms = q50(probes)
@@ -467,7 +464,7 @@ try {
     // A new isolate may leave its first inspector session unanswered: have one answer (an empty /healthz loads no
     // index) before the first search, so the samples cover it.
     for (let i = 0; i < 5 && coldHeap.samples === 0; i++) await coldHeap.sample()
-    samplers = [writerHeap, coldHeap]
+    samplers = [writerHeap, ingestHeap, coldHeap]
   }
   const coldQuery = plain[0] ?? 'oil'
   const t1 = performance.now()
