@@ -768,7 +768,9 @@ export class SearchIndex {
    * counted: the caller may yield to requests between steps. A live index runs it before it swaps an index in, or
    * beside requests once the index serves (its first load); anything built is kept. `previous`, the index this one
    * replaces: its old segments' merged terms and dictionary are taken as they are when they are still this index's
-   * first segments (segment-terms.ts).
+   * first segments (segment-terms.ts). It is given here and not kept from the constructor: the index in use may
+   * build its terms in between (its first load prepares beside requests), and keeping it would hold that index, and
+   * every segment it had, alive past the swap.
    */
   *prepareInSteps(previous?: SearchIndex): Generator<void, void> {
     // A query between two steps that expanded a word built the lists in one piece: those are kept.
