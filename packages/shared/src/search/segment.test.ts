@@ -110,6 +110,45 @@ describe('Segment format', () => {
     )
   })
 
+  it('finds its terms among hundreds that share their first four letters, in any script (property)', () => {
+    // findTerm narrows by every TERM_SAMPLE_EVERY-th term's first four code units, one byte each: many terms per
+    // sample, stems that pack alike (ASCII, U+00FE and U+00FF on either side of the byte's limit, U+0100 and up),
+    // and probes one letter off, short of, or past a term, so that every bound it takes is crossed.
+    const stem = fc.constantFrom(
+      'news',
+      'newt',
+      'new',
+      'ne',
+      'þorn',
+      'ÿes',
+      'ÿet',
+      'Āb',
+      'ĀĀ',
+      '한국',
+      '한',
+      '日本',
+      '𠀋',
+    )
+    const tail = fc.array(fc.constantFrom('a', 'b', 'y', 'z', 'é', 'ÿ', 'Ā', '국', '𝒜'), { maxLength: 3 })
+    const word = fc.tuple(stem, tail).map(([s, t]) => s + t.join(''))
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 50, maxLength: 600 }),
+        fc.array(word, { maxLength: 60 }),
+        (words, probes) => {
+          const docs = [{ ...article, id: 'd', title: '', body: words.join(' ') }]
+          const segment = Segment.open(bytesOf(docs))
+          const terms = [...segment.termList()]
+          for (const [i, term] of terms.entries()) expect(segment.findTerm(term)).toBe(i)
+          for (const probe of [...probes, ...terms.map((t) => t.slice(0, -1)), ...terms.map((t) => `${t}a`)]) {
+            expect(segment.findTerm(probe), probe).toBe(terms.indexOf(probe))
+          }
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
   it('stores bodies of every UTF-8 width, a lone surrogate as U+FFFD (TextEncoder), each where measured', () => {
     const bodies = [
       'plain',
