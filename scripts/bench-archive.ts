@@ -11,7 +11,8 @@
  * 3. Settle: KV's outbox drained, merges done (KV bytes are only all there then).
  * 4. Warm search at the search worker's own socket, each search paired with an empty `/healthz` on the same
  *    connection (worker time = search − `/healthz`, as scripts/lib/live-phases.ts): plain, with the four facets, and
- *    with a one-year date filter, each on queries of its own after a warm-up set.
+ *    with a one-year date filter, each on queries of its own after a warm-up set; then 30 new plain queries twice,
+ *    first reading their hits' body blocks, then with the blocks held (what a page's snippets cost).
  * 5. The search worker restarted alone (a new isolate, the state kept): the first search, and the heap it then holds.
  * 6. KV: puts, removals and bytes written, counted from Miniflare's persistence directory (scripts/lib/kv-counter.ts),
  *    and the keys and bytes KV holds at the end, per article.
@@ -109,8 +110,11 @@ const loads: number[] = []
 const loadTimer = setInterval(() => loads.push(loadavg()[0] ?? 0), 10_000).unref()
 
 const corpus = new ArchiveCorpus(ARTICLES)
-// Disjoint query sets (no timed query seen before it is timed): warm-up, plain, facets, date filter.
-const [warmup = [], plain = [], faceted = [], dated = []] = titleQuerySets(corpus.reutersTitles, QUERIES, 4)
+/** Queries asked twice after the warm ones: their hits' body blocks read, then held (what a page's snippets cost). */
+const HELD_QUERIES = 30
+// Disjoint query sets (no timed query seen before it is timed): warm-up, plain, facets, date filter, blocks.
+const [warmup = [], plain = [], faceted = [], dated = [], fifth = []] = titleQuerySets(corpus.reutersTitles, QUERIES, 5)
+const blockQueries = fifth.slice(0, HELD_QUERIES)
 /** A one-year window inside the ten years for each date-filtered query, the same for every engine. */
 const windows = (() => {
   const random = rng(20261130)
@@ -438,6 +442,22 @@ try {
       `  ${label}: worker time p50 ${fmt(f.workerP50Ms, 2)} / p99 ${fmt(f.workerP99Ms, 1)} ms (search ${fmt(f.searchP50Ms, 2)} / ${fmt(f.searchP99Ms, 1)}, /healthz p50 ${fmt(f.healthzP50Ms, 2)}; ${f.non200} non-200)`,
     )
   }
+  // What the hits' body blocks cost a page: queries no set before asked, whose blocks are mostly not held (the body
+  // cache holds 16 MiB, some 2 % of a million articles' bodies), then the same queries with their blocks held.
+  const blocksRead = await timeSearches(
+    entry,
+    blockQueries.map((q) => searchPath(q)),
+  )
+  const blocksHeld = await timeSearches(
+    entry,
+    blockQueries.map((q) => searchPath(q)),
+  )
+  results.warmSearchBlocks = { queries: blockQueries.length, read: blocksRead, held: blocksHeld }
+  edgewire.blocksReadSearchP50Ms = blocksRead.workerP50Ms
+  edgewire.blocksHeldSearchP50Ms = blocksHeld.workerP50Ms
+  log(
+    `  ${blockQueries.length} plain queries, their hits' body blocks read: worker time p50 ${fmt(blocksRead.workerP50Ms, 2)} ms; the same queries again, the blocks held: p50 ${fmt(blocksHeld.workerP50Ms, 2)} ms`,
+  )
   // One inspector session at a time: the sampler's ends before the probe's opens.
   await readerHeap.stop()
   if (CPU_PROFILE.search) {
