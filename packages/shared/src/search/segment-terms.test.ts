@@ -93,6 +93,28 @@ describe("The segments' merged terms, old and young", () => {
     expect(young.segments.length).toBe(YOUNG_SEGMENTS)
   })
 
+  it("completes a cold index's last word from each segment's own terms, as the merged lists do, without merging them", () => {
+    const many = segments.slice(0, 44)
+    const prepared = new SearchIndex(many)
+    for (const steps = prepared.prepareInSteps(); !steps.next().done; );
+    const cold = new SearchIndex(many)
+    const params = (q: string): SearchParams => ({ q, limit: 20, offset: 0, sort: 'relevance', fuzzy: false })
+    // "ship" has 132 completions, past the 128 a prefix takes (each segment has 3 of them); "lot4" five, "cop" one.
+    for (const q of ['ship', 'shipment4', 'lot4', 'cop', 'barley wha', 'cargo lot1', 'zzz']) {
+      const answer = (index: SearchIndex) => {
+        const { hits, total } = index.search(params(q))
+        return { total, hits: hits.map((h) => [h.id, h.score]) }
+      }
+      expect(answer(cold), q).toEqual(answer(prepared))
+    }
+    expect(cold.termsMerged).toBe(false)
+    for (const q of ['ship', 'lot4', 'wha', 'shipment1'])
+      expect(cold.suggest(q, 10), q).toEqual(prepared.suggest(q, 10))
+    // A typo walks the merged lists: they are built then, and kept.
+    cold.search({ ...params('coppr'), fuzzy: true })
+    expect(cold.termsMerged).toBe(true)
+  })
+
   it('gives the same answers to typo and prefix queries whether an index took its old terms from the one before', () => {
     const first = new SearchIndex(segments.slice(0, 44))
     for (const steps = first.prepareInSteps(); !steps.next().done; );

@@ -140,11 +140,18 @@ export class Segment {
     return new Segment(bytes, options)
   }
 
-  /**
-   * The term's number in this segment, or -1. The samples bound it first (a sampled term packed below the key sorts
-   * before it, one packed above sorts after it); a binary search over the term bytes finds it between the bounds.
-   */
+  /** The term's number in this segment, or -1. */
   findTerm(term: string): number {
+    const at = this.lowerBound(term)
+    return at < this.termCount && this.compareTerm(at, term) === 0 ? at : -1
+  }
+
+  /**
+   * The number of the first term not before `term` (termCount when every term is), where its completions start. The
+   * samples bound it first (a sampled term packed below the key sorts before it, one packed above sorts after it); a
+   * binary search over the term bytes finds it between the bounds.
+   */
+  lowerBound(term: string): number {
     const samples = this.#termSamples ?? this.#sampleTerms()
     const key = packedUnits(term)
     let below = 0 // samples packed below the key
@@ -168,7 +175,7 @@ export class Segment {
       if (this.compareTerm(mid, term) < 0) lo = mid + 1
       else hi = mid
     }
-    return lo < this.termCount && this.compareTerm(lo, term) === 0 ? lo : -1
+    return lo
   }
 
   #sampleTerms(): Uint32Array {
