@@ -16,9 +16,9 @@ import type { IndexDoc } from './types'
 const decoder = new TextDecoder()
 
 /**
- * Every this many terms, `findTerm` keeps the term's first four code units packed in 32 bits (`packedUnits`), and
- * narrows its binary search by those numbers before it compares any term's bytes: 4 bytes per 16 terms, where a
- * search that touched the term bytes cost a cache miss (and, in workerd, a UTF-8 step) at each of its ~17 probes.
+ * Every this many terms, a segment keeps the term's first four code units packed in 32 bits (`packedUnits`), and a
+ * lookup narrows its binary search by those numbers before it compares any term's bytes: 4 bytes per 16 terms, where
+ * each of a plain binary search's ~16 steps read another term's bytes (and decoded a non-ASCII one).
  */
 export const TERM_SAMPLE_EVERY = 16
 
@@ -71,7 +71,7 @@ export class Segment {
   private readonly bodies: Uint8Array | null
   /** per body block, its first document, then docCount */
   private readonly bodyBlockFirst: Uint32Array
-  /** `packedUnits` of every TERM_SAMPLE_EVERY-th term, built at the first `findTerm` */
+  /** `packedUnits` of every TERM_SAMPLE_EVERY-th term, built at the first lookup */
   #termSamples: Uint32Array | null = null
 
   private constructor(bytes: Uint8Array, options: SegmentOpenOptions) {
@@ -410,7 +410,8 @@ function packedBytes(bytes: Uint8Array, from: number, end: number): number {
 function termStarts(bytes: Uint8Array, count: number): Uint32Array {
   const starts = new Uint32Array(count + 1)
   const separator = TERM_SEPARATOR.charCodeAt(0)
-  // One pass over the bytes: an indexOf call per term cost more than the search it replaced (several ms a segment).
+  // One pass over the bytes: with an indexOf call per term, opening a segment of 5,600 archive articles took 2.4–4.9
+  // ms in Node, against 1.4–1.6.
   let term = 1
   for (let k = 0; k < bytes.length && term < count; k++) if (bytes[k] === separator) starts[term++] = k + 1
   if (count > 0 && term !== count) throw new SegmentFormatError('term count mismatch')
