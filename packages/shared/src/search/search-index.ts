@@ -842,15 +842,8 @@ export class SearchIndex {
       completions: (prefix, limit) => {
         // The segments' completions in the order of one merged list (their two lists' first `limit` each, merged),
         // then the memtable's while there is room.
-        const scan = (terms: TermList): string[] => {
-          const found: string[] = []
-          for (let i = terms.lowerBound(prefix); i < terms.length && found.length < limit; i++) {
-            const t = terms.at(i)
-            if (!t.startsWith(prefix)) break
-            if (t !== prefix) found.push(t)
-          }
-          return found
-        }
+        const scan = (terms: TermList) =>
+          completionsFrom(prefix, limit, terms.lowerBound(prefix), terms.length, (i) => terms.at(i))
         // Before the merged lists are built (a cold isolate's first queries, while it prepares them beside requests),
         // each segment's own sorted terms give the same first `limit`: merging every term of every segment for one
         // prefix cost a 100,000-article archive's first search 421 of its 948 ms (README, "Session 17").
@@ -870,21 +863,12 @@ export class SearchIndex {
     }
   }
 
-  /** The first `limit` terms of the segments that start with `prefix` (the prefix itself excluded), each once. */
+  /** The first `limit` terms of each segment that start with `prefix` (the prefix itself excluded), each once. */
   private segmentCompletions(prefix: string, limit: number): string[] {
-    const found = new Set<string>()
-    for (const { segment } of this.states) {
-      let taken = 0
-      for (let i = segment.lowerBound(prefix); i < segment.termCount && taken < limit; i++) {
-        const t = segment.term(i)
-        if (!t.startsWith(prefix)) break
-        if (t !== prefix) {
-          found.add(t)
-          taken++
-        }
-      }
-    }
-    return [...found]
+    const found = this.states.flatMap(({ segment }) =>
+      completionsFrom(prefix, limit, segment.lowerBound(prefix), segment.termCount, (i) => segment.term(i)),
+    )
+    return [...new Set(found)]
   }
 
   /** Where each id's copy is, built once (a later segment's copy wins: earlier ones are marked deleted). */
@@ -911,6 +895,26 @@ export class SearchIndex {
     state.deleted[doc] = 1
     state.deletedCount++
   }
+}
+
+/**
+ * Up to `limit` of the sorted terms `at(from)`, `at(from + 1)`, … (below `count`) that start with `prefix`, the prefix
+ * itself left out: the completions of a term list or a segment, `from` being where `prefix` would go in it.
+ */
+function completionsFrom(
+  prefix: string,
+  limit: number,
+  from: number,
+  count: number,
+  at: (i: number) => string,
+): string[] {
+  const found: string[] = []
+  for (let i = from; i < count && found.length < limit; i++) {
+    const t = at(i)
+    if (!t.startsWith(prefix)) break
+    if (t !== prefix) found.push(t)
+  }
+  return found
 }
 
 function newState(segment: Segment): SegmentState {

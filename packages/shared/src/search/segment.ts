@@ -216,9 +216,9 @@ export class Segment {
       if (k === key.length) return 1
       const b = bytes[at] ?? 0
       const unit = key.charCodeAt(k)
-      // A UTF-8 lead byte of 0x80 or more starts a code point of U+0080 or more, whose first code unit is too.
-      if (b >= 0x80 && unit < 0x80) return 1
       if (b >= 0x80) {
+        // A UTF-8 lead byte of 0x80 or more starts a code point of U+0080 or more, whose first code unit is too.
+        if (unit < 0x80) return 1
         const rest = decoder.decode(bytes.subarray(at, end))
         const keyRest = key.slice(k)
         return rest < keyRest ? -1 : rest === keyRest ? 0 : 1
